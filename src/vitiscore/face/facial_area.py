@@ -1,0 +1,262 @@
+"""The F-VASI facial area and its facial units, drawn from the face mesh.
+
+Definition used (TRuE-V wording, with the decisions this tool had to make written out):
+
+* Included: forehead up to the hairline, nose, cheeks down to the jawline and laterally to the mesh outline in
+  front of the tragus, the upper-lip skin and chin.
+* Excluded always: lips (outer vermilion border), the eyes (lid margins), eyebrow hair, scalp, ears, neck, and
+  hair that covers the forehead (a fringe is not skin that can be scored).
+* Eyelids: an option. ``exclude`` (default) removes the lid skin between the lid margin and the mesh's third
+  ring around the eye; ``include`` scores it as part of the periorbital unit. Every output records the choice.
+* Forehead above the mesh: the mesh stops 1-3 cm short of the hairline. The forehead is grown upward from the
+  brows through skin-coloured pixels and stops at the first hair (darker than the person's own skin, or of a
+  different colour and not lighter). It never goes beyond a plausible band: the hairline is at most
+  ``hairline_max`` x the nasion-to-chin distance above the nasion (0.85 by default; the labelled hairline on the
+  70 frontal FASSEG faces lies at 0.27-0.82, mean 0.60, of that distance).
+
+Units (labels in the label map): see :data:`UNITS`. Sides are the patient's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from vitiscore.face import indices as ix
+from vitiscore.face.landmarks import FaceLandmarks
+
+UNITS = ("forehead", "nose", "right_cheek", "left_cheek", "chin_perioral", "right_periorbital",
+         "left_periorbital")
+UNIT_LABELS = {name: i + 1 for i, name in enumerate(UNITS)}
+EYELID_CHOICES = ("exclude", "include")
+
+# Analysis happens on a crop around the face whose long side is at most this many pixels: enough for the
+# colour statistics, and it keeps a 12 MP photo from costing more than a small one.
+ANALYSIS_MAX_SIDE = 1024
+DEFAULT_HAIRLINE_MAX = 0.85
+
+
+@dataclass(frozen=True)
+class FacialArea:
+    """The facial area in the analysis frame.
+
+    Attributes:
+        labels: (h, w) uint8 map in the analysis frame; 0 outside the facial area, else ``UNIT_LABELS[unit]``.
+        box: (x0, y0, x1, y1) of the analysis crop in photo pixels (x1, y1 exclusive).
+        scale: analysis pixels per photo pixel (<= 1).
+        points: (478, 3) landmarks in analysis-frame pixels.
+        eyelids: "exclude" or "include".
+        forehead_hair_stop: share (0-1) of the forehead's upper edge that stopped at hair rather than at the
+            band limit; low values on a photo with visible hair mean the hairline was not found.
+    """
+
+    labels: np.ndarray
+    box: tuple[int, int, int, int]
+    scale: float
+    points: np.ndarray
+    eyelids: str
+    forehead_hair_stop: float
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.labels > 0
+
+
+def _poly(points: np.ndarray, idx) -> np.ndarray:
+    return np.round(points[list(idx), :2]).astype(np.int32)
+
+
+def _fill(shape, polygon: np.ndarray) -> np.ndarray:
+    out = np.zeros(shape, np.uint8)
+    cv2.fillPoly(out, [polygon.reshape(-1, 1, 2)], 1)
+    return out.astype(bool)
+
+
+def _dilate(mask: np.ndarray, radius: float) -> np.ndarray:
+    r = int(round(radius))
+    if r < 1:
+        return mask
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+
+
+def _geometry(points: np.ndarray, hairline_max: float):
+    """Up vector, face height and the hairline band limit arc, in the coordinates of ``points``."""
+    nasion, chin = points[ix.NASION, :2], points[ix.CHIN, :2]
+    face_height = float(np.hypot(*(nasion - chin)))
+    up = (nasion - chin) / max(face_height, 1e-6)
+    arc = points[list(ix.FOREHEAD_ARC), :2]
+    top_height = float(np.max((arc - nasion) @ up))
+    lift = max(0.0, hairline_max * face_height - top_height)
+    return up, face_height, arc + lift * up
+
+
+def analysis_frame(points: np.ndarray, photo_shape: tuple[int, int],
+                   hairline_max: float = DEFAULT_HAIRLINE_MAX) -> tuple[tuple[int, int, int, int], float]:
+    """Crop box (photo pixels) holding the face and its forehead band, and the analysis scale (<= 1)."""
+    _, face_height, limit = _geometry(points, hairline_max)
+    outline = np.vstack([points[list(ix.FACE_OVAL), :2], limit])
+    margin = 0.05 * face_height
+    x0, y0 = np.floor(outline.min(axis=0) - margin).astype(int)
+    x1, y1 = np.ceil(outline.max(axis=0) + margin).astype(int)
+    height, width = photo_shape[:2]
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        raise ValueError("the face lies outside the photo")
+    scale = min(1.0, ANALYSIS_MAX_SIDE / max(x1 - x0, y1 - y0))
+    return (int(x0), int(y0), int(x1), int(y1)), float(scale)
+
+
+def crop_to_frame(rgb: np.ndarray, box, scale: float) -> np.ndarray:
+    """The analysis crop of a photo (area interpolation when shrinking)."""
+    x0, y0, x1, y1 = box
+    crop = rgb[y0:y1, x0:x1]
+    if scale == 1.0:
+        return np.ascontiguousarray(crop)
+    size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
+    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+
+
+def to_photo(frame_map: np.ndarray, box, scale: float, photo_shape, interpolation=cv2.INTER_NEAREST):
+    """Place an analysis-frame map back into a photo-sized array (zeros outside the crop)."""
+    x0, y0, x1, y1 = box
+    out = np.zeros(photo_shape[:2], dtype=frame_map.dtype)
+    if scale == 1.0 and frame_map.shape == (y1 - y0, x1 - x0):
+        out[y0:y1, x0:x1] = frame_map
+    else:
+        out[y0:y1, x0:x1] = cv2.resize(frame_map, (x1 - x0, y1 - y0), interpolation=interpolation)
+    return out
+
+
+def region(rgb: np.ndarray, landmarks: FaceLandmarks, eyelids: str = "exclude",
+           hairline_max: float = DEFAULT_HAIRLINE_MAX) -> FacialArea:
+    """Build the facial area and its units for the face given by ``landmarks``.
+
+    Args:
+        rgb: (H, W, 3) uint8 photo.
+        landmarks: from :func:`vitiscore.face.locate` on the same photo.
+        eyelids: "exclude" (default) or "include" the eyelid skin.
+        hairline_max: band limit for the hairline, as a multiple (0.3-1.5) of the nasion-to-chin distance
+            above the nasion.
+
+    Raises:
+        ValueError: a bad ``eyelids`` or ``hairline_max``, or a face outside the photo.
+    """
+    if eyelids not in EYELID_CHOICES:
+        raise ValueError(f"eyelids must be one of {EYELID_CHOICES}, got {eyelids!r}")
+    if not 0.3 <= hairline_max <= 1.5:
+        raise ValueError(f"hairline_max must be between 0.3 and 1.5 (x nasion-chin distance), got {hairline_max}")
+    box, scale = analysis_frame(landmarks.points, rgb.shape, hairline_max)
+    crop = crop_to_frame(rgb, box, scale)
+    points = landmarks.points.copy()
+    points[:, 0] = (points[:, 0] - box[0]) * scale
+    points[:, 1] = (points[:, 1] - box[1]) * scale
+    points[:, 2] *= scale
+    shape = crop.shape[:2]
+    eye_distance = landmarks.eye_distance_px * scale
+
+    exclusions = (
+        _dilate(_fill(shape, _poly(points, ix.RIGHT_EYE)) | _fill(shape, _poly(points, ix.LEFT_EYE)),
+                0.04 * eye_distance)
+        | _dilate(_fill(shape, _poly(points, ix.LIPS)), 0.02 * eye_distance)
+        | _dilate(_fill(shape, _poly(points, ix.RIGHT_BROW)) | _fill(shape, _poly(points, ix.LEFT_BROW)),
+                  0.03 * eye_distance)
+    )
+    if eyelids == "exclude":
+        exclusions |= (_fill(shape, _poly(points, ix.RIGHT_EYELID_RING))
+                       | _fill(shape, _poly(points, ix.LEFT_EYELID_RING)))
+
+    up, _, limit = _geometry(points, hairline_max)
+    line = _poly(points, ix.FOREHEAD_LINE)
+    zone = _fill(shape, np.vstack([line, np.round(limit[::-1]).astype(np.int32)]))
+    oval = _fill(shape, _poly(points, ix.FACE_OVAL))
+    lab = cv2.cvtColor(crop.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    forehead, hair_stop = _forehead_skin(lab, zone & ~exclusions, points, up)
+    area = ((oval & ~zone) | forehead) & ~exclusions
+
+    labels = np.zeros(shape, np.uint8)
+    labels[_side_of_midline(shape, points) > 0] = UNIT_LABELS["right_cheek"]
+    labels[_side_of_midline(shape, points) <= 0] = UNIT_LABELS["left_cheek"]
+    labels[_fill(shape, _poly(points, ix.PERIORAL))] = UNIT_LABELS["chin_perioral"]
+    labels[_fill(shape, _poly(points, ix.NOSE))] = UNIT_LABELS["nose"]
+    labels[_fill(shape, _poly(points, ix.RIGHT_PERIORBITAL))] = UNIT_LABELS["right_periorbital"]
+    labels[_fill(shape, _poly(points, ix.LEFT_PERIORBITAL))] = UNIT_LABELS["left_periorbital"]
+    labels[zone] = UNIT_LABELS["forehead"]
+    labels[~area] = 0
+    return FacialArea(labels=labels, box=box, scale=scale, points=points, eyelids=eyelids,
+                      forehead_hair_stop=hair_stop)
+
+
+def _side_of_midline(shape, points: np.ndarray) -> np.ndarray:
+    """Positive on the patient's right side of the nasion-chin line (the image's left in a frontal photo)."""
+    nasion, chin = points[ix.NASION, :2], points[ix.CHIN, :2]
+    down = chin - nasion
+    ys, xs = np.mgrid[0:shape[0], 0:shape[1]]
+    return down[0] * (ys - nasion[1]) - down[1] * (xs - nasion[0])
+
+
+def _forehead_skin(lab: np.ndarray, zone: np.ndarray, points: np.ndarray,
+                   up: np.ndarray) -> tuple[np.ndarray, float]:
+    """Skin in the forehead zone reachable from just above the brows without crossing hair.
+
+    The reference colour is the skin in a strip just above the brows (forehead skin differs from cheek skin,
+    and hair rarely reaches that low). Returns the forehead mask and the share of its upper edge that ended on
+    hair.
+    """
+    face_height = float(np.hypot(*(points[ix.NASION, :2] - points[ix.CHIN, :2])))
+    brow_tops = points[[63, 105, 66, 107, 336, 296, 334, 293], :2]
+    seeds = np.zeros(zone.shape, np.uint8)
+    for lift in (0.05, 0.09, 0.13):
+        for x, y in np.round(brow_tops + lift * face_height * up).astype(int):
+            cv2.circle(seeds, (int(x), int(y)), max(2, int(0.02 * face_height)), 1, -1)
+    seeds = seeds.astype(bool) & zone
+    smooth = cv2.GaussianBlur(lab, (0, 0), 2.0)
+    ref = seeds if seeds.sum() >= 20 else zone
+    skin_lab = np.median(smooth[ref], axis=0)
+    spread = np.maximum(1.4826 * np.median(np.abs(smooth[ref] - skin_lab), axis=0), (2.0, 1.5, 1.5))
+    delta_l = smooth[..., 0] - skin_lab[0]
+    darker = delta_l < -max(10.0, 3.0 * spread[0])
+    # Hue angle in the a*b* plane: hair (brown, blond, red-blond) is yellower than skin at a given lightness,
+    # because it lacks the haemoglobin red; depigmented skin moves the other way (b* falls, a* stays).
+    hue = np.degrees(np.arctan2(smooth[..., 2], smooth[..., 1]))
+    skin_hue = float(np.degrees(np.arctan2(skin_lab[2], skin_lab[1])))
+    hue_spread = max(2.0, float(1.4826 * np.median(np.abs(hue[ref] - skin_hue))))
+    yellower = (hue - skin_hue > max(8.0, 3.0 * hue_spread)) & (delta_l < 3.0)
+    # Hair strands make fine lightness texture that forehead skin lacks (relative to the reference strip, so
+    # camera noise and sharpening cancel out).
+    fine = lab[..., 0] - cv2.GaussianBlur(lab[..., 0], (0, 0), 1.5)
+    texture = np.sqrt(cv2.GaussianBlur(fine * fine, (0, 0), 3.0))
+    textured = texture > 2.5 * max(float(np.median(texture[ref])), 0.5)
+    hair = darker | yellower | textured
+    # A 3x3 opening keeps single dark pores and freckles from counting as hair.
+    hair = cv2.morphologyEx(hair.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(bool)
+    skin = zone & ~hair
+    n, comp = cv2.connectedComponents(skin.astype(np.uint8), connectivity=4)
+    keep = np.unique(comp[seeds & skin])
+    forehead = np.isin(comp, keep[keep > 0])
+    # Skin seen through a parting or between strands makes thin spikes into the hair: an opening about 2 % of
+    # the face height wide removes them, then only what still touches the seeds is kept.
+    radius = max(1, int(0.02 * face_height))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    opened = cv2.morphologyEx(forehead.astype(np.uint8), cv2.MORPH_OPEN, kernel)
+    n, comp = cv2.connectedComponents(opened, connectivity=4)
+    keep = np.unique(comp[seeds & opened.astype(bool)])
+    forehead = np.isin(comp, keep[keep > 0])
+    # Moles and freckles enclosed by forehead skin are skin: fill enclosed holes.
+    filled = forehead.astype(np.uint8)
+    contours, _ = cv2.findContours(filled, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+    forehead = filled.astype(bool) & zone
+    # Upper edge: forehead pixels whose neighbour two pixels further up is not forehead; count those that
+    # end on hair (the rest end at the band limit or the zone's sides).
+    sx, sy = np.round(up * 2).astype(int)
+
+    def above(mask):
+        return np.roll(mask, shift=(-sy, -sx), axis=(0, 1))
+
+    edge = forehead & ~above(forehead)
+    edge_hair = edge & above(hair)
+    hair_stop = float(edge_hair.sum() / edge.sum()) if edge.any() else 0.0
+    return forehead, hair_stop

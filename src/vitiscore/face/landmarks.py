@@ -1,0 +1,183 @@
+"""Face landmarks from the MediaPipe face mesh bundled in the mediapipe 0.10.21 wheel (no download, no telemetry).
+
+The mesh gives 478 points: 468 on the face surface and 10 on the irises. ``x`` and ``y`` are returned in photo
+pixels; ``z`` is the mesh's relative depth, rescaled to the same pixel units as ``x`` (smaller = nearer the
+camera), which is what the pose angles are computed from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from vitiscore.face import indices as ix
+
+log = logging.getLogger(__name__)
+
+# MediaPipe crops the face and resizes it to 192x192 internally, so a larger input only costs copying time.
+_MESH_INPUT_MAX_SIDE = 1920
+
+
+class NoFaceError(Exception):
+    """No face was found in the photo (status ``no_face``)."""
+
+
+@dataclass(frozen=True)
+class FaceLandmarks:
+    """Landmarks of the face chosen for scoring.
+
+    Attributes:
+        points: (478, 3) float array; x, y in photo pixels, z relative depth in pixels.
+        n_faces: number of faces found (the largest one is kept).
+        yaw_deg: head turn, degrees; positive when the patient turns towards their own left.
+        pitch_deg: head tilt, degrees; positive when the chin is further from the camera than the forehead.
+        roll_deg: in-plane rotation of the eye line, degrees; positive clockwise in the image.
+        eye_distance_px: distance between the two iris centres, photo pixels.
+        iris_diameter_px: mean visible iris diameter of both eyes, photo pixels.
+    """
+
+    points: np.ndarray
+    n_faces: int
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+    eye_distance_px: float
+    iris_diameter_px: float
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence the C++ start-up messages MediaPipe writes straight to file descriptor 2."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+@functools.lru_cache(maxsize=None)
+def _mesh(max_faces: int):
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    with _quiet_stderr():
+        from mediapipe.python.solutions import face_mesh
+
+        graph = face_mesh.FaceMesh(static_image_mode=True, max_num_faces=max_faces, refine_landmarks=True,
+                                   min_detection_confidence=0.5)
+        # The first call loads the TFLite delegates, which is when the remaining chatter is printed.
+        graph.process(np.zeros((64, 64, 3), np.uint8))
+    return graph
+
+
+@functools.lru_cache(maxsize=None)
+def _detector():
+    with _quiet_stderr():
+        from mediapipe.python.solutions import face_detection
+
+        graph = face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5)
+        graph.process(np.zeros((64, 64, 3), np.uint8))
+    return graph
+
+
+def _run_mesh(rgb: np.ndarray, max_faces: int) -> list[np.ndarray]:
+    """All meshes found in ``rgb``, each (478, 3) in the pixel units of ``rgb``."""
+    height, width = rgb.shape[:2]
+    scale = min(1.0, _MESH_INPUT_MAX_SIDE / max(height, width))
+    small = rgb if scale == 1.0 else cv2.resize(rgb, (round(width * scale), round(height * scale)),
+                                                 interpolation=cv2.INTER_AREA)
+    result = _mesh(max_faces).process(np.ascontiguousarray(small))
+    meshes = []
+    for face in result.multi_face_landmarks or []:
+        pts = np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float64)
+        pts[:, 0] *= width
+        pts[:, 1] *= height
+        pts[:, 2] *= width
+        meshes.append(pts)
+    return meshes
+
+
+def _detect_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Face boxes (x0, y0, x1, y1) from the full-range detector, for faces too small for the mesh's own."""
+    height, width = rgb.shape[:2]
+    scale = min(1.0, _MESH_INPUT_MAX_SIDE / max(height, width))
+    small = rgb if scale == 1.0 else cv2.resize(rgb, (round(width * scale), round(height * scale)),
+                                                 interpolation=cv2.INTER_AREA)
+    result = _detector().process(np.ascontiguousarray(small))
+    boxes = []
+    for det in result.detections or []:
+        box = det.location_data.relative_bounding_box
+        cx, cy = (box.xmin + box.width / 2) * width, (box.ymin + box.height / 2) * height
+        half = max(box.width * width, box.height * height)  # a crop twice the face box
+        boxes.append((int(max(0, cx - half)), int(max(0, cy - half)),
+                      int(min(width, cx + half)), int(min(height, cy + half))))
+    return boxes
+
+
+def locate(rgb: np.ndarray, max_faces: int = 5) -> FaceLandmarks:
+    """Find the face to score: the largest of up to ``max_faces`` faces.
+
+    The mesh's own detector is tried on the whole photo first; when it finds nothing (typically a face that
+    fills under a fifth of a large photo), the full-range face detector proposes boxes and the mesh is run on
+    each crop.
+
+    Raises:
+        NoFaceError: no face found.
+        ValueError: ``rgb`` is not an (H, W, 3) uint8 array.
+    """
+    if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError("rgb must be an (H, W, 3) uint8 array")
+    meshes = _run_mesh(rgb, max_faces)
+    if not meshes:
+        for x0, y0, x1, y1 in _detect_boxes(rgb):
+            for pts in _run_mesh(np.ascontiguousarray(rgb[y0:y1, x0:x1]), 1):
+                pts[:, 0] += x0
+                pts[:, 1] += y0
+                meshes.append(pts)
+    if not meshes:
+        raise NoFaceError("no face found in the photo")
+    points = max(meshes, key=_mesh_area)
+    return FaceLandmarks(points=points, n_faces=len(meshes), **pose_and_scale(points))
+
+
+def _mesh_area(points: np.ndarray) -> float:
+    span = points[:468, :2].max(axis=0) - points[:468, :2].min(axis=0)
+    return float(span[0] * span[1])
+
+
+def pose_and_scale(points: np.ndarray) -> dict:
+    """Head pose angles (degrees) and eye/iris sizes (pixels) from (478, 3) mesh points in pixel units."""
+    right, left = points[ix.RIGHT_TRAGUS_SIDE], points[ix.LEFT_TRAGUS_SIDE]
+    across = left - right
+    yaw = np.degrees(np.arctan2(across[2], np.hypot(across[0], across[1])))
+    down = points[ix.CHIN] - points[ix.FACE_OVAL[0]]
+    pitch = np.degrees(np.arctan2(down[2], np.hypot(down[0], down[1])))
+    eye_r, eye_l = points[ix.RIGHT_IRIS_CENTRE, :2], points[ix.LEFT_IRIS_CENTRE, :2]
+    eye_vec = eye_l - eye_r
+    roll = np.degrees(np.arctan2(eye_vec[1], eye_vec[0]))
+    return {
+        "yaw_deg": float(yaw),
+        "pitch_deg": float(pitch),
+        "roll_deg": float(roll),
+        "eye_distance_px": float(np.hypot(*eye_vec)),
+        "iris_diameter_px": float(np.mean([_iris_diameter(points, ix.RIGHT_IRIS),
+                                           _iris_diameter(points, ix.LEFT_IRIS)])),
+    }
+
+
+def _iris_diameter(points: np.ndarray, ring: tuple[int, ...]) -> float:
+    # The four iris points are right, top, left, bottom of the visible iris: its horizontal width is the
+    # measurement the 11.7 mm population value refers to (lids often cover the vertical extent).
+    a, _, c, _ = (points[i, :2] for i in ring)
+    return float(np.hypot(*(a - c)))
