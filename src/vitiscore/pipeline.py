@@ -1,0 +1,202 @@
+"""One photo, end to end: load, find the face, draw the facial area, segment, measure.
+
+``score_image`` never raises for a bad photo: the returned :class:`FaceScore` carries a machine-readable
+``status`` and a human-readable ``error``. It raises ``ValueError`` only for bad options (a usage error).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+
+import cv2
+import numpy as np
+
+from vitiscore import area as area_mod
+from vitiscore import face as face_mod
+from vitiscore import io as io_mod
+from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES, crop_to_frame
+from vitiscore.segment import Segmenter, load_segmenter
+from vitiscore.skin_tone import ita_band, normal_skin_ita
+
+log = logging.getLogger(__name__)
+
+STAGES = ("decode", "landmarks", "facial_area", "segmentation", "scoring")
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """Settings of a scoring run; every one is recorded in the outputs.
+
+    Attributes:
+        model: depigmentation model id (see ``vitiscore.segment.available_models()``).
+        eyelids: "exclude" (default) or "include" the eyelid skin in the facial area.
+        face_hand_units: size of the whole face in hand units (HU), > 0; 3.0 puts F-VASI on the 0-3 scale.
+        max_pixels: photos with more pixels are refused before decoding.
+        min_eye_distance_px: below this distance between the iris centres (photo pixels) the face is flagged
+            ``low_resolution``.
+        max_pose_deg: a head turn (yaw) or tilt (pitch) beyond this many degrees is flagged ``pose``.
+        hairline_max: band limit of the forehead, as a multiple of the nasion-to-chin distance above the nasion.
+    """
+
+    model: str = "classical"
+    eyelids: str = "exclude"
+    face_hand_units: float = area_mod.DEFAULT_FACE_HAND_UNITS
+    max_pixels: int = io_mod.DEFAULT_MAX_PIXELS
+    min_eye_distance_px: float = 80.0
+    max_pose_deg: float = 25.0
+    hairline_max: float = DEFAULT_HAIRLINE_MAX
+
+    def __post_init__(self):
+        if self.eyelids not in EYELID_CHOICES:
+            raise ValueError(f"eyelids must be one of {EYELID_CHOICES}, got {self.eyelids!r}")
+        _positive("face_hand_units", self.face_hand_units)
+        _positive("max_pixels", self.max_pixels)
+        if not math.isfinite(self.min_eye_distance_px) or self.min_eye_distance_px < 0:
+            raise ValueError(f"min_eye_distance_px must be >= 0 pixels, got {self.min_eye_distance_px}")
+        if not 0 < self.max_pose_deg <= 90:
+            raise ValueError(f"max_pose_deg must be in (0, 90] degrees, got {self.max_pose_deg}")
+        if not 0.3 <= self.hairline_max <= 1.5:
+            raise ValueError(f"hairline_max must be in [0.3, 1.5], got {self.hairline_max}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _positive(name: str, value) -> None:
+    if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+
+
+@dataclass
+class FaceScore:
+    """The result for one photo.
+
+    ``status`` is "ok" or the reason the photo was not scored (``empty_file``, ``unreadable``, ``truncated``,
+    ``too_large``, ``no_face``, ``failed``). ``flags`` are quality warnings on a scored photo:
+    ``multiple_faces`` (the largest face was scored), ``low_resolution``, ``pose``, ``overexposed`` (over 5 % of
+    the facial area clipped), ``hairline_not_found`` (the forehead stopped at the band limit, not at hair).
+    Photo-sized arrays (``rgb``, ``labels``, ``depigmented``) are in photo pixels; ``labels`` uses
+    ``vitiscore.face.UNIT_LABELS``.
+    """
+
+    status: str
+    error: str = ""
+    flags: list[str] = field(default_factory=list)
+    width: int = 0
+    height: int = 0
+    landmarks: face_mod.FaceLandmarks | None = None
+    measure: area_mod.AreaMeasure | None = None
+    skin_lightness: float = float("nan")
+    skin_b: float = float("nan")
+    ita_deg: float = float("nan")
+    ita_band: str = ""
+    forehead_hair_stop: float = float("nan")
+    rgb: np.ndarray | None = field(default=None, repr=False)
+    labels: np.ndarray | None = field(default=None, repr=False)
+    depigmented: np.ndarray | None = field(default=None, repr=False)
+    probability: np.ndarray | None = field(default=None, repr=False)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def fvasi(self) -> float:
+        return self.measure.fvasi if self.measure else float("nan")
+
+    @property
+    def depigmented_fraction(self) -> float:
+        return self.measure.depigmented_fraction if self.measure else float("nan")
+
+
+def score_image(source, options: ScoreOptions | None = None, segmenter: Segmenter | None = None) -> FaceScore:
+    """Score one photo given as a path or an (H, W, 3) uint8 RGB array.
+
+    Raises:
+        ValueError: bad ``options``, or an array that is not (H, W, 3) uint8.
+    """
+    options = options or ScoreOptions()
+    segmenter = segmenter or load_segmenter(options.model)
+    timings: dict[str, float] = {}
+    tick = time.perf_counter()
+    if isinstance(source, np.ndarray):
+        if source.ndim != 3 or source.shape[2] != 3 or source.dtype != np.uint8:
+            raise ValueError("an array source must be (H, W, 3) uint8 RGB")
+        rgb = np.ascontiguousarray(source)
+    elif isinstance(source, (str, os.PathLike)):
+        try:
+            rgb = io_mod.load_photo(source, options.max_pixels).rgb
+        except io_mod.PhotoError as exc:
+            return FaceScore(status=exc.status, error=str(exc), timings=timings)
+    else:
+        raise ValueError(f"source must be a path or an RGB array, got {type(source).__name__}")
+    timings["decode"] = time.perf_counter() - tick
+    try:
+        return _score_rgb(rgb, options, segmenter, timings)
+    except Exception as exc:  # noqa: BLE001 - one bad photo must not stop a batch; the row records why
+        log.debug("scoring failed", exc_info=True)
+        return FaceScore(status="failed", error=f"{type(exc).__name__}: {exc}", width=rgb.shape[1],
+                         height=rgb.shape[0], timings=timings)
+
+
+def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, timings: dict) -> FaceScore:
+    height, width = rgb.shape[:2]
+    tick = time.perf_counter()
+    try:
+        landmarks = face_mod.locate(rgb)
+    except face_mod.NoFaceError as exc:
+        timings["landmarks"] = time.perf_counter() - tick
+        return FaceScore(status="no_face", error=str(exc), width=width, height=height, timings=timings)
+    timings["landmarks"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    facial = face_mod.region(rgb, landmarks, eyelids=options.eyelids, hairline_max=options.hairline_max)
+    crop = crop_to_frame(rgb, facial.box, facial.scale)
+    timings["facial_area"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    seg = segmenter.predict(crop, facial.mask)
+    timings["segmentation"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    labels = face_mod.to_photo(facial.labels, facial.box, facial.scale, rgb.shape)
+    mask_frame = (seg.mask & facial.mask).astype(np.uint8) * 255
+    depigmented = face_mod.to_photo(mask_frame, facial.box, facial.scale, rgb.shape,
+                                    interpolation=cv2.INTER_LINEAR) >= 128
+    depigmented &= labels > 0
+    probability = face_mod.to_photo(seg.probability, facial.box, facial.scale, rgb.shape,
+                                    interpolation=cv2.INTER_LINEAR)
+    if not (labels > 0).any():
+        return FaceScore(status="failed", error="the facial area is empty (face hidden or outside the photo)",
+                         width=width, height=height, landmarks=landmarks, timings=timings)
+    result = area_mod.measure(labels, depigmented, options.face_hand_units)
+    lightness, b_star, ita = normal_skin_ita(crop, facial.mask & ~seg.mask)
+    flags = _quality_flags(landmarks, options, crop, facial)
+    timings["scoring"] = time.perf_counter() - tick
+    return FaceScore(
+        status="ok", flags=flags, width=width, height=height, landmarks=landmarks, measure=result,
+        skin_lightness=lightness, skin_b=b_star, ita_deg=ita, ita_band=ita_band(ita),
+        forehead_hair_stop=facial.forehead_hair_stop, rgb=rgb, labels=labels, depigmented=depigmented,
+        probability=probability, timings=timings,
+    )
+
+
+def _quality_flags(landmarks, options: ScoreOptions, crop: np.ndarray, facial) -> list[str]:
+    flags = []
+    if landmarks.n_faces > 1:
+        flags.append("multiple_faces")
+    if landmarks.eye_distance_px < options.min_eye_distance_px:
+        flags.append("low_resolution")
+    if abs(landmarks.yaw_deg) > options.max_pose_deg or abs(landmarks.pitch_deg) > options.max_pose_deg:
+        flags.append("pose")
+    area = facial.mask
+    if area.any() and (crop[area].max(axis=1) >= 250).mean() > 0.05:
+        flags.append("overexposed")
+    if facial.forehead_hair_stop < 0.3:
+        flags.append("hairline_not_found")
+    return flags
