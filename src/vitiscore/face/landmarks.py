@@ -76,8 +76,10 @@ def _mesh(max_faces: int):
 
         graph = face_mesh.FaceMesh(static_image_mode=True, max_num_faces=max_faces, refine_landmarks=True,
                                    min_detection_confidence=0.5)
-        # The first call loads the TFLite delegates, which is when the remaining chatter is printed.
+        # The first calls load the TFLite delegates and warn about non-square inputs: that is when the
+        # remaining chatter is printed.
         graph.process(np.zeros((64, 64, 3), np.uint8))
+        graph.process(np.zeros((48, 64, 3), np.uint8))
     return graph
 
 

@@ -1,0 +1,293 @@
+"""Scoring a batch of photos into an output folder.
+
+Layout of ``OUT`` (every path written into the outputs is relative to ``OUT``):
+
+* ``results.csv``: one row per input photo, failures included (see :data:`COLUMNS`).
+* ``results.jsonl``: the run's journal, one line per finished photo, fsynced as each photo finishes; a killed
+  run loses no finished row, ``--skip-existing`` resumes from it, and ``results.csv`` is rebuilt from it.
+* ``run.json``: arguments, options, versions, model id and SHA-256, timing, counts.
+* ``masks/<id>_facial_area.png`` (0/255), ``masks/<id>_units.png`` (unit labels 1-7, see run.json),
+  ``masks/<id>_depigmented.png`` (0/255): lossless, photo-sized, upright.
+* ``overlays/<id>.png``: photo with outlines and the depigmentation fill, for looking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import platform
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import vitiscore
+from vitiscore import io as io_mod
+from vitiscore import overlay
+from vitiscore.face.facial_area import UNIT_LABELS, UNITS
+from vitiscore.pipeline import STAGES, FaceScore, ScoreOptions, score_image
+from vitiscore.segment import Segmenter, load_segmenter
+
+log = logging.getLogger(__name__)
+
+UNIT_COLUMNS = [c for unit in UNITS for c in (f"{unit}_area_px", f"{unit}_depigmented_fraction")]
+COLUMNS = [
+    "image_id", "path", "status", "error", "flags",
+    "width", "height", "n_faces", "eye_distance_px", "iris_diameter_px", "yaw_deg", "pitch_deg", "roll_deg",
+    "facial_area_px", "depigmented_px", "depigmented_fraction", *UNIT_COLUMNS,
+    "face_hand_units", "depigmented_hand_units", "fvasi",
+    "skin_lightness", "skin_b", "ita_deg", "ita_band", "forehead_hair_stop",
+    "mask_facial_area", "mask_units", "mask_depigmented", "overlay",
+    "model_id", "model_sha256", "tool_version", "eyelids", "hairline_max", "min_eye_distance_px",
+    "max_pose_deg", "settings_sha256",
+]
+
+
+@dataclass
+class BatchResult:
+    """What a batch produced: ``rows`` in input order, counts by status, and the run summary."""
+
+    rows: list[dict]
+    counts: dict[str, int]
+    run: dict = field(default_factory=dict)
+
+    @property
+    def all_ok(self) -> bool:
+        return all(row["status"] == "ok" for row in self.rows)
+
+
+def image_ids(paths: list[Path]) -> list[str]:
+    """Unique, file-name-safe ids: the file name without extension, prefixed by parent folders only where two
+    photos would otherwise share an id (``subject01__baseline``)."""
+    def safe(text: str) -> str:
+        return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "photo"
+
+    parts = [list(p.with_suffix("").parts) for p in paths]
+    depth = [1] * len(paths)
+    while True:
+        ids = [safe("__".join(part[-d:])) for part, d in zip(parts, depth)]
+        seen: dict[str, list[int]] = {}
+        for i, value in enumerate(ids):
+            seen.setdefault(value, []).append(i)
+        clashes = [idx for idx in seen.values() if len(idx) > 1]
+        if not clashes:
+            return ids
+        grew = False
+        for idx in clashes:
+            for i in idx:
+                if depth[i] < len(parts[i]):
+                    depth[i] += 1
+                    grew = True
+        if not grew:  # identical relative paths from different roots: number them
+            counter: dict[str, int] = {}
+            out = []
+            for value in ids:
+                counter[value] = counter.get(value, 0) + 1
+                out.append(value if counter[value] == 1 else f"{value}_{counter[value]}")
+            return out
+
+
+def settings_sha256(options: ScoreOptions, segmenter: Segmenter) -> str:
+    """Hash of everything that changes a result: options, model hash and tool version."""
+    payload = json.dumps({"options": options.as_dict(), "model_sha256": segmenter.sha256,
+                          "version": vitiscore.__version__}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _num(value, digits=6):
+    if value is None:
+        return None
+    value = float(value)
+    return round(value, digits) if np.isfinite(value) else None
+
+
+def result_row(image_id: str, path: str, score: FaceScore, options: ScoreOptions, segmenter: Segmenter,
+               settings: str) -> dict:
+    """The results.csv row of one photo (mask and overlay paths are filled in by the writer)."""
+    row = {column: None for column in COLUMNS}
+    row.update(image_id=image_id, path=path, status=score.status, error=score.error, flags=";".join(score.flags),
+               width=score.width or None, height=score.height or None, model_id=segmenter.model_id,
+               model_sha256=segmenter.sha256, tool_version=vitiscore.__version__, eyelids=options.eyelids,
+               hairline_max=options.hairline_max, min_eye_distance_px=options.min_eye_distance_px,
+               max_pose_deg=options.max_pose_deg, face_hand_units=options.face_hand_units,
+               settings_sha256=settings)
+    if score.landmarks is not None:
+        lm = score.landmarks
+        row.update(n_faces=lm.n_faces, eye_distance_px=_num(lm.eye_distance_px, 2),
+                   iris_diameter_px=_num(lm.iris_diameter_px, 2), yaw_deg=_num(lm.yaw_deg, 2),
+                   pitch_deg=_num(lm.pitch_deg, 2), roll_deg=_num(lm.roll_deg, 2))
+    if score.measure is not None:
+        m = score.measure
+        row.update(facial_area_px=m.facial_area_px, depigmented_px=m.depigmented_px,
+                   depigmented_fraction=_num(m.depigmented_fraction), depigmented_hand_units=_num(m.depigmented_hand_units),
+                   fvasi=_num(m.fvasi), skin_lightness=_num(score.skin_lightness, 2), skin_b=_num(score.skin_b, 2),
+                   ita_deg=_num(score.ita_deg, 2), ita_band=score.ita_band,
+                   forehead_hair_stop=_num(score.forehead_hair_stop, 3))
+        for unit, um in m.units.items():
+            row[f"{unit}_area_px"] = um.area_px
+            row[f"{unit}_depigmented_fraction"] = _num(um.fraction)
+    return row
+
+
+def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, overlays: bool = True) -> None:
+    """Write the masks (and overlay) of a scored photo and record their relative paths in ``row``."""
+    labels = score.labels.astype(np.uint8)
+    names = {
+        "mask_facial_area": (f"masks/{image_id}_facial_area.png", (labels > 0).astype(np.uint8) * 255),
+        "mask_units": (f"masks/{image_id}_units.png", labels),
+        "mask_depigmented": (f"masks/{image_id}_depigmented.png", score.depigmented.astype(np.uint8) * 255),
+    }
+    for column, (relative, array) in names.items():
+        io_mod.write_png(out_dir / relative, array)
+        row[column] = relative
+    if overlays:
+        caption = (f"{image_id}  F-VASI {score.fvasi:.2f}  depigmented {100 * score.depigmented_fraction:.1f}% "
+                   f"of facial area  [{row['model_id']}, eyelids {row['eyelids']}]")
+        if score.flags:
+            caption += "  flags: " + ",".join(score.flags)
+        relative = f"overlays/{image_id}.png"
+        io_mod.write_png(out_dir / relative, overlay.render(score.rgb, labels, score.depigmented, caption))
+        row["overlay"] = relative
+
+
+def _finished(out_dir: Path, settings: str) -> dict[str, dict]:
+    """Rows of an earlier run that can be reused: status ok, same settings, masks still on disk."""
+    done = {}
+    for record in io_mod.read_jsonl(out_dir / "results.jsonl"):
+        if record.get("status") != "ok" or record.get("settings_sha256") != settings:
+            done.pop(record.get("image_id"), None)
+            continue
+        masks = [record.get(c) for c in ("mask_facial_area", "mask_units", "mask_depigmented")]
+        if all(m and (out_dir / m).is_file() for m in masks):
+            done[record["image_id"]] = record
+    return done
+
+
+def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_existing: bool = False,
+                 overlays: bool = True, recursive: bool = True, progress: bool | None = None,
+                 arguments: dict | None = None) -> BatchResult:
+    """Score every photo in ``inputs`` (files and/or folders) into ``out_dir``.
+
+    Args:
+        inputs: paths of photos or folders (folders are searched for .jpg/.jpeg/.png/.tif/.tiff/.bmp/.webp).
+        out_dir: output folder, created if needed.
+        options: scoring settings (defaults: classical model, eyelids excluded, face = 3.0 HU).
+        skip_existing: reuse finished rows of an earlier run in ``out_dir`` made with the same settings.
+        overlays: also write overlay pictures.
+        progress: show a progress bar; None shows it only on a terminal.
+        arguments: the command line, recorded in run.json.
+
+    Raises:
+        FileNotFoundError: an input does not exist.
+        ValueError: no photos found, or bad options / unknown model.
+    """
+    from tqdm import tqdm
+
+    options = options or ScoreOptions()
+    segmenter = load_segmenter(options.model)
+    paths = io_mod.discover_photos(list(inputs), recursive=recursive)
+    if not paths:
+        raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    settings = settings_sha256(options, segmenter)
+    journal = out_dir / "results.jsonl"
+    reuse = _finished(out_dir, settings) if skip_existing else {}
+    if not skip_existing and journal.exists():
+        log.info("replacing the earlier results in %s (use --skip-existing to resume instead)", out_dir)
+        journal.unlink()
+    elif skip_existing:
+        # Keep only reusable rows in the journal, so that it stays the record of this run.
+        _rewrite_journal(journal, list(reuse.values()))
+
+    ids = image_ids(paths)
+    started = time.time()
+    stage_totals = {stage: 0.0 for stage in (*STAGES, "writing")}
+    rows: list[dict] = []
+    done = 0
+    last_csv = time.monotonic()
+    bar = tqdm(total=len(paths), unit="photo", disable=(not progress) if progress is not None else None,
+               file=sys.stderr, dynamic_ncols=True)
+    try:
+        for path, image_id in zip(paths, ids):
+            relative = os.path.relpath(path.resolve(), out_dir.resolve())
+            if image_id in reuse and reuse[image_id].get("path") == relative:
+                rows.append(reuse[image_id])
+                bar.update(1)
+                continue
+            score = score_image(path, options, segmenter)
+            row = result_row(image_id, relative, score, options, segmenter, settings)
+            tick = time.perf_counter()
+            if score.ok:
+                try:
+                    write_images(out_dir, image_id, score, row, overlays=overlays)
+                except OSError as exc:
+                    row.update(status="failed", error=f"cannot write outputs: {exc}")
+            score.timings["writing"] = time.perf_counter() - tick
+            for stage, seconds in score.timings.items():
+                stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
+            if row["status"] != "ok":
+                log.warning("%s: %s (%s)", path, row["status"], row["error"])
+            io_mod.append_jsonl(journal, row)
+            rows.append(row)
+            done += 1
+            bar.update(1)
+            if time.monotonic() - last_csv > 10:
+                io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
+                last_csv = time.monotonic()
+    finally:
+        bar.close()
+        io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    elapsed = time.time() - started
+    run = {
+        "tool": "vitiscore",
+        "tool_version": vitiscore.__version__,
+        "arguments": arguments or {},
+        "options": options.as_dict(),
+        "model": {"id": segmenter.model_id, "sha256": segmenter.sha256,
+                  "parameters": getattr(segmenter, "parameters", None)},
+        "settings_sha256": settings,
+        "unit_labels": UNIT_LABELS,
+        "started": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
+        "elapsed_s": round(elapsed, 3),
+        "photos": len(rows),
+        "scored_this_run": done,
+        "reused": len(rows) - done,
+        "counts": counts,
+        "seconds_by_stage": {k: round(v, 3) for k, v in stage_totals.items()},
+        "photos_per_second": round(done / elapsed, 3) if elapsed > 0 and done else None,
+        "versions": _versions(),
+    }
+    io_mod.write_json(out_dir / "run.json", run)
+    return BatchResult(rows=rows, counts=counts, run=run)
+
+
+def _rewrite_journal(journal: Path, records: list[dict]) -> None:
+    tmp = journal.with_name(journal.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, journal)
+
+
+def _versions() -> dict:
+    from importlib import metadata
+
+    versions = {"python": platform.python_version(), "platform": platform.platform()}
+    for package in ("numpy", "scipy", "opencv-python-headless", "mediapipe", "pillow", "scikit-image"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions

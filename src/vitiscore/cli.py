@@ -1,0 +1,83 @@
+"""The ``vitiscore`` command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+
+from vitiscore.parser import build_parser
+
+EXIT_OK, EXIT_USAGE, EXIT_SOME_FAILED = 0, 2, 3
+log = logging.getLogger("vitiscore")
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("vitiscore: %(levelname)s: %(message)s"))
+    root = logging.getLogger("vitiscore")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _fmt(value, spec):
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
+
+
+def summary_table(rows: list[dict], limit: int = 40) -> str:
+    """A plain-text table of the rows (the first ``limit``) for the terminal."""
+    header = f"{'image_id':<28} {'status':<10} {'depig %':>8} {'F-VASI':>7} {'ITA band':<13} flags"
+    lines = [header, "-" * len(header)]
+    for row in rows[:limit]:
+        fraction = row.get("depigmented_fraction")
+        lines.append(
+            f"{str(row['image_id'])[:28]:<28} {row['status']:<10} "
+            f"{_fmt(None if fraction is None else 100 * fraction, '8.1f'):>8} {_fmt(row.get('fvasi'), '7.2f'):>7} "
+            f"{row.get('ita_band') or '':<13} {row.get('flags') or row.get('error') or ''}"
+        )
+    if len(rows) > limit:
+        lines.append(f"... and {len(rows) - limit} more rows in results.csv")
+    return "\n".join(lines)
+
+
+def _score(args) -> int:
+    from vitiscore.batch import score_folder
+    from vitiscore.pipeline import ScoreOptions
+
+    options = ScoreOptions(
+        model=args.model, eyelids=args.eyelids, face_hand_units=args.face_hand_units,
+        max_pixels=int(args.max_megapixels * 1e6), min_eye_distance_px=args.min_eye_distance,
+        max_pose_deg=args.max_pose, hairline_max=args.hairline_max,
+    )
+    arguments = {k: v for k, v in vars(args).items() if k != "func"}
+    result = score_folder(args.inputs, args.out, options, skip_existing=args.skip_existing,
+                          overlays=not args.no_overlays, recursive=not args.no_recursive,
+                          progress=False if args.quiet else None, arguments=arguments)
+    if not args.quiet:
+        sys.stdout.write(summary_table(result.rows) + "\n")
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
+        sys.stdout.write(f"\n{len(result.rows)} photos: {counts}. Results in {args.out}/results.csv\n")
+    return EXIT_OK if result.all_ok else EXIT_SOME_FAILED
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        if args.command == "score":
+            return _score(args)
+    except (ValueError, FileNotFoundError) as exc:
+        # Bad arguments found after parsing (unknown model, missing input, empty folder): a usage error.
+        parser.exit(EXIT_USAGE, f"vitiscore: error: {exc}\n")
+    except KeyboardInterrupt:
+        log.error("interrupted; finished photos are kept (resume with --skip-existing)")
+        return 130
+    parser.error(f"unknown command {args.command}")
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Command-line arguments of ``vitiscore`` (parsing only; cli.py runs the commands)."""
+
+from __future__ import annotations
+
+import argparse
+
+import vitiscore
+from vitiscore.area import DEFAULT_FACE_HAND_UNITS
+from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
+from vitiscore.io import DEFAULT_MAX_PIXELS
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be zero or more, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vitiscore",
+        description="Measure facial vitiligo from clinical photographs: facial area, depigmented skin, "
+                    "hand units and an approximate F-VASI. Photos never leave this machine.",
+    )
+    parser.add_argument("--version", action="version", version=f"vitiscore {vitiscore.__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    score = commands.add_parser(
+        "score", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="score photos into an output folder",
+        description="Score every photo (files, or folders searched recursively) and write OUT/results.csv "
+                    "(one row per photo, failures included), OUT/run.json, lossless masks and overlays. "
+                    "Exit code 0: all photos scored; 3: some could not be scored (their rows say why); "
+                    "2: usage error.",
+    )
+    score.add_argument("inputs", nargs="+", metavar="INPUT", help="photo files or folders of photos")
+    score.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
+
+    area = score.add_argument_group("facial area")
+    area.add_argument("--eyelids", choices=EYELID_CHOICES, default="exclude",
+                      help="score the eyelid skin or leave it out (recorded in every output row)")
+    area.add_argument("--hairline-max", type=_positive_float, default=DEFAULT_HAIRLINE_MAX,
+                      help="highest plausible hairline, as a multiple of the nasion-chin distance above the "
+                           "nasion (0.3-1.5)")
+    area.add_argument("--face-hand-units", type=_positive_float, default=DEFAULT_FACE_HAND_UNITS,
+                      help="size of the whole face in hand units (HU); 3.0 puts F-VASI on the trials' 0-3 scale")
+
+    model = score.add_argument_group("model")
+    model.add_argument("--model", default="classical", help="depigmentation model id")
+
+    quality = score.add_argument_group("quality checks")
+    quality.add_argument("--min-eye-distance", type=_non_negative_float, default=80.0, metavar="PX",
+                         help="flag low_resolution when the iris centres are closer than this (photo pixels)")
+    quality.add_argument("--max-pose", type=_positive_float, default=25.0, metavar="DEG",
+                         help="flag pose when head turn or tilt exceeds this (degrees)")
+    quality.add_argument("--max-megapixels", type=_positive_float, default=DEFAULT_MAX_PIXELS / 1e6, metavar="MP",
+                         help="refuse photos larger than this before decoding them")
+
+    run = score.add_argument_group("run")
+    run.add_argument("--skip-existing", action="store_true",
+                     help="resume: keep finished rows of an earlier run with the same settings in OUT")
+    run.add_argument("--no-overlays", action="store_true", help="do not write overlay pictures")
+    run.add_argument("--no-recursive", action="store_true", help="do not search sub-folders of INPUT folders")
+    verbosity = run.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="log details (debug level)")
+    verbosity.add_argument("-q", "--quiet", action="store_true",
+                           help="no progress bar, summary or warnings; errors only")
+    return parser
