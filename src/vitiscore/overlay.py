@@ -35,7 +35,7 @@ def render(rgb: np.ndarray, labels: np.ndarray, depigmented: np.ndarray, caption
     contours, _ = cv2.findContours((labels > 0).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     cv2.drawContours(out, contours, -1, AREA_COLOUR, thickness + 1, lineType=cv2.LINE_AA)
     if caption:
-        font_scale = max(0.4, out.shape[1] / 1400)
+        font_scale = max(0.35, out.shape[1] / 2000)
         (_, text_h), baseline = cv2.getTextSize(caption, cv2.FONT_HERSHEY_SIMPLEX, font_scale, 1)
         band = text_h + baseline + 8
         out[:band] = (out[:band] * 0.35).astype(np.uint8)

@@ -230,8 +230,11 @@ def _forehead_skin(lab: np.ndarray, zone: np.ndarray, points: np.ndarray,
     texture = np.sqrt(cv2.GaussianBlur(fine * fine, (0, 0), 3.0))
     textured = texture > 2.5 * max(float(np.median(texture[ref])), 0.5)
     hair = darker | yellower | textured
-    # A 3x3 opening keeps single dark pores and freckles from counting as hair.
-    hair = cv2.morphologyEx(hair.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(bool)
+    # Hair is a region, not single pixels: where over a third of the neighbourhood (1 % of the face height)
+    # looks like hair, it is hair. This keeps pores and freckles out and makes the edge stable between
+    # re-encodings of the same photo.
+    density = cv2.GaussianBlur(hair.astype(np.float32), (0, 0), max(1.0, 0.01 * face_height))
+    hair = density > 0.35
     skin = zone & ~hair
     n, comp = cv2.connectedComponents(skin.astype(np.uint8), connectivity=4)
     keep = np.unique(comp[seeds & skin])
