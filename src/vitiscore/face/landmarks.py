@@ -99,7 +99,8 @@ def _run_mesh(rgb: np.ndarray, max_faces: int) -> list[np.ndarray]:
     scale = min(1.0, _MESH_INPUT_MAX_SIDE / max(height, width))
     small = rgb if scale == 1.0 else cv2.resize(rgb, (round(width * scale), round(height * scale)),
                                                  interpolation=cv2.INTER_AREA)
-    result = _mesh(max_faces).process(np.ascontiguousarray(small))
+    with _quiet_stderr():
+        result = _mesh(max_faces).process(np.ascontiguousarray(small))
     meshes = []
     for face in result.multi_face_landmarks or []:
         pts = np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float64)
@@ -116,7 +117,8 @@ def _detect_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
     scale = min(1.0, _MESH_INPUT_MAX_SIDE / max(height, width))
     small = rgb if scale == 1.0 else cv2.resize(rgb, (round(width * scale), round(height * scale)),
                                                  interpolation=cv2.INTER_AREA)
-    result = _detector().process(np.ascontiguousarray(small))
+    with _quiet_stderr():
+        result = _detector().process(np.ascontiguousarray(small))
     boxes = []
     for det in result.detections or []:
         box = det.location_data.relative_bounding_box
