@@ -98,7 +98,6 @@ class FaceScore:
     rgb: np.ndarray | None = field(default=None, repr=False)
     labels: np.ndarray | None = field(default=None, repr=False)
     depigmented: np.ndarray | None = field(default=None, repr=False)
-    probability: np.ndarray | None = field(default=None, repr=False)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -169,8 +168,6 @@ def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, tim
     depigmented = face_mod.to_photo(mask_frame, facial.box, facial.scale, rgb.shape,
                                     interpolation=cv2.INTER_LINEAR) >= 128
     depigmented &= labels > 0
-    probability = face_mod.to_photo(seg.probability, facial.box, facial.scale, rgb.shape,
-                                    interpolation=cv2.INTER_LINEAR)
     if not (labels > 0).any():
         return FaceScore(status="failed", error="the facial area is empty (face hidden or outside the photo)",
                          width=width, height=height, landmarks=landmarks, timings=timings)
@@ -182,7 +179,7 @@ def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, tim
         status="ok", flags=flags, width=width, height=height, landmarks=landmarks, measure=result,
         skin_lightness=lightness, skin_b=b_star, ita_deg=ita, ita_band=ita_band(ita),
         forehead_hair_stop=facial.forehead_hair_stop, rgb=rgb, labels=labels, depigmented=depigmented,
-        probability=probability, timings=timings,
+        timings=timings,
     )
 
 
