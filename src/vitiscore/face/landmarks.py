@@ -20,6 +20,9 @@ from vitiscore.face import indices as ix
 
 log = logging.getLogger(__name__)
 
+# The mesh's depth is compressed: the raw angle between the two preauricular points was 0.80 x the true head
+# turn on the FASSEG multipose faces (Pointing'04, 14 people at 15-60 degrees; scripts/check_pose.py).
+YAW_CALIBRATION = 1.25
 # MediaPipe crops the face and resizes it to 192x192 internally, so a larger input only costs copying time.
 _MESH_INPUT_MAX_SIDE = 1920
 
@@ -164,7 +167,7 @@ def pose_and_scale(points: np.ndarray) -> dict:
     """Head pose angles (degrees) and eye/iris sizes (pixels) from (478, 3) mesh points in pixel units."""
     right, left = points[ix.RIGHT_TRAGUS_SIDE], points[ix.LEFT_TRAGUS_SIDE]
     across = left - right
-    yaw = np.degrees(np.arctan2(across[2], np.hypot(across[0], across[1])))
+    yaw = YAW_CALIBRATION * np.degrees(np.arctan2(across[2], np.hypot(across[0], across[1])))
     down = points[ix.CHIN] - points[ix.FACE_OVAL[0]]
     pitch = np.degrees(np.arctan2(down[2], np.hypot(down[0], down[1])))
     eye_r, eye_l = points[ix.RIGHT_IRIS_CENTRE, :2], points[ix.LEFT_IRIS_CENTRE, :2]
