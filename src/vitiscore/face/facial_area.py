@@ -176,9 +176,8 @@ def region(rgb: np.ndarray, landmarks: FaceLandmarks, eyelids: str = "exclude",
     forehead, hair_stop = _forehead_skin(lab, zone & ~exclusions, points, up)
     area = ((oval & ~zone) | forehead) & ~exclusions
 
-    labels = np.zeros(shape, np.uint8)
-    labels[_side_of_midline(shape, points) > 0] = UNIT_LABELS["right_cheek"]
-    labels[_side_of_midline(shape, points) <= 0] = UNIT_LABELS["left_cheek"]
+    labels = np.where(_side_of_midline(shape, points) > 0, UNIT_LABELS["right_cheek"],
+                      UNIT_LABELS["left_cheek"]).astype(np.uint8)
     labels[_fill(shape, _poly(points, ix.PERIORAL))] = UNIT_LABELS["chin_perioral"]
     labels[_fill(shape, _poly(points, ix.NOSE))] = UNIT_LABELS["nose"]
     labels[_fill(shape, _poly(points, ix.RIGHT_PERIORBITAL))] = UNIT_LABELS["right_periorbital"]
