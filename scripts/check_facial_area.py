@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vitiscore.face import locate, region, to_photo
+from vitiscore.face import locate, region
 from vitiscore.face.landmarks import NoFaceError
 from vitiscore.io import load_photo
 
@@ -26,7 +26,7 @@ BACKGROUND, SKIN, HAIR, EYES, NOSE, MOUTH = range(6)
 def check(rgb: np.ndarray, labels: np.ndarray) -> dict:
     landmarks = locate(rgb)
     facial = region(rgb, landmarks)
-    area = to_photo(facial.labels, facial.box, facial.scale, rgb.shape) > 0
+    area = facial.photo_labels(rgb.shape) > 0
     n = area.sum()
     p = landmarks.points
     x = int(round(p[168, 0]))

@@ -16,7 +16,7 @@ from pathlib import Path
 from PIL import Image
 
 from vitiscore import synth
-from vitiscore.face import locate, region, to_photo
+from vitiscore.face import locate, region
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
         base = synth.retone(synth.astronaut_face(), tone)
         landmarks = locate(base)
         facial = region(base, landmarks)
-        area = to_photo(facial.labels, facial.box, facial.scale, base.shape) > 0
+        area = facial.photo_labels(base.shape) > 0
         for visit in ("baseline", "week24"):
             truth = synth.demo_lesions(base.shape[:2], landmarks.points, area, visit, seed=args.seed)
             photo = synth.paint_depigmentation(base, truth)

@@ -45,11 +45,11 @@ def batch(tmp_path_factory, astronaut):
 
 
 def _points_and_area(rgb):
-    from vitiscore.face import locate, region, to_photo
+    from vitiscore.face import locate, region
 
     lm = locate(rgb)
     facial = region(rgb, lm)
-    return lm.points, to_photo(facial.labels, facial.box, facial.scale, rgb.shape) > 0
+    return lm.points, facial.photo_labels(rgb.shape) > 0
 
 
 def test_every_input_gets_a_row_and_exit_code_3(batch):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from vitiscore.face import UNIT_LABELS, region, to_photo
+from vitiscore.face import UNIT_LABELS, region
 from vitiscore.face import indices as ix
 
 
@@ -11,7 +11,7 @@ def facial(astronaut, astronaut_landmarks):
 
 
 def _label_at(facial_area, shape, point):
-    labels = to_photo(facial_area.labels, facial_area.box, facial_area.scale, shape)
+    labels = facial_area.photo_labels(shape)
     x, y = np.round(point[:2]).astype(int)
     return int(labels[y, x])
 
@@ -72,7 +72,7 @@ def test_patient_right_is_image_left(astronaut_landmarks):
 
 def test_forehead_stops_below_the_band_limit(astronaut, astronaut_landmarks, facial):
     p = astronaut_landmarks.points
-    labels = to_photo(facial["exclude"].labels, facial["exclude"].box, facial["exclude"].scale, astronaut.shape)
+    labels = facial["exclude"].photo_labels(astronaut.shape)
     rows = np.nonzero((labels == UNIT_LABELS["forehead"]).any(axis=1))[0]
     face_height = np.hypot(*(p[ix.NASION, :2] - p[ix.CHIN, :2]))
     assert p[ix.NASION, 1] - rows.min() <= 0.85 * face_height + 2

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vitiscore import synth
-from vitiscore.face import locate, region, to_photo
+from vitiscore.face import locate, region
 from vitiscore.pipeline import score_image
 
 
@@ -16,7 +16,7 @@ def test_classical_fraction_within_003(astronaut, tone, visit):
     base = synth.retone(astronaut, tone)
     landmarks = locate(base)
     facial = region(base, landmarks)
-    area = to_photo(facial.labels, facial.box, facial.scale, base.shape) > 0
+    area = facial.photo_labels(base.shape) > 0
     truth = synth.demo_lesions(base.shape[:2], landmarks.points, area, visit, seed=7)
     assert truth.sum() > 0.015 * area.sum()
     result = score_image(synth.paint_depigmentation(base, truth))
@@ -32,7 +32,7 @@ def test_classical_fraction_within_003(astronaut, tone, visit):
 
 def test_synthesis_is_deterministic_and_inside_the_area(astronaut, astronaut_landmarks):
     facial = region(astronaut, astronaut_landmarks)
-    area = to_photo(facial.labels, facial.box, facial.scale, astronaut.shape) > 0
+    area = facial.photo_labels(astronaut.shape) > 0
     a = synth.demo_lesions(astronaut.shape[:2], astronaut_landmarks.points, area, "baseline", seed=3)
     b = synth.demo_lesions(astronaut.shape[:2], astronaut_landmarks.points, area, "baseline", seed=3)
     w = synth.demo_lesions(astronaut.shape[:2], astronaut_landmarks.points, area, "week24", seed=3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 import vitiscore
 from vitiscore.area import DEFAULT_FACE_HAND_UNITS
@@ -10,24 +11,24 @@ from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
 from vitiscore.io import DEFAULT_MAX_PIXELS
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
+def _finite_float(allow_zero: bool):
+    """An argparse type: a finite number > 0 (or >= 0 with ``allow_zero``)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+            raise argparse.ArgumentTypeError(f"must be {'zero or more' if allow_zero else 'a positive number'}, "
+                                             f"got {text}")
+        return value
+
+    return parse
 
 
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be zero or more, got {text}")
-    return value
+_positive_float = _finite_float(allow_zero=False)
+_non_negative_float = _finite_float(allow_zero=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

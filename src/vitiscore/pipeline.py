@@ -18,7 +18,7 @@ import numpy as np
 from vitiscore import area as area_mod
 from vitiscore import face as face_mod
 from vitiscore import io as io_mod
-from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES, crop_to_frame
+from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
 from vitiscore.segment import Segmenter, load_segmenter
 from vitiscore.skin_tone import ita_band, normal_skin_ita
 
@@ -155,7 +155,7 @@ def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, tim
 
     tick = time.perf_counter()
     facial = face_mod.region(rgb, landmarks, eyelids=options.eyelids, hairline_max=options.hairline_max)
-    crop = crop_to_frame(rgb, facial.box, facial.scale)
+    crop = facial.crop
     timings["facial_area"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -163,7 +163,7 @@ def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, tim
     timings["segmentation"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    labels = face_mod.to_photo(facial.labels, facial.box, facial.scale, rgb.shape)
+    labels = facial.photo_labels(rgb.shape)
     mask_frame = (seg.mask & facial.mask).astype(np.uint8) * 255
     depigmented = face_mod.to_photo(mask_frame, facial.box, facial.scale, rgb.shape,
                                     interpolation=cv2.INTER_LINEAR) >= 128

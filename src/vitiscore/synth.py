@@ -165,6 +165,7 @@ def demo_lesions(shape: tuple[int, int], points: np.ndarray, facial_area: np.nda
         centre = points[anchor, :2] + offset * (points[towards, :2] - points[anchor, :2])
         outline = lesion_outline(rng, tuple(centre), radius * face_height)
         lesion = fill_outline(shape, outline)
+        # Drawn on both visits, so that the baseline and week-24 outlines come from the same random stream.
         islands_rng = np.random.default_rng(rng.integers(1 << 31))
         if visit == "week24":
             lesion = fill_outline(shape, centre + 0.6 * (outline - centre))

@@ -44,6 +44,7 @@ class FacialArea:
 
     Attributes:
         labels: (h, w) uint8 map in the analysis frame; 0 outside the facial area, else ``UNIT_LABELS[unit]``.
+        crop: (h, w, 3) uint8 analysis crop of the photo that ``labels`` describes.
         box: (x0, y0, x1, y1) of the analysis crop in photo pixels (x1, y1 exclusive).
         scale: analysis pixels per photo pixel (<= 1).
         points: (478, 3) landmarks in analysis-frame pixels.
@@ -53,6 +54,7 @@ class FacialArea:
     """
 
     labels: np.ndarray
+    crop: np.ndarray
     box: tuple[int, int, int, int]
     scale: float
     points: np.ndarray
@@ -62,6 +64,10 @@ class FacialArea:
     @property
     def mask(self) -> np.ndarray:
         return self.labels > 0
+
+    def photo_labels(self, photo_shape) -> np.ndarray:
+        """The unit label map placed back into a photo of ``photo_shape`` (photo pixels)."""
+        return to_photo(self.labels, self.box, self.scale, photo_shape)
 
 
 def _poly(points: np.ndarray, idx) -> np.ndarray:
@@ -184,7 +190,7 @@ def region(rgb: np.ndarray, landmarks: FaceLandmarks, eyelids: str = "exclude",
     labels[_fill(shape, _poly(points, ix.LEFT_PERIORBITAL))] = UNIT_LABELS["left_periorbital"]
     labels[zone] = UNIT_LABELS["forehead"]
     labels[~area] = 0
-    return FacialArea(labels=labels, box=box, scale=scale, points=points, eyelids=eyelids,
+    return FacialArea(labels=labels, crop=crop, box=box, scale=scale, points=points, eyelids=eyelids,
                       forehead_hair_stop=hair_stop)
 
 

@@ -96,14 +96,20 @@ def _detector():
     return graph
 
 
+def _shrunk(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` with its long side at most _MESH_INPUT_MAX_SIDE (results are in relative coordinates)."""
+    height, width = rgb.shape[:2]
+    scale = min(1.0, _MESH_INPUT_MAX_SIDE / max(height, width))
+    if scale == 1.0:
+        return np.ascontiguousarray(rgb)
+    return cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+
+
 def _run_mesh(rgb: np.ndarray, max_faces: int) -> list[np.ndarray]:
     """All meshes found in ``rgb``, each (478, 3) in the pixel units of ``rgb``."""
     height, width = rgb.shape[:2]
-    scale = min(1.0, _MESH_INPUT_MAX_SIDE / max(height, width))
-    small = rgb if scale == 1.0 else cv2.resize(rgb, (round(width * scale), round(height * scale)),
-                                                 interpolation=cv2.INTER_AREA)
     with _quiet_stderr():
-        result = _mesh(max_faces).process(np.ascontiguousarray(small))
+        result = _mesh(max_faces).process(_shrunk(rgb))
     meshes = []
     for face in result.multi_face_landmarks or []:
         pts = np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float64)
@@ -117,11 +123,8 @@ def _run_mesh(rgb: np.ndarray, max_faces: int) -> list[np.ndarray]:
 def _detect_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Face boxes (x0, y0, x1, y1) from the full-range detector, for faces too small for the mesh's own."""
     height, width = rgb.shape[:2]
-    scale = min(1.0, _MESH_INPUT_MAX_SIDE / max(height, width))
-    small = rgb if scale == 1.0 else cv2.resize(rgb, (round(width * scale), round(height * scale)),
-                                                 interpolation=cv2.INTER_AREA)
     with _quiet_stderr():
-        result = _detector().process(np.ascontiguousarray(small))
+        result = _detector().process(_shrunk(rgb))
     boxes = []
     for det in result.detections or []:
         box = det.location_data.relative_bounding_box

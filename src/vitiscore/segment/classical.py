@@ -101,7 +101,7 @@ class ClassicalSegmenter:
             residual = channels - background
             values = residual[normal]
             spread = np.maximum(1.4826 * np.median(np.abs(values - np.median(values, axis=0)), axis=0), floors)
-            z_map = _evidence(residual, np.zeros(3), spread)
+            z_map = _evidence(residual, spread)
             lighter = residual[..., 0]
             candidate = judged & (z_map >= p["z_threshold"] / 2) & (lighter > 0)
             next_normal = usable & ~candidate
@@ -150,9 +150,10 @@ def _masked_blur(channels: np.ndarray, weight: np.ndarray, sigma: float) -> np.n
     return out
 
 
-def _evidence(values: np.ndarray, reference: np.ndarray, spread: np.ndarray) -> np.ndarray:
-    """Depigmentation evidence z: mean of lighter, less yellow and redder-hued, each in robust SDs."""
-    delta = (values - reference) / spread
+def _evidence(residual: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """Depigmentation evidence z from residuals (pixel minus local normal skin) of L*, b* and hue: mean of
+    lighter, less yellow and redder-hued, each in robust SDs."""
+    delta = residual / spread
     return (delta[..., 0] - delta[..., 1] - delta[..., 2]) / np.sqrt(3.0)
 
 
