@@ -177,7 +177,7 @@ def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_exis
     Args:
         inputs: paths of photos or folders (folders are searched for .jpg/.jpeg/.png/.tif/.tiff/.bmp/.webp).
         out_dir: output folder, created if needed.
-        options: scoring settings (defaults: classical model, eyelids excluded, face = 3.0 HU).
+        options: scoring settings (defaults: the default model, eyelids excluded, face = 3.0 HU).
         skip_existing: reuse finished rows of an earlier run in ``out_dir`` made with the same settings.
         overlays: also write overlay pictures.
         progress: show a progress bar; None shows it only on a terminal.

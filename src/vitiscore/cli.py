@@ -62,6 +62,21 @@ def _score(args) -> int:
     return EXIT_OK if result.all_ok else EXIT_SOME_FAILED
 
 
+def _segment(args) -> int:
+    from vitiscore.segment_photos import segment_folder
+
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
+    arguments = {k: v for k, v in vars(args).items() if k != "func"}
+    result = segment_folder(args.inputs, args.out, model=args.model, recursive=not args.no_recursive,
+                            batch_size=args.batch_size, max_pixels=int(args.max_megapixels * 1e6),
+                            progress=False if args.quiet else None, arguments=arguments)
+    if not args.quiet:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
+        sys.stdout.write(f"{len(result.rows)} photos: {counts}. Results in {args.out}/results.csv\n")
+    return EXIT_OK if result.all_ok else EXIT_SOME_FAILED
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -69,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "score":
             return _score(args)
+        if args.command == "segment":
+            return _segment(args)
     except (ValueError, FileNotFoundError) as exc:
         # Bad arguments found after parsing (unknown model, missing input, empty folder): a usage error.
         parser.exit(EXIT_USAGE, f"vitiscore: error: {exc}\n")

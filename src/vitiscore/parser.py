@@ -9,6 +9,7 @@ import vitiscore
 from vitiscore.area import DEFAULT_FACE_HAND_UNITS
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
 from vitiscore.io import DEFAULT_MAX_PIXELS
+from vitiscore.segment.base import DEFAULT_MODEL
 
 
 def _finite_float(allow_zero: bool):
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="size of the whole face in hand units (HU); 3.0 puts F-VASI on the trials' 0-3 scale")
 
     model = score.add_argument_group("model")
-    model.add_argument("--model", default="classical", help="depigmentation model id")
+    _model_argument(model)
 
     quality = score.add_argument_group("quality checks")
     quality.add_argument("--min-eye-distance", type=_non_negative_float, default=80.0, metavar="PX",
@@ -76,8 +77,35 @@ def build_parser() -> argparse.ArgumentParser:
                      help="resume: keep finished rows of an earlier run with the same settings in OUT")
     run.add_argument("--no-overlays", action="store_true", help="do not write overlay pictures")
     run.add_argument("--no-recursive", action="store_true", help="do not search sub-folders of INPUT folders")
-    verbosity = run.add_mutually_exclusive_group()
+    _verbosity(run)
+
+    segment = commands.add_parser(
+        "segment", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="segment depigmented skin in whole photos (no face needed)",
+        description="Run the depigmentation model on every photo as a whole (close-ups of a cheek or a hand "
+                    "too; no face is looked for) and write OUT/masks/<image_id>_depigmented.png (0/255, the "
+                    "photo's size), OUT/results.csv (depigmented_fraction of the whole photo) and OUT/run.json. "
+                    "Exit code 0: all photos segmented; 3: some could not be read; 2: usage error.",
+    )
+    segment.add_argument("inputs", nargs="+", metavar="INPUT", help="photo files or folders of photos")
+    segment.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
+    _model_argument(segment)
+    segment.add_argument("--batch-size", type=int, default=4, help="photos per network batch")
+    segment.add_argument("--max-megapixels", type=_positive_float, default=DEFAULT_MAX_PIXELS / 1e6,
+                         metavar="MP", help="refuse photos larger than this before decoding them")
+    segment.add_argument("--no-recursive", action="store_true", help="do not search sub-folders of INPUT folders")
+    _verbosity(segment)
+    return parser
+
+
+def _model_argument(group) -> None:
+    group.add_argument("--model", default=DEFAULT_MODEL,
+                       help="depigmentation model: an id (a folder name under models/, or 'classical' for the "
+                            "colour-statistics baseline) or the path of a model folder")
+
+
+def _verbosity(group) -> None:
+    verbosity = group.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", help="log details (debug level)")
     verbosity.add_argument("-q", "--quiet", action="store_true",
                            help="no progress bar, summary or warnings; errors only")
-    return parser

@@ -19,7 +19,7 @@ from vitiscore import area as area_mod
 from vitiscore import face as face_mod
 from vitiscore import io as io_mod
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
-from vitiscore.segment import Segmenter, load_segmenter
+from vitiscore.segment import DEFAULT_MODEL, Segmenter, load_segmenter
 from vitiscore.skin_tone import ita_band, normal_skin_ita
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class ScoreOptions:
         hairline_max: band limit of the forehead, as a multiple of the nasion-to-chin distance above the nasion.
     """
 
-    model: str = "classical"
+    model: str = DEFAULT_MODEL
     eyelids: str = "exclude"
     face_hand_units: float = area_mod.DEFAULT_FACE_HAND_UNITS
     max_pixels: int = io_mod.DEFAULT_MAX_PIXELS

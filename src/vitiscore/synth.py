@@ -50,7 +50,18 @@ def retone(rgb: np.ndarray, tone: str) -> np.ndarray:
     """
     if tone not in TONE_SHIFTS:
         raise ValueError(f"tone must be one of {sorted(TONE_SHIFTS)}, got {tone!r}")
-    shift = np.array(TONE_SHIFTS[tone], np.float32)
+    return add_melanin(rgb, TONE_SHIFTS[tone])
+
+
+def add_melanin(rgb: np.ndarray, shift: tuple[float, float, float]) -> np.ndarray:
+    """Change the skin tone of ``rgb``: (dL*, da*, db*) at full skin weight (:func:`skin_weight`).
+
+    A negative dL* adds melanin (darker), a positive one removes some (lighter); non-skin colours are left
+    nearly alone.
+    """
+    shift = np.asarray(shift, np.float32)
+    if shift.shape != (3,):
+        raise ValueError(f"shift must be (dL*, da*, db*), got {shift!r}")
     if not shift.any():
         return rgb.copy()
     lab = _to_lab(rgb)

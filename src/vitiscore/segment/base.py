@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Protocol
 
 import numpy as np
@@ -69,20 +71,46 @@ def _load_classical() -> Segmenter:
 
 _LOADERS: dict[str, Callable[[], Segmenter]] = {"classical": _load_classical}
 
+# The model the pipeline uses unless told otherwise: the shipped learned model (see models/<id>/README.md).
+DEFAULT_MODEL = "classical"
+
+
+def models_dir() -> Path:
+    """Where shipped model folders live: ``$VITISCORE_MODELS_DIR``, else ``models/`` at the repository root
+    (the package is installed from the repository, editable)."""
+    override = os.environ.get("VITISCORE_MODELS_DIR")
+    return Path(override) if override else Path(__file__).resolve().parents[3] / "models"
+
+
+def _shipped_models() -> dict[str, Path]:
+    root = models_dir()
+    if not root.is_dir():
+        return {}
+    return {p.name: p for p in sorted(root.iterdir()) if (p / "config.json").is_file()}
+
 
 def available_models() -> list[str]:
-    """Ids accepted by :func:`load_segmenter`."""
-    return sorted(_LOADERS)
+    """Ids accepted by :func:`load_segmenter`: the built-in classical baseline and the shipped models."""
+    return sorted(set(_LOADERS) | set(_shipped_models()))
 
 
 def load_segmenter(model: str) -> Segmenter:
-    """The segmenter registered under ``model``.
+    """The segmenter for ``model``: a model id, or the path of a model folder (one with ``config.json``).
 
     Raises:
         ValueError: unknown id; the message lists the available ones. There is no fallback to another model.
+        vitiscore.segment.learned.ModelFileError (a ValueError): an incomplete or tampered model folder.
     """
-    try:
-        loader = _LOADERS[model]
-    except KeyError:
-        raise ValueError(f"unknown model {model!r}; available: {', '.join(available_models())}") from None
-    return loader()
+    if model in _LOADERS:
+        return _LOADERS[model]()
+    shipped = _shipped_models()
+    folder = shipped.get(model)
+    if folder is None and (os.sep in model or "/" in model or Path(model).is_dir()):
+        folder = Path(model)
+        if not (folder / "config.json").is_file():
+            raise ValueError(f"model folder {model!r} has no config.json")
+    if folder is None:
+        raise ValueError(f"unknown model {model!r}; available: {', '.join(available_models())}")
+    from vitiscore.segment.learned import LearnedSegmenter
+
+    return LearnedSegmenter(folder)

@@ -1,0 +1,177 @@
+"""Evaluate depigmentation models on real photos with hand-drawn masks, and on synthetic faces of known truth.
+
+    python scripts/evaluate.py DATA_DIR -o OUT [--models unet-mobilenetv2-v1 classical] [--groups validation]
+        [--synthetic-faces FASSEG_DIR --lesion-shapes MAT]
+
+DATA_DIR is laid out like vitiligo_real (images/, masks/, index.csv with source_group and shows_face). Every
+model segments each whole photo (as ``vitiscore segment`` does) and is compared with the mask: Dice, IoU, 95 %
+Hausdorff and average surface distance (pixels) per image (vitiscore.mask_agreement, empty-mask rules there).
+Means come with a 95 % bootstrap CI that resamples source groups (copies of one picture are not independent),
+for all images and for the face subset, plus the paired difference between the first two models.
+``--groups validation`` keeps only the groups that training held out (datasets.split_real); use ``all`` for a
+folder the models never saw.
+
+With --synthetic-faces (the faces_fasseg folder), lesions are painted inside the facial area of the FASSEG
+frontal *test* faces (never used in training), re-toned to six skin lightnesses, and each model scores them
+through the whole pipeline: the error is measured minus true depigmented fraction of the facial area, by ITA
+band of the measured normal skin.
+
+Outputs: OUT/per_image.csv, OUT/summary.csv, OUT/summary.json, and with synthetic faces OUT/synthetic.csv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vitiscore import datasets
+from vitiscore.io import write_csv, write_json
+from vitiscore.lesion_shapes import load_shape_model
+from vitiscore.mask_agreement import agreement
+from vitiscore.pipeline import ScoreOptions, score_image
+from vitiscore.segment import load_segmenter
+from vitiscore.stats import cluster_bootstrap_ci
+from vitiscore.training_data import BaseImage, paint_lesions, retone_to
+
+METRICS = ("dice", "iou", "hd95", "asd")
+# Target skin lightness (L*) of the synthetic test faces: from dark to very light, one face per level.
+TEST_LIGHTNESS = (30.0, 38.0, 46.0, 54.0, 62.0, 70.0)
+
+
+def evaluate_real(data_dir: Path, segmenters: list, groups: str) -> list[dict]:
+    records = datasets.read_real_index(data_dir)
+    if groups != "all":
+        train, val = datasets.split_real(records)
+        records = val if groups == "validation" else train
+    rows = []
+    for record in records:
+        rgb, ref = datasets.load_real(record)
+        whole = np.ones(ref.shape, bool)
+        for segmenter in segmenters:
+            pred = segmenter.predict(rgb, whole).mask
+            a = agreement(pred, ref)
+            rows.append(dict(model=segmenter.model_id, image=record.image.name, source_group=record.source_group,
+                             shows_face=int(record.shows_face), dice=a.dice, iou=a.iou, hd95=a.hd95, asd=a.asd,
+                             pred_fraction=a.pred_px / ref.size, ref_fraction=a.ref_px / ref.size))
+    return rows
+
+
+def summarise(rows: list[dict], models: list[str], n_resamples: int) -> list[dict]:
+    out = []
+    for subset in ("all", "face"):
+        chosen = [r for r in rows if subset == "all" or r["shows_face"]]
+        for model in models:
+            mine = [r for r in chosen if r["model"] == model]
+            if not mine:
+                continue
+            groups = [r["source_group"] for r in mine]
+            for metric in METRICS:
+                values = [r[metric] for r in mine]
+                low, high = cluster_bootstrap_ci(values, groups, n_resamples=n_resamples)
+                out.append(dict(model=model, subset=subset, metric=metric, n_images=len(mine),
+                                n_groups=len(set(groups)), mean=float(np.mean(values)), ci_low=low, ci_high=high))
+        if len(models) >= 2:
+            first, second = ({r["image"]: r for r in chosen if r["model"] == m} for m in models[:2])
+            common = sorted(set(first) & set(second))
+            if len(common) >= 2:
+                groups = [first[i]["source_group"] for i in common]
+                for metric in METRICS:
+                    diff = [first[i][metric] - second[i][metric] for i in common]
+                    low, high = cluster_bootstrap_ci(diff, groups, n_resamples=n_resamples)
+                    out.append(dict(model=f"{models[0]} minus {models[1]}", subset=subset, metric=metric,
+                                    n_images=len(common), n_groups=len(set(groups)), mean=float(np.mean(diff)),
+                                    ci_low=low, ci_high=high))
+    return out
+
+
+def evaluate_synthetic(fasseg_dir: Path, shapes_path: Path | None, segmenters: list, seed: int) -> list[dict]:
+    shapes = load_shape_model(shapes_path) if shapes_path else None
+    rng = np.random.default_rng(seed)
+    rows = []
+    faces = datasets.fasseg_frontal(fasseg_dir, "test")
+    for index, face in enumerate(faces):
+        lightness = TEST_LIGHTNESS[index % len(TEST_LIGHTNESS)]
+        rgb = retone_to(face.rgb, face.skin, lightness, rng)
+        # The facial area of the unpainted face is where lesions may go.
+        plain = score_image(rgb, ScoreOptions(model="classical"))
+        if not plain.ok:
+            rows.append(dict(face=face.name, lightness=lightness, model="", status=plain.status))
+            continue
+        inner = cv2.erode((plain.labels > 0).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+        painted, lesion = paint_lesions(rgb, BaseImage(rgb, inner, face.sites, face.name), rng, shapes)
+        ok, buf = cv2.imencode(".jpg", painted[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92])
+        painted = cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].copy()
+        for segmenter in segmenters:
+            score = score_image(painted, ScoreOptions(model=segmenter.model_id), segmenter)
+            if not score.ok:
+                rows.append(dict(face=face.name, lightness=lightness, model=segmenter.model_id,
+                                 status=score.status))
+                continue
+            area = score.labels > 0
+            truth = float((lesion & area).sum() / area.sum())
+            rows.append(dict(face=face.name, lightness=lightness, model=segmenter.model_id, status="ok",
+                             ita_deg=score.ita_deg, ita_band=score.ita_band, flags=",".join(score.flags),
+                             true_fraction=truth, measured_fraction=score.depigmented_fraction,
+                             error=score.depigmented_fraction - truth))
+    return rows
+
+
+def summarise_synthetic(rows: list[dict], models: list[str]) -> list[dict]:
+    out = []
+    for model in models:
+        mine = [r for r in rows if r["model"] == model and r["status"] == "ok"]
+        bands = sorted({r["ita_band"] for r in mine})
+        for band in ["all", *bands]:
+            chosen = [r for r in mine if band == "all" or r["ita_band"] == band]
+            errors = np.array([r["error"] for r in chosen])
+            out.append(dict(model=model, ita_band=band, n=len(chosen), mae=float(np.abs(errors).mean()),
+                            bias=float(errors.mean()), max_abs=float(np.abs(errors).max())))
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data_dir", type=Path, help="folder laid out like vitiligo_real")
+    parser.add_argument("-o", "--out", type=Path, required=True)
+    parser.add_argument("--models", nargs="+", default=["unet-mobilenetv2-v1", "classical"],
+                        help="model ids or folders; the first two are compared pairwise")
+    parser.add_argument("--groups", choices=("all", "validation", "training"), default="all",
+                        help="which source groups of DATA_DIR to evaluate (see datasets.split_real)")
+    parser.add_argument("--synthetic-faces", type=Path, help="faces_fasseg folder: also run the synthetic test")
+    parser.add_argument("--lesion-shapes", type=Path, help="Fourier shape model (.mat) for the synthetic lesions")
+    parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    segmenters = [load_segmenter(m) for m in args.models]
+    ids = [s.model_id for s in segmenters]
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = evaluate_real(args.data_dir, segmenters, args.groups)
+    summary = summarise(rows, ids, args.bootstrap)
+    write_csv(args.out / "per_image.csv", rows, list(rows[0]))
+    write_csv(args.out / "summary.csv", summary, list(summary[0]))
+    report = {"data_dir": str(args.data_dir), "groups": args.groups,
+              "models": {s.model_id: s.sha256 for s in segmenters}, "real": summary}
+    for r in summary:
+        if r["metric"] == "dice":
+            logging.info("%-40s %-4s n=%3d  Dice %.3f (95%% CI %.3f-%.3f)", r["model"], r["subset"], r["n_images"],
+                         r["mean"], r["ci_low"], r["ci_high"])
+    if args.synthetic_faces:
+        synthetic = evaluate_synthetic(args.synthetic_faces, args.lesion_shapes, segmenters, args.seed)
+        write_csv(args.out / "synthetic.csv", synthetic, sorted({k for r in synthetic for k in r}))
+        report["synthetic"] = summarise_synthetic(synthetic, ids)
+        for r in report["synthetic"]:
+            logging.info("%-24s %-14s n=%3d  MAE %.4f  bias %+.4f  max %.4f", r["model"], r["ita_band"], r["n"],
+                         r["mae"], r["bias"], r["max_abs"])
+    write_json(args.out / "summary.json", report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Train the learned depigmentation model and export it as a model folder.
+
+    python scripts/train.py DATA_DIR -o RUN_DIR [--export models/<model-id>] [--steps N] [--synthetic N]
+
+DATA_DIR holds the research data sets (see their README): vitiligo_real/, faces_fasseg/, skin_pratheepan/ and
+lesion_shapes/. What is used for what:
+
+- Synthetic pairs are painted on FASSEG frontal *train* faces, all FASSEG multipose faces, 80 % of Pratheepan
+  (by file name hash) and the astronaut. FASSEG frontal *test* faces and the other 20 % of Pratheepan are never
+  seen in training: scripts/evaluate.py measures the synthetic error on them.
+- Real photos: vitiligo_real split by source_group (datasets.split_real, 25 % of groups for validation). The
+  training groups are mixed into every batch (real_share); the validation groups choose the threshold, and
+  their Dice is logged during training, but they never change the weights.
+
+The run folder gets config.json, log.csv and checkpoint.pt; run it again with the same arguments to resume.
+With --export, the final network is written with its threshold tuned on the validation groups.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+
+from vitiscore import datasets
+from vitiscore.lesion_shapes import load_shape_model
+from vitiscore.mask_agreement import agreement
+from vitiscore.segment.learned import run_network, save_model_folder
+from vitiscore.training import IMAGENET_MEAN, IMAGENET_STD, TrainConfig, fit_long_side, model_config, train
+from vitiscore.training_data import resized_base, synthesize
+
+THRESHOLD_GRID = np.round(np.arange(0.2, 0.81, 0.05), 2)
+
+
+def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int):
+    shapes = load_shape_model(data_dir / "lesion_shapes" / "distribution-40-new.mat")
+    fasseg = data_dir / "faces_fasseg"
+    pratheepan_train, _ = datasets.pratheepan(data_dir / "skin_pratheepan")
+    bases = (datasets.fasseg_frontal(fasseg, "train") + datasets.fasseg_multipose(fasseg) + pratheepan_train
+             + [datasets.astronaut_base()])
+    rng = np.random.default_rng(seed)
+    bases = [resized_base(b, round(size * 1.25)) for b in bases]
+    pairs = []
+    for i in range(n):
+        base = bases[rng.integers(len(bases))]
+        pairs.append(fit_long_side(*synthesize(base, rng, shapes), size))
+    return pairs, len(bases)
+
+
+def real_pairs(records, size: int):
+    return [fit_long_side(*datasets.load_real(r), size) for r in records]
+
+
+def mean_dice(network, pairs, size: int, threshold: float = 0.5) -> float:
+    mean = np.asarray(IMAGENET_MEAN, np.float32) * 255
+    std = np.asarray(IMAGENET_STD, np.float32) * 255
+    scores = []
+    for i in range(0, len(pairs), 8):
+        chunk = pairs[i:i + 8]
+        for prob, (_, mask) in zip(run_network(network, [p[0] for p in chunk], size, mean, std), chunk):
+            scores.append(agreement(prob >= threshold, mask).dice)
+    return float(np.mean(scores))
+
+
+def tune_threshold(network, pairs, size: int) -> tuple[float, dict]:
+    mean = np.asarray(IMAGENET_MEAN, np.float32) * 255
+    std = np.asarray(IMAGENET_STD, np.float32) * 255
+    probs = []
+    for i in range(0, len(pairs), 8):
+        probs += run_network(network, [p[0] for p in pairs[i:i + 8]], size, mean, std)
+    table = {float(t): float(np.mean([agreement(p >= t, m).dice for p, (_, m) in zip(probs, pairs)]))
+             for t in THRESHOLD_GRID}
+    best = max(table, key=lambda t: (table[t], -abs(t - 0.5)))
+    return best, table
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("-o", "--out", type=Path, required=True, help="run folder (log, checkpoint)")
+    parser.add_argument("--export", type=Path, help="write the trained model folder here")
+    parser.add_argument("--model-id", default="unet-mobilenetv2-v1")
+    parser.add_argument("--steps", type=int, default=TrainConfig.steps)
+    parser.add_argument("--synthetic", type=int, default=2000, help="number of synthetic pairs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-resume", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    config = replace(TrainConfig(), steps=args.steps, seed=args.seed)
+    started = time.perf_counter()
+    synthetic, n_bases = synthetic_pairs(args.data_dir, args.synthetic, config.input_size, config.seed)
+    train_records, val_records = datasets.split_real(datasets.read_real_index(args.data_dir / "vitiligo_real"))
+    real_train = real_pairs(train_records, config.input_size)
+    real_val = real_pairs(val_records, config.input_size)
+    logging.info("%d synthetic pairs from %d base photos, %d real training and %d validation photos (%.0f s)",
+                 len(synthetic), n_bases, len(real_train), len(real_val), time.perf_counter() - started)
+    network = train(synthetic, real_train, config, args.out,
+                    validate=lambda net: mean_dice(net, real_val, config.input_size),
+                    resume=not args.no_resume, progress=sys.stderr.isatty())
+    threshold, table = tune_threshold(network, real_val, config.input_size)
+    summary = {"threshold": threshold, "validation_dice_by_threshold": table,
+               "minutes": round((time.perf_counter() - started) / 60, 1)}
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    logging.info("threshold %.2f gives validation Dice %.3f", threshold, table[threshold])
+    if args.export:
+        training = {"recipe": "scripts/train.py", "config": asdict(config), "synthetic_pairs": len(synthetic),
+                    "synthetic_base_photos": n_bases, "real_training_photos": len(real_train),
+                    "real_validation_photos": len(real_val),
+                    "real_validation_groups": sorted({r.source_group for r in val_records})}
+        thresholds = {"threshold": threshold, "tuned_on": "vitiligo_real validation groups, mean Dice",
+                      "validation_dice_by_threshold": table}
+        sha = save_model_folder(network, model_config(config, args.model_id, training), thresholds, args.export)
+        logging.info("exported %s (sha256 %s)", args.export, sha)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""The learned depigmentation model: a segmentation-models-pytorch network in a self-describing folder.
+
+A model folder holds ``config.json`` (architecture, input size, normalisation, the SHA-256 of the weights),
+``weights.safetensors`` (tensors only: loading never unpickles anything), ``thresholds.json`` (the probability
+cut tuned on validation data) and a model card ``README.md``. Loading refuses weights whose SHA-256 differs from
+the one in the config.
+
+Inference: the image is scaled so that its longer side is ``input_size`` pixels, padded to a square by
+reflection, normalised, and passed through the network; the probability map is cropped and scaled back to the
+image's own size. A photo of any size therefore costs the same network time and bounded memory (one float map
+of the photo's size). Several images go through the network as one batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vitiscore.segment.base import Segmentation, check_inputs
+
+WEIGHTS_FILE = "weights.safetensors"
+CONFIG_FILE = "config.json"
+THRESHOLDS_FILE = "thresholds.json"
+
+_TORCHVISION_SCHEMAS = None
+
+
+class ModelFileError(ValueError):
+    """A model folder is incomplete, inconsistent or tampered with."""
+
+
+def import_smp():
+    """Import segmentation_models_pytorch offline, CPU-only.
+
+    Two environment facts are handled here, once: ``HF_HUB_OFFLINE`` is set so that nothing is ever fetched
+    (encoders are built without pretrained weights anyway), and the pinned torchvision wheel is a CUDA build
+    whose import fails next to CPU torch because two operator schemas (``torchvision::nms``, ``qnms``) are
+    missing. Declaring those schemas lets it load; smp never calls them. The declaration is skipped when the
+    operators exist (a matching torchvision), and kept alive in a module global, because a
+    ``torch.library.Library`` removes its definitions when garbage-collected.
+    """
+    global _TORCHVISION_SCHEMAS
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+
+    if _TORCHVISION_SCHEMAS is None:
+        try:
+            torch.ops.torchvision.nms  # noqa: B018 - probing whether the operator is registered
+        except (AttributeError, RuntimeError):
+            library = torch.library.Library("torchvision", "DEF")
+            library.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+            library.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+            _TORCHVISION_SCHEMAS = library
+        else:
+            _TORCHVISION_SCHEMAS = False
+    import segmentation_models_pytorch as smp
+
+    return smp
+
+
+def build_network(architecture: dict):
+    """An untrained network from the ``architecture`` part of a config: ``arch`` (smp class name, e.g. "Unet"),
+    ``encoder``, ``decoder_channels``. Encoders are never initialised from downloaded weights."""
+    smp = import_smp()
+    try:
+        return smp.create_model(architecture["arch"], encoder_name=architecture["encoder"], encoder_weights=None,
+                                in_channels=3, classes=1,
+                                decoder_channels=tuple(architecture["decoder_channels"]))
+    except KeyError as err:
+        raise ModelFileError(f"architecture lacks {err}") from None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_model_folder(network, config: dict, thresholds: dict, folder: str | Path) -> str:
+    """Write ``network``'s weights (safetensors), ``config`` (with the weights' SHA-256 added) and ``thresholds``
+    to ``folder``; return the SHA-256. The model card is written separately, by hand, from the evaluation."""
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous() for k, v in network.state_dict().items()}
+    save_file(state, str(folder / WEIGHTS_FILE))
+    sha = file_sha256(folder / WEIGHTS_FILE)
+    (folder / CONFIG_FILE).write_text(json.dumps({**config, "weights_sha256": sha}, indent=2) + "\n")
+    (folder / THRESHOLDS_FILE).write_text(json.dumps(thresholds, indent=2) + "\n")
+    return sha
+
+
+@dataclass(frozen=True)
+class ModelFolder:
+    """A model folder's parsed files (weights not yet loaded)."""
+
+    path: Path
+    config: dict
+    thresholds: dict
+
+    @property
+    def model_id(self) -> str:
+        return str(self.config["model_id"])
+
+
+def read_model_folder(folder: str | Path) -> ModelFolder:
+    """Parse and check a model folder's config and thresholds.
+
+    Raises:
+        ModelFileError: a file is missing or lacks a required key.
+    """
+    folder = Path(folder)
+    for name in (CONFIG_FILE, WEIGHTS_FILE, THRESHOLDS_FILE):
+        if not (folder / name).is_file():
+            raise ModelFileError(f"model folder {folder} lacks {name}")
+    try:
+        config = json.loads((folder / CONFIG_FILE).read_text())
+        thresholds = json.loads((folder / THRESHOLDS_FILE).read_text())
+    except json.JSONDecodeError as err:
+        raise ModelFileError(f"model folder {folder}: unreadable JSON ({err})") from None
+    for key in ("model_id", "architecture", "input_size", "normalisation", "weights_sha256"):
+        if key not in config:
+            raise ModelFileError(f"{folder / CONFIG_FILE} lacks {key!r}")
+    if "threshold" not in thresholds or not 0 < float(thresholds["threshold"]) < 1:
+        raise ModelFileError(f"{folder / THRESHOLDS_FILE} needs a 'threshold' between 0 and 1")
+    return ModelFolder(folder, config, thresholds)
+
+
+def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray) -> list[np.ndarray]:
+    """Probability maps (float32, 0-1, each at its image's size) from ``network`` for ``images`` ((h, w, 3)
+    uint8), each scaled to a longer side of ``size`` pixels and reflect-padded to a square; ``mean`` and
+    ``std`` are per channel on the 0-255 scale."""
+    import torch
+
+    batch = np.empty((len(images), 3, size, size), np.float32)
+    placed = []
+    for i, rgb in enumerate(images):
+        h, w = rgb.shape[:2]
+        f = size / max(h, w)
+        nh, nw = max(1, round(h * f)), max(1, round(w * f))
+        small = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+        square = cv2.copyMakeBorder(small, 0, size - nh, 0, size - nw, cv2.BORDER_REFLECT_101)
+        batch[i] = ((square.astype(np.float32) - mean) / std).transpose(2, 0, 1)
+        placed.append((nh, nw))
+    with torch.inference_mode():
+        maps = torch.sigmoid(network(torch.from_numpy(batch))[:, 0]).numpy()
+    return [cv2.resize(maps[i, :nh, :nw], (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
+            for i, ((nh, nw), rgb) in enumerate(zip(placed, images))]
+
+
+class LearnedSegmenter:
+    """A trained network behind the :class:`~vitiscore.segment.base.Segmenter` interface.
+
+    Raises (on construction):
+        ModelFileError: incomplete folder, or weights whose SHA-256 does not match ``config.json`` (a tampered
+            or corrupted file); the message names both hashes.
+    """
+
+    def __init__(self, folder: str | Path, threads: int | None = None):
+        import torch
+        from safetensors.torch import load_file
+
+        spec = read_model_folder(folder)
+        weights = spec.path / WEIGHTS_FILE
+        sha = file_sha256(weights)
+        if sha != spec.config["weights_sha256"]:
+            raise ModelFileError(
+                f"{weights} does not match its config: SHA-256 {sha}, expected {spec.config['weights_sha256']}. "
+                "The file was changed or damaged; refusing to use it.")
+        self.model_id = spec.model_id
+        self.sha256 = sha
+        self.config = spec.config
+        self.threshold = float(spec.thresholds["threshold"])
+        self.input_size = int(spec.config["input_size"])
+        norm = spec.config["normalisation"]
+        self._mean = np.asarray(norm["mean"], np.float32) * 255.0
+        self._std = np.asarray(norm["std"], np.float32) * 255.0
+        if threads:
+            torch.set_num_threads(threads)
+        self.network = build_network(spec.config["architecture"])
+        self.network.load_state_dict(load_file(str(weights)), strict=True)
+        self.network.eval()
+
+    def probabilities(self, images: list[np.ndarray]) -> list[np.ndarray]:
+        """Depigmentation probability (float32, 0-1) of every pixel of each image (each (h, w, 3) uint8),
+        at the image's own size. All images go through the network as one batch."""
+        return run_network(self.network, images, self.input_size, self._mean, self._std)
+
+    def predict_batch(self, images: list[np.ndarray], areas: list[np.ndarray]) -> list[Segmentation]:
+        """:meth:`predict` for several images at once (one network batch)."""
+        for rgb, area in zip(images, areas, strict=True):
+            check_inputs(rgb, area)
+        out = []
+        for probability, area in zip(self.probabilities(images), areas):
+            area = area.astype(bool)
+            probability = np.where(area, probability, 0.0).astype(np.float32)
+            out.append(Segmentation(probability, probability >= self.threshold, self.threshold))
+        return out
+
+    def predict(self, rgb: np.ndarray, area: np.ndarray) -> Segmentation:
+        """Depigmented pixels of ``rgb`` inside ``area``. An all-False mask means no depigmentation found."""
+        return self.predict_batch([rgb], [area])[0]

@@ -1,0 +1,238 @@
+"""Synthetic training photos with known depigmentation masks, painted on photos of normal skin.
+
+One call to :func:`synthesize` turns a base photo (with a mask of the skin where lesions may go) into a training
+pair. What varies, and why:
+
+- **Skin tone**: the base is re-toned to a target skin lightness drawn across all ITA bands (melanin added or
+  taken away, :func:`vitiscore.synth.add_melanin`), because facial vitiligo must be found on every skin type.
+- **Lesions**: one to five outlines from the Fourier shape model of real lesion boundaries (or random low
+  harmonics without one), placed preferably near the eyes and mouth (periorbital and perioral vitiligo is
+  common) or anywhere on the skin, sometimes overlapping into one patch. Each is painted as melanin loss
+  (:func:`vitiscore.synth.paint_depigmentation`: lighter, less yellow, redness partly kept, texture kept) at a
+  degree from hypopigmented (strength 0.5) to complete, with a sharp or feathered border, and about a third of
+  them with perifollicular repigmentation islands, which are not part of the mask.
+- **Hard negatives**: about one image in six has no lesion but carries the look-alikes the model must not call
+  depigmented: specular shine (white light added), light make-up (a faint, broad lightening), pale linear scars
+  and overexposure. Positive images carry some of these too.
+- **Capture**: illumination gradient, white balance, gamma, blur, sensor noise, JPEG quality and in-plane
+  rotation. Head pose comes from the base photos themselves (FASSEG multipose).
+
+The mask marks the pixels painted at strength >= 0.5 inside the skin, islands excluded: the same definition of
+"depigmented" as the demo truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from vitiscore import synth
+from vitiscore.lesion_shapes import FourierShapeModel
+
+# Target median skin lightness (L*) drawn uniformly from this range: from very dark (ITA below -50 deg) to very
+# light (ITA above 55 deg) skin.
+SKIN_LIGHTNESS_RANGE = (22.0, 74.0)
+NEGATIVE_RATE = 1 / 6
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    """A photo of normal skin to paint on.
+
+    Attributes:
+        rgb: (h, w, 3) uint8.
+        skin: (h, w) bool, where lesions may be painted.
+        sites: (k, 2) float preferred lesion centres (x, y pixels), e.g. the eyes and the mouth; may be empty.
+        name: where it came from, for logs.
+    """
+
+    rgb: np.ndarray
+    skin: np.ndarray
+    sites: np.ndarray
+    name: str = ""
+
+    def __post_init__(self):
+        if self.rgb.ndim != 3 or self.rgb.shape[2] != 3 or self.rgb.dtype != np.uint8:
+            raise ValueError("rgb must be an (h, w, 3) uint8 array")
+        if self.skin.shape != self.rgb.shape[:2]:
+            raise ValueError(f"skin must have shape {self.rgb.shape[:2]}, got {self.skin.shape}")
+        if self.sites.ndim != 2 or self.sites.shape[1] != 2:
+            raise ValueError("sites must be a (k, 2) array of (x, y) pixels")
+
+
+def resized_base(base: BaseImage, long_side: int) -> BaseImage:
+    """``base`` scaled so that its longer side is ``long_side`` pixels."""
+    h, w = base.skin.shape
+    f = long_side / max(h, w)
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    rgb = cv2.resize(base.rgb, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+    skin = cv2.resize(base.skin.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
+    return BaseImage(rgb, skin, base.sites * f, base.name)
+
+
+def _skin_lightness(rgb: np.ndarray, skin: np.ndarray) -> float:
+    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    values = lab[..., 0][skin]
+    return float(np.median(values)) if values.size else 60.0
+
+
+def _outline(rng, shapes: FourierShapeModel | None, centre, radius) -> np.ndarray:
+    if shapes is not None:
+        return shapes.sample_outline(rng, centre, radius)
+    return synth.lesion_outline(rng, centre, radius, roughness=0.35)
+
+
+def _lesion_masks(rng: np.random.Generator, base: BaseImage, shapes: FourierShapeModel | None):
+    """Yield (mask, strength, feather_px) for each lesion of one image."""
+    shape = base.skin.shape
+    ys, xs = np.nonzero(base.skin)
+    scale = float(np.sqrt(xs.size))
+    n_lesions = int(min(5, rng.geometric(0.45)))
+    for _ in range(n_lesions):
+        if base.sites.size and rng.random() < 0.5:
+            site = base.sites[rng.integers(len(base.sites))]
+            centre = site + rng.normal(0, 0.08 * scale, 2)
+        else:
+            i = rng.integers(xs.size)
+            centre = np.array([xs[i], ys[i]], float)
+        radius = scale * float(np.exp(rng.uniform(np.log(0.03), np.log(0.22))))
+        lesion = synth.fill_outline(shape, _outline(rng, shapes, tuple(centre), radius))
+        if rng.random() < 0.3:  # a neighbour that merges with it into one irregular patch
+            offset = rng.normal(0, 1, 2)
+            offset *= radius * rng.uniform(0.6, 1.2) / max(np.linalg.norm(offset), 1e-6)
+            lesion |= synth.fill_outline(shape, _outline(rng, shapes, tuple(centre + offset),
+                                                         radius * rng.uniform(0.4, 0.9)))
+        # Remove the thin spikes that self-crossing outlines leave.
+        k = max(1, int(round(radius * 0.12)))
+        lesion = cv2.morphologyEx(lesion.astype(np.uint8), cv2.MORPH_OPEN,
+                                  cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1)))
+        lesion = lesion.astype(bool) & base.skin
+        if rng.random() < 0.35:
+            island_radius = max(1.0, 0.012 * scale * rng.uniform(0.5, 1.5))
+            lesion &= ~synth.repigmentation_islands(rng, lesion, rng.uniform(0.08, 0.35), island_radius)
+        if lesion.sum() < 12:
+            continue
+        strength = rng.uniform(0.8, 1.0) if rng.random() < 0.75 else rng.uniform(0.5, 0.8)
+        feather = rng.uniform(0.3, 1.0) if rng.random() < 0.5 else rng.uniform(1.0, 3.5)
+        yield lesion, strength, feather
+
+
+def _add_white_light(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    out = rgb.astype(np.float32)
+    out += alpha[..., None] * (255.0 - out)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _blob(shape, rng, centre, radii, angle) -> np.ndarray:
+    mask = np.zeros(shape, np.uint8)
+    cv2.ellipse(mask, (int(centre[0]), int(centre[1])), (max(1, int(radii[0])), max(1, int(radii[1]))),
+                float(angle), 0, 360, 1, -1)
+    return mask.astype(np.float32)
+
+
+def _look_alikes(rgb: np.ndarray, base: BaseImage, rng: np.random.Generator, count: int) -> np.ndarray:
+    """Paint ``count`` unlabelled look-alikes of depigmentation: shine, make-up or a pale scar."""
+    shape = base.skin.shape
+    ys, xs = np.nonzero(base.skin)
+    scale = float(np.sqrt(xs.size))
+    skin = base.skin.astype(np.float32)
+    for _ in range(count):
+        i = rng.integers(xs.size)
+        centre = (xs[i], ys[i])
+        kind = rng.choice(["shine", "makeup", "scar"], p=[0.45, 0.3, 0.25])
+        if kind == "shine":
+            blob = _blob(shape, rng, centre, scale * rng.uniform(0.02, 0.08, 2), rng.uniform(0, 180))
+            alpha = cv2.GaussianBlur(blob, (0, 0), scale * 0.02) * skin * rng.uniform(0.3, 0.75)
+            rgb = _add_white_light(rgb, alpha)
+        elif kind == "makeup":
+            blob = _blob(shape, rng, centre, scale * rng.uniform(0.1, 0.25, 2), rng.uniform(0, 180))
+            soft = cv2.GaussianBlur(blob, (0, 0), scale * 0.06) * skin
+            painted = synth.paint_depigmentation(rgb, blob > 0, strength=1.0, feather_px=0)
+            w = (soft * rng.uniform(0.08, 0.2))[..., None]
+            rgb = np.clip(rgb * (1 - w) + painted * w, 0, 255).astype(np.uint8)
+        else:
+            length = scale * rng.uniform(0.05, 0.15)
+            angle = rng.uniform(0, np.pi)
+            end = (int(centre[0] + length * np.cos(angle)), int(centre[1] + length * np.sin(angle)))
+            line = np.zeros(shape, np.uint8)
+            cv2.line(line, (int(centre[0]), int(centre[1])), end, 1, int(rng.integers(1, 4)))
+            rgb = synth.paint_depigmentation(rgb, line.astype(bool) & base.skin,
+                                             strength=rng.uniform(0.3, 0.6), feather_px=0.7)
+    return rgb
+
+
+def _capture(rgb: np.ndarray, mask: np.ndarray, rng: np.random.Generator):
+    """Camera and lighting variety; geometric changes are applied to the mask as well."""
+    h, w = mask.shape
+    img = rgb.astype(np.float32) / 255.0
+    if rng.random() < 0.15:  # overexposure: clipped highlights
+        img *= rng.uniform(1.2, 1.6)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    direction = rng.normal(0, 1, 2)
+    ramp = (xx / w - 0.5) * direction[0] + (yy / h - 0.5) * direction[1]
+    img *= (1.0 + rng.uniform(0, 0.5) * ramp)[..., None]
+    img *= rng.uniform(0.88, 1.12, 3)[None, None, :]
+    img = np.clip(img, 0, 1) ** rng.uniform(0.8, 1.25)
+    if rng.random() < 0.5:
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.3))
+    img += rng.normal(0, rng.uniform(0, 0.015), img.shape).astype(np.float32)
+    out = np.clip(np.round(img * 255), 0, 255).astype(np.uint8)
+    if rng.random() < 0.6:
+        angle = rng.uniform(-20, 20)
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, rng.uniform(0.9, 1.1))
+        out = cv2.warpAffine(out, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+        mask = cv2.warpAffine(mask.astype(np.uint8), matrix, (w, h), flags=cv2.INTER_NEAREST,
+                              borderMode=cv2.BORDER_REFLECT_101).astype(bool)
+    if rng.random() < 0.7:
+        ok, buf = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(35, 96))])
+        out = cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].copy()
+    return out, mask
+
+
+def paint_lesions(rgb: np.ndarray, base: BaseImage, rng: np.random.Generator,
+                  shapes: FourierShapeModel | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Paint one to five lesions on ``rgb`` (the base photo, possibly re-toned) inside ``base.skin``; return the
+    new image and the mask of depigmented pixels (islands of repigmentation excluded)."""
+    mask = np.zeros(base.skin.shape, bool)
+    for lesion, strength, feather in _lesion_masks(rng, base, shapes):
+        rgb = synth.paint_depigmentation(rgb, lesion, strength=strength, feather_px=feather)
+        mask |= lesion
+    return rgb, mask
+
+
+def retone_to(rgb: np.ndarray, skin: np.ndarray, lightness: float, rng: np.random.Generator) -> np.ndarray:
+    """``rgb`` with its skin (median over ``skin``) moved to about ``lightness`` L* (0-100) by adding or
+    removing melanin; darker skin also gets a little more yellow and red, as melanin adds."""
+    current = _skin_lightness(rgb, skin)
+    # add_melanin scales L* by (1 + w * dL * 1.6 / 100); solve for dL at full skin weight.
+    d_lightness = float(np.clip((lightness / max(current, 1.0) - 1.0) * 100.0 / 1.6, -55.0, 15.0))
+    darker = max(0.0, -d_lightness)
+    return synth.add_melanin(rgb, (d_lightness, rng.uniform(0, 0.08) * darker, rng.uniform(0, 0.2) * darker))
+
+
+def synthesize(base: BaseImage, rng: np.random.Generator, shapes: FourierShapeModel | None = None,
+               negative_rate: float = NEGATIVE_RATE) -> tuple[np.ndarray, np.ndarray]:
+    """One synthetic training pair from ``base``: (rgb (h, w, 3) uint8, mask (h, w) bool of depigmented skin).
+
+    Deterministic for a given generator state. ``negative_rate`` (0-1) is the share of images with no lesion
+    (an all-False mask) but with look-alikes. A base with no skin pixels gives the re-captured photo and an
+    empty mask.
+    """
+    if not 0 <= negative_rate <= 1:
+        raise ValueError(f"negative_rate must be in [0, 1], got {negative_rate}")
+    rgb = retone_to(base.rgb, base.skin, rng.uniform(*SKIN_LIGHTNESS_RANGE), rng)
+    mask = np.zeros(base.skin.shape, bool)
+    if not base.skin.any():
+        return _capture(rgb, mask, rng)
+    negative = rng.random() < negative_rate
+    if not negative:
+        rgb, mask = paint_lesions(rgb, base, rng, shapes)
+    n_look_alikes = int(rng.integers(1, 4)) if negative else int(rng.random() < 0.3)
+    if n_look_alikes:
+        before = rgb
+        rgb = _look_alikes(rgb, base, rng, n_look_alikes)
+        # A look-alike painted over a lesion would change its truth; keep the lesion as painted.
+        rgb = np.where(mask[..., None], before, rgb)
+    return _capture(rgb, mask, rng)
