@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import save_jpeg
+from vitiscore.segment import DEFAULT_MODEL
 
 
 def _run(*args, cwd=None):
@@ -64,7 +65,7 @@ def test_every_input_gets_a_row_and_exit_code_3(batch):
     assert rows["noface"]["status"] == "no_face"
     for row in rows.values():
         assert row["error"] or row["status"] == "ok"
-        assert not os.path.isabs(row["path"]) and row["model_id"] == "classical" and row["eyelids"] == "exclude"
+        assert not os.path.isabs(row["path"]) and row["model_id"] == DEFAULT_MODEL and row["eyelids"] == "exclude"
         assert len(row["model_sha256"]) == 64 and row["tool_version"]
 
 
@@ -93,7 +94,7 @@ def test_outputs_masks_overlays_and_run_json(batch):
     overlay = Image.open(out / row["overlay"])
     assert not overlay.info.get("exif") and overlay.getexif() == {}
     run = json.loads((out / "run.json").read_text())
-    assert run["counts"]["ok"] == 4 and run["model"]["id"] == "classical"
+    assert run["counts"]["ok"] == 4 and run["model"]["id"] == DEFAULT_MODEL
     assert set(run["seconds_by_stage"]) >= {"decode", "landmarks", "facial_area", "segmentation", "scoring",
                                             "writing"}
 

@@ -5,11 +5,13 @@ Python API::
     import vitiscore
     result = vitiscore.score_image("photo.jpg")            # a FaceScore
     batch = vitiscore.score_folder(["photos/"], "out/")    # writes out/results.csv and friends
+    masks = vitiscore.segment_folder(["closeups/"], "out/") # whole photos, no face needed
 """
 
 __version__ = "0.1.0"
 
 from vitiscore.batch import score_folder  # noqa: E402
 from vitiscore.pipeline import FaceScore, ScoreOptions, score_image  # noqa: E402
+from vitiscore.segment_photos import segment_folder  # noqa: E402
 
-__all__ = ["FaceScore", "ScoreOptions", "__version__", "score_folder", "score_image"]
+__all__ = ["FaceScore", "ScoreOptions", "__version__", "score_folder", "score_image", "segment_folder"]

@@ -254,7 +254,8 @@ def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_exis
         "arguments": arguments or {},
         "options": options.as_dict(),
         "model": {"id": segmenter.model_id, "sha256": segmenter.sha256,
-                  "parameters": getattr(segmenter, "parameters", None)},
+                  "parameters": getattr(segmenter, "parameters", None),
+                  "threshold": getattr(segmenter, "threshold", None)},
         "settings_sha256": settings,
         "unit_labels": UNIT_LABELS,
         "started": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
@@ -265,7 +266,7 @@ def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_exis
         "counts": counts,
         "seconds_by_stage": {k: round(v, 3) for k, v in stage_totals.items()},
         "photos_per_second": round(done / elapsed, 3) if elapsed > 0 and done else None,
-        "versions": _versions(),
+        "versions": package_versions(),
     }
     io_mod.write_json(out_dir / "run.json", run)
     return BatchResult(rows=rows, counts=counts, run=run)
@@ -281,11 +282,13 @@ def _rewrite_journal(journal: Path, records: list[dict]) -> None:
     os.replace(tmp, journal)
 
 
-def _versions() -> dict:
+def package_versions() -> dict:
+    """Versions of Python, the platform and the packages that shape the numbers, for run.json."""
     from importlib import metadata
 
     versions = {"python": platform.python_version(), "platform": platform.platform()}
-    for package in ("numpy", "scipy", "opencv-python-headless", "mediapipe", "pillow", "scikit-image"):
+    for package in ("numpy", "scipy", "opencv-python-headless", "mediapipe", "pillow", "scikit-image", "torch",
+                    "segmentation-models-pytorch"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

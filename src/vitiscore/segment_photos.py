@@ -19,7 +19,7 @@ import numpy as np
 
 import vitiscore
 from vitiscore import io as io_mod
-from vitiscore.batch import image_ids
+from vitiscore.batch import image_ids, package_versions
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
 
 log = logging.getLogger(__name__)
@@ -121,10 +121,12 @@ def segment_folder(inputs, out_dir, model: str = DEFAULT_MODEL, recursive: bool 
     run = {
         "tool": "vitiscore", "command": "segment", "tool_version": vitiscore.__version__,
         "arguments": arguments or {},
-        "model": {"id": segmenter.model_id, "sha256": segmenter.sha256},
+        "model": {"id": segmenter.model_id, "sha256": segmenter.sha256,
+                  "threshold": getattr(segmenter, "threshold", None)},
         "region": "whole photo (no face detection)",
         "started": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
         "elapsed_s": round(time.time() - started, 3), "photos": len(rows), "counts": counts,
+        "versions": package_versions(),
     }
     io_mod.write_json(out_dir / "run.json", run)
     return SegmentResult(rows, counts, run)

@@ -1,8 +1,9 @@
 """The interface every depigmentation model implements, and the registry that finds one by id.
 
 A segmenter sees the analysis crop of one face (RGB, uint8) and the facial-area mask on the same grid, and
-returns a probability-like map and a mask. It knows nothing about files, landmarks or scores, so a learned model
-plugs in by implementing :class:`Segmenter` and registering a loader in :data:`_LOADERS`.
+returns a probability-like map and a mask. It knows nothing about files, landmarks or scores. Built-in methods
+register a loader in :data:`_LOADERS`; learned models are folders under :func:`models_dir` (or anywhere, given
+by path), loaded by :mod:`vitiscore.segment.learned`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,67 @@
+"""Synthetic training pairs: deterministic, masks that match what was painted, and no data set needed."""
+
+import cv2
+import numpy as np
+import pytest
+
+from vitiscore import datasets, synth
+from vitiscore.training_data import BaseImage, paint_lesions, synthesize
+
+
+@pytest.fixture(scope="module")
+def base():
+    return datasets.astronaut_base()
+
+
+def _lightness(rgb):
+    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)[..., 0]
+
+
+def test_same_seed_same_pair_other_seed_other_pair(base):
+    a_rgb, a_mask = synthesize(base, np.random.default_rng(4))
+    b_rgb, b_mask = synthesize(base, np.random.default_rng(4))
+    c_rgb, _ = synthesize(base, np.random.default_rng(5))
+    np.testing.assert_array_equal(a_rgb, b_rgb)
+    np.testing.assert_array_equal(a_mask, b_mask)
+    assert not np.array_equal(a_rgb, c_rgb)
+    assert a_rgb.shape == base.rgb.shape and a_mask.shape == base.skin.shape
+
+
+def test_mask_is_what_was_painted(base):
+    # On tan skin (L* about 50) depigmentation to L* >= 76 is a large step even at the weakest degree (0.5).
+    tan = synth.retone(base.rgb, "tan")
+    found = 0
+    for seed in range(6):
+        painted, mask = paint_lesions(tan, base, np.random.default_rng(seed))
+        if not mask.any():
+            continue
+        found += 1
+        lighter = _lightness(painted) - _lightness(tan)
+        assert not (mask & ~base.skin).any()  # lesions only on skin
+        # Depigmentation lightens: inside the mask clearly, far outside it (beyond the feathering) not at all.
+        assert np.median(lighter[mask]) > 5.0
+        far = ~cv2.dilate(mask.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool)
+        # Each painted lesion rounds the image once through CIELAB: a grey level here and there, no more.
+        change = np.abs(painted.astype(int) - tan.astype(int))[far]
+        assert change.mean() < 0.1 and change.max() <= 3
+    assert found >= 4
+
+
+def test_negative_images_have_empty_masks_but_changed_pixels(base):
+    rgb, mask = synthesize(base, np.random.default_rng(0), negative_rate=1.0)
+    assert not mask.any()
+    assert rgb.shape == base.rgb.shape
+
+
+def test_skin_tones_span_dark_to_light(base):
+    skin = base.skin
+    medians = [np.median(_lightness(synthesize(base, np.random.default_rng(s), negative_rate=1.0)[0])[skin])
+               for s in range(12)]
+    assert min(medians) < 40 and max(medians) > 60
+
+
+def test_bad_inputs_are_refused(base):
+    with pytest.raises(ValueError, match="negative_rate"):
+        synthesize(base, np.random.default_rng(0), negative_rate=2)
+    with pytest.raises(ValueError, match="skin"):
+        BaseImage(base.rgb, base.skin[:10], np.zeros((0, 2)))
