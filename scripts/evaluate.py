@@ -22,7 +22,6 @@ Outputs: OUT/per_image.csv, OUT/summary.csv, OUT/summary.json, and with syntheti
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path

@@ -80,6 +80,18 @@ def tune_threshold(network, pairs, size: int) -> tuple[float, dict]:
     return best, table
 
 
+def initial_weights(path: Path | None) -> dict | None:
+    if path is None:
+        return None
+    if (path / "checkpoint.pt").is_file():
+        import torch
+
+        return torch.load(path / "checkpoint.pt", weights_only=True)["network"]
+    from safetensors.torch import load_file
+
+    return load_file(str(path / "weights.safetensors"))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data_dir", type=Path)
@@ -89,10 +101,15 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=TrainConfig.steps)
     parser.add_argument("--synthetic", type=int, default=2000, help="number of synthetic pairs")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--real-share", type=float, default=TrainConfig.real_share,
+                        help="probability that a batch item is a real photo")
+    parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
+    parser.add_argument("--init", type=Path, help="start from this stage's weights: a run folder "
+                                                   "(its checkpoint.pt) or a model folder (weights.safetensors)")
     parser.add_argument("--no-resume", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    config = replace(TrainConfig(), steps=args.steps, seed=args.seed)
+    config = replace(TrainConfig(), steps=args.steps, seed=args.seed, real_share=args.real_share, lr=args.lr)
     started = time.perf_counter()
     synthetic, n_bases = synthetic_pairs(args.data_dir, args.synthetic, config.input_size, config.seed)
     train_records, val_records = datasets.split_real(datasets.read_real_index(args.data_dir / "vitiligo_real"))
@@ -102,14 +119,16 @@ def main(argv=None) -> int:
                  len(synthetic), n_bases, len(real_train), len(real_val), time.perf_counter() - started)
     network = train(synthetic, real_train, config, args.out,
                     validate=lambda net: mean_dice(net, real_val, config.input_size),
-                    resume=not args.no_resume, progress=sys.stderr.isatty())
+                    resume=not args.no_resume, progress=sys.stderr.isatty(),
+                    initial_weights=initial_weights(args.init))
     threshold, table = tune_threshold(network, real_val, config.input_size)
     summary = {"threshold": threshold, "validation_dice_by_threshold": table,
                "minutes": round((time.perf_counter() - started) / 60, 1)}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     logging.info("threshold %.2f gives validation Dice %.3f", threshold, table[threshold])
     if args.export:
-        training = {"recipe": "scripts/train.py", "config": asdict(config), "synthetic_pairs": len(synthetic),
+        training = {"recipe": "scripts/train.py", "config": asdict(config),
+                    "initialised_from": str(args.init) if args.init else None, "synthetic_pairs": len(synthetic),
                     "synthetic_base_photos": n_bases, "real_training_photos": len(real_train),
                     "real_validation_photos": len(real_val),
                     "real_validation_groups": sorted({r.source_group for r in val_records})}

@@ -125,7 +125,8 @@ def result_row(image_id: str, path: str, score: FaceScore, options: ScoreOptions
     if score.measure is not None:
         m = score.measure
         row.update(facial_area_px=m.facial_area_px, depigmented_px=m.depigmented_px,
-                   depigmented_fraction=_num(m.depigmented_fraction), depigmented_hand_units=_num(m.depigmented_hand_units),
+                   depigmented_fraction=_num(m.depigmented_fraction),
+                   depigmented_hand_units=_num(m.depigmented_hand_units),
                    fvasi=_num(m.fvasi), skin_lightness=_num(score.skin_lightness, 2), skin_b=_num(score.skin_b, 2),
                    ita_deg=_num(score.ita_deg, 2), ita_band=score.ita_band,
                    forehead_hair_stop=_num(score.forehead_hair_stop, 3))

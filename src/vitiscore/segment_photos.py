@@ -78,8 +78,8 @@ def segment_folder(inputs, out_dir, model: str = DEFAULT_MODEL, recursive: bool 
     def base_row(image_id: str, path: Path) -> dict:
         # A row is "ok" only once its mask is written, so an interrupted run never reports unfinished photos.
         return dict(image_id=image_id, path=os.path.relpath(path.resolve(), out_dir.resolve()),
-                    status="not_processed", error="the run stopped before this photo was segmented", model_id=segmenter.model_id, model_sha256=segmenter.sha256,
-                    tool_version=vitiscore.__version__)
+                    status="not_processed", error="the run stopped before this photo was segmented",
+                    model_id=segmenter.model_id, model_sha256=segmenter.sha256, tool_version=vitiscore.__version__)
 
     pending: list[tuple[dict, np.ndarray]] = []
 

@@ -151,13 +151,15 @@ def _save_checkpoint(run_dir: Path, network, optimiser, scheduler, rng, state: T
 
 
 def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir: str | Path,
-          validate: Callable | None = None, resume: bool = True, progress: bool = True):
+          validate: Callable | None = None, resume: bool = True, progress: bool = True,
+          initial_weights: dict | None = None):
     """Train a network; return it (in eval mode).
 
     ``run_dir`` receives ``config.json``, ``log.csv`` (step, loss, learning rate, validation score, seconds)
     and ``checkpoint.pt`` every ``checkpoint_every`` steps; with ``resume`` a run continues from its checkpoint
     (the same batches follow as without the interruption). ``validate(network) -> float`` is called every
-    ``validate_every`` steps and at the end, and logged.
+    ``validate_every`` steps and at the end, and logged. ``initial_weights`` (a state dict) starts a fresh run
+    from an earlier network instead of random weights, e.g. for a fine-tuning stage.
     """
     import torch
     from tqdm import tqdm
@@ -185,6 +187,8 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
         rng.bit_generator.state = json.loads(saved["numpy_rng"])
         state.step = int(saved["step"])
         log.info("resumed at step %d", state.step)
+    elif initial_weights is not None:  # a second stage starts from the first stage's network
+        network.load_state_dict(initial_weights, strict=True)
     (run_dir / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
     log_path = run_dir / "log.csv"
     new_log = not log_path.is_file() or state.step == 0
