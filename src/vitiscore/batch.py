@@ -245,9 +245,7 @@ def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_exis
     finally:
         bar.close()
         io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    counts = status_counts(rows)
     elapsed = time.time() - started
     run = {
         "tool": "vitiscore",
@@ -271,6 +269,14 @@ def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_exis
     }
     io_mod.write_json(out_dir / "run.json", run)
     return BatchResult(rows=rows, counts=counts, run=run)
+
+
+def status_counts(rows: list[dict]) -> dict[str, int]:
+    """How many rows have each ``status``."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    return counts
 
 
 def _rewrite_journal(journal: Path, records: list[dict]) -> None:

@@ -49,8 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "Exit code 0: all photos scored; 3: some could not be scored (their rows say why); "
                     "2: usage error.",
     )
-    score.add_argument("inputs", nargs="+", metavar="INPUT", help="photo files or folders of photos")
-    score.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
+    _inputs_and_out(score)
 
     area = score.add_argument_group("facial area")
     area.add_argument("--eyelids", choices=EYELID_CHOICES, default="exclude",
@@ -87,8 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "photo's size), OUT/results.csv (depigmented_fraction of the whole photo) and OUT/run.json. "
                     "Exit code 0: all photos segmented; 3: some could not be read; 2: usage error.",
     )
-    segment.add_argument("inputs", nargs="+", metavar="INPUT", help="photo files or folders of photos")
-    segment.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
+    _inputs_and_out(segment)
     _model_argument(segment)
     segment.add_argument("--batch-size", type=int, default=4, help="photos per network batch")
     segment.add_argument("--max-megapixels", type=_positive_float, default=DEFAULT_MAX_PIXELS / 1e6,
@@ -96,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("--no-recursive", action="store_true", help="do not search sub-folders of INPUT folders")
     _verbosity(segment)
     return parser
+
+
+def _inputs_and_out(command) -> None:
+    command.add_argument("inputs", nargs="+", metavar="INPUT", help="photo files or folders of photos")
+    command.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
 
 
 def _model_argument(group) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 import vitiscore
 from vitiscore import io as io_mod
-from vitiscore.batch import image_ids, package_versions
+from vitiscore.batch import image_ids, package_versions, status_counts
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
 
 log = logging.getLogger(__name__)
@@ -115,9 +115,7 @@ def segment_folder(inputs, out_dir, model: str = DEFAULT_MODEL, recursive: bool 
     finally:
         bar.close()
         io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    counts = status_counts(rows)
     run = {
         "tool": "vitiscore", "command": "segment", "tool_version": vitiscore.__version__,
         "arguments": arguments or {},
