@@ -3,8 +3,8 @@
 The loop sees two pools of (rgb, mask) pairs, already scaled to the model's input size: synthetic pairs
 (:mod:`vitiscore.training_data`) and real photos. Each batch item comes from the real pool with probability
 ``real_share``; both get a random scale, crop, flips and quarter turns, and real photos a mild colour jitter
-(synthetic ones had their capture variety when painted). The loss is binary cross-entropy plus soft Dice
-(Dice rewards getting small lesions right, which per-pixel BCE alone neglects). AdamW with a one-cycle
+(synthetic ones had their capture variety when painted). The loss is binary cross-entropy plus soft Dice per
+image (Dice rewards getting small lesions right, which per-pixel BCE alone neglects). AdamW with a one-cycle
 learning-rate schedule; everything random draws from generators seeded by ``seed``, so a run is reproducible
 on the same machine and library versions.
 """
@@ -122,12 +122,16 @@ def make_batch(synthetic: list[Pair], real: list[Pair], config: TrainConfig, rng
 
 
 def dice_bce_loss(logits, target):
+    """Binary cross-entropy plus soft Dice computed per image and averaged, so that a small facial lesion
+    counts as much as a large patch on a hand (a Dice over the whole batch lets large masks drown small ones).
+    An image without lesions adds 1 - 1 / (1 + sum of its probabilities): every false positive costs."""
     import torch
 
     bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
     p = torch.sigmoid(logits)
-    dice = 1 - (2 * (p * target).sum() + 1) / (p.sum() + target.sum() + 1)
-    return bce + dice
+    dims = tuple(range(1, p.ndim))
+    dice = 1 - (2 * (p * target).sum(dims) + 1) / (p.sum(dims) + target.sum(dims) + 1)
+    return bce + dice.mean()
 
 
 @dataclass

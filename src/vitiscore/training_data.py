@@ -97,7 +97,7 @@ def _lesion_masks(rng: np.random.Generator, base: BaseImage, shapes: FourierShap
         else:
             i = rng.integers(xs.size)
             centre = np.array([xs[i], ys[i]], float)
-        radius = scale * float(np.exp(rng.uniform(np.log(0.03), np.log(0.22))))
+        radius = scale * float(np.exp(rng.uniform(np.log(0.04), np.log(0.25))))
         lesion = synth.fill_outline(shape, _outline(rng, shapes, tuple(centre), radius))
         if rng.random() < 0.3:  # a neighbour that merges with it into one irregular patch
             offset = rng.normal(0, 1, 2)
