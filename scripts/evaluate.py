@@ -12,7 +12,7 @@ for all images and for the face subset, plus the paired difference between the f
 folder the models never saw.
 
 With --synthetic-faces (the faces_fasseg folder), lesions are painted inside the facial area of the FASSEG
-frontal *test* faces (never used in training), re-toned to six skin lightnesses, and each model scores them
+frontal *test* faces of the test half (never used in training nor to choose the threshold), re-toned to six skin lightnesses, and each model scores them
 through the whole pipeline: the error is measured minus true depigmented fraction of the facial area, by ITA
 band of the measured normal skin.
 
@@ -39,7 +39,7 @@ from vitiscore.stats import cluster_bootstrap_ci
 from vitiscore.training_data import BaseImage, paint_lesions, retone_to
 
 METRICS = ("dice", "iou", "hd95", "asd")
-# Target skin lightness (L*) of the synthetic test faces: from dark to very light, one face per level.
+# Target skin lightness (L*) of the synthetic test faces: from dark to very light; every face at every level.
 TEST_LIGHTNESS = (30.0, 38.0, 46.0, 54.0, 62.0, 70.0)
 
 
@@ -93,9 +93,8 @@ def evaluate_synthetic(fasseg_dir: Path, shapes_path: Path | None, segmenters: l
     shapes = load_shape_model(shapes_path) if shapes_path else None
     rng = np.random.default_rng(seed)
     rows = []
-    faces = datasets.fasseg_frontal(fasseg_dir, "test")
-    for index, face in enumerate(faces):
-        lightness = TEST_LIGHTNESS[index % len(TEST_LIGHTNESS)]
+    faces = datasets.fasseg_frontal_test_halves(fasseg_dir)[1]
+    for face, lightness in ((f, t) for f in faces for t in TEST_LIGHTNESS):
         rgb = retone_to(face.rgb, face.skin, lightness, rng)
         # The facial area of the unpainted face is where lesions may go.
         plain = score_image(rgb, ScoreOptions(model="classical"))

@@ -7,10 +7,13 @@ lesion_shapes/. What is used for what:
 
 - Synthetic pairs are painted on FASSEG frontal *train* faces, all FASSEG multipose faces, 80 % of Pratheepan
   (by file name hash) and the astronaut. FASSEG frontal *test* faces and the other 20 % of Pratheepan are never
-  seen in training: scripts/evaluate.py measures the synthetic error on them.
+  seen in training.
 - Real photos: vitiligo_real split by source_group (datasets.split_real, 25 % of groups for validation). The
-  training groups are mixed into every batch (real_share); the validation groups choose the threshold, and
-  their Dice is logged during training, but they never change the weights.
+  training groups are mixed into every batch (real_share); the validation groups' Dice is logged during
+  training, but they never change the weights.
+- The threshold is chosen after training, by mean Dice over the real validation photos together with as many
+  synthetic pairs painted on half of the FASSEG frontal test faces (the other half is evaluate.py's synthetic
+  test): one cut that serves faces and whole photos.
 
 The run folder gets config.json, log.csv and checkpoint.pt; run it again with the same arguments to resume.
 With --export, the final network is written with its threshold tuned on the validation groups.
@@ -38,18 +41,25 @@ from vitiscore.training_data import resized_base, synthesize
 THRESHOLD_GRID = np.round(np.arange(0.2, 0.81, 0.05), 2)
 
 
-def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int):
+def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int, validation: bool = False):
+    """Synthetic training pairs, or with ``validation`` pairs painted (every one with lesions) on the
+    threshold-validation half of the FASSEG frontal test faces, which neither training nor the synthetic test
+    of scripts/evaluate.py uses."""
     shapes = load_shape_model(data_dir / "lesion_shapes" / "distribution-40-new.mat")
     fasseg = data_dir / "faces_fasseg"
     pratheepan_train, _ = datasets.pratheepan(data_dir / "skin_pratheepan")
-    bases = (datasets.fasseg_frontal(fasseg, "train") + datasets.fasseg_multipose(fasseg) + pratheepan_train
-             + [datasets.astronaut_base()])
+    if validation:
+        bases = datasets.fasseg_frontal_test_halves(fasseg)[0]
+    else:
+        bases = (datasets.fasseg_frontal(fasseg, "train") + datasets.fasseg_multipose(fasseg) + pratheepan_train
+                 + [datasets.astronaut_base()])
     rng = np.random.default_rng(seed)
     bases = [resized_base(b, round(size * 1.25)) for b in bases]
     pairs = []
     for i in range(n):
         base = bases[rng.integers(len(bases))]
-        pairs.append(fit_long_side(*synthesize(base, rng, shapes), size))
+        pairs.append(fit_long_side(*synthesize(base, rng, shapes, negative_rate=0.0 if validation else 1 / 6),
+                                   size))
     return pairs, len(bases)
 
 
@@ -121,8 +131,12 @@ def main(argv=None) -> int:
                     validate=lambda net: mean_dice(net, real_val, config.input_size),
                     resume=not args.no_resume, progress=sys.stderr.isatty(),
                     initial_weights=initial_weights(args.init))
-    threshold, table = tune_threshold(network, real_val, config.input_size)
+    # The threshold serves faces (synthetic validation) and whole real photos (validation groups) alike.
+    synthetic_val, _ = synthetic_pairs(args.data_dir, len(real_val), config.input_size, config.seed + 1,
+                                       validation=True)
+    threshold, table = tune_threshold(network, real_val + synthetic_val, config.input_size)
     summary = {"threshold": threshold, "validation_dice_by_threshold": table,
+               "real_validation_dice_at_threshold": mean_dice(network, real_val, config.input_size, threshold),
                "minutes": round((time.perf_counter() - started) / 60, 1)}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     logging.info("threshold %.2f gives validation Dice %.3f", threshold, table[threshold])
@@ -132,7 +146,9 @@ def main(argv=None) -> int:
                     "synthetic_base_photos": n_bases, "real_training_photos": len(real_train),
                     "real_validation_photos": len(real_val),
                     "real_validation_groups": sorted({r.source_group for r in val_records})}
-        thresholds = {"threshold": threshold, "tuned_on": "vitiligo_real validation groups, mean Dice",
+        thresholds = {"threshold": threshold,
+                      "tuned_on": f"mean Dice over {len(real_val)} vitiligo_real validation photos and "
+                                  f"{len(synthetic_val)} synthetic pairs on held-out FASSEG faces",
                       "validation_dice_by_threshold": table}
         sha = save_model_folder(network, model_config(config, args.model_id, training), thresholds, args.export)
         logging.info("exported %s (sha256 %s)", args.export, sha)

@@ -7,7 +7,7 @@ import pytest
 
 from vitiscore import synth
 from vitiscore.face import locate, region
-from vitiscore.pipeline import score_image
+from vitiscore.pipeline import ScoreOptions, score_image
 
 
 @pytest.mark.parametrize("tone", ["light", "brown"])
@@ -19,7 +19,7 @@ def test_classical_fraction_within_003(astronaut, tone, visit):
     area = facial.photo_labels(base.shape) > 0
     truth = synth.demo_lesions(base.shape[:2], landmarks.points, area, visit, seed=7)
     assert truth.sum() > 0.015 * area.sum()
-    result = score_image(synth.paint_depigmentation(base, truth))
+    result = score_image(synth.paint_depigmentation(base, truth), ScoreOptions(model="classical"))
     assert result.status == "ok"
     scored_area = result.labels > 0
     true_fraction = (truth & scored_area).sum() / scored_area.sum()
@@ -42,5 +42,5 @@ def test_synthesis_is_deterministic_and_inside_the_area(astronaut, astronaut_lan
 
 def test_no_lesions_gives_little_depigmentation(astronaut):
     # the unpainted face: whatever the baseline marks is a false positive
-    result = score_image(astronaut)
+    result = score_image(astronaut, ScoreOptions(model="classical"))
     assert result.status == "ok" and result.depigmented_fraction < 0.04

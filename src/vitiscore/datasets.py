@@ -123,6 +123,18 @@ def fasseg_frontal(fasseg_dir: str | Path, split: str) -> list[BaseImage]:
     return [_fasseg_base(p, folder / "labels_index" / p.name) for p in sorted((folder / "rgb").glob("*.png"))]
 
 
+# FASSEG frontal test faces are never trained on. Half of them (by name hash) choose the model's threshold; the
+# other half are the synthetic test set of scripts/evaluate.py.
+FASSEG_THRESHOLD_SHARE = 0.5
+
+
+def fasseg_frontal_test_halves(fasseg_dir: str | Path) -> tuple[list[BaseImage], list[BaseImage]]:
+    """(threshold-validation faces, synthetic-test faces) from the FASSEG frontal test split."""
+    faces = fasseg_frontal(fasseg_dir, "test")
+    pick = [held_out(f.name, FASSEG_THRESHOLD_SHARE, salt="threshold") for f in faces]
+    return [f for f, p in zip(faces, pick) if p], [f for f, p in zip(faces, pick) if not p]
+
+
 def fasseg_multipose(fasseg_dir: str | Path) -> list[BaseImage]:
     """FASSEG multipose faces (yaw -90 to +90 degrees), as :func:`fasseg_frontal`."""
     folder = Path(fasseg_dir) / "multipose" / "train"

@@ -1,0 +1,74 @@
+"""The shipped learned model: integrity checks, the registry, and its accuracy on the project's demo photos."""
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from vitiscore import ScoreOptions, score_image
+from vitiscore.segment import DEFAULT_MODEL, available_models, load_segmenter
+from vitiscore.segment.base import models_dir
+from vitiscore.segment.learned import LearnedSegmenter, ModelFileError, file_sha256
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return models_dir() / DEFAULT_MODEL
+
+
+def test_default_model_is_the_shipped_learned_model(shipped):
+    assert DEFAULT_MODEL != "classical" and ScoreOptions().model == DEFAULT_MODEL
+    config = json.loads((shipped / "config.json").read_text())
+    assert config["model_id"] == DEFAULT_MODEL
+    assert (shipped / "README.md").is_file()
+    assert (shipped / "weights.safetensors").stat().st_size < 20 * 2 ** 20
+
+
+def test_loading_checks_the_hash(shipped):
+    segmenter = load_segmenter(DEFAULT_MODEL)
+    assert segmenter.model_id == DEFAULT_MODEL
+    assert segmenter.sha256 == file_sha256(shipped / "weights.safetensors")
+    assert 0 < segmenter.threshold < 1
+
+
+def test_tampered_weights_are_refused(shipped, tmp_path):
+    copy = tmp_path / "tampered"
+    shutil.copytree(shipped, copy)
+    weights = copy / "weights.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte in the middle of a tensor
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="SHA-256"):
+        LearnedSegmenter(copy)
+    with pytest.raises(ValueError, match="refusing"):
+        load_segmenter(str(copy))
+
+
+def test_incomplete_folder_is_refused(shipped, tmp_path):
+    copy = tmp_path / "incomplete"
+    shutil.copytree(shipped, copy)
+    (copy / "thresholds.json").unlink()
+    with pytest.raises(ModelFileError, match="thresholds.json"):
+        LearnedSegmenter(copy)
+
+
+def test_unknown_model_lists_the_available_ones():
+    assert {"classical", DEFAULT_MODEL} <= set(available_models())
+    with pytest.raises(ValueError) as err:
+        load_segmenter("no-such-model")
+    assert "classical" in str(err.value) and DEFAULT_MODEL in str(err.value)
+
+
+def test_demo_photos_within_003_of_truth():
+    segmenter = load_segmenter(DEFAULT_MODEL)
+    with open(SAMPLES / "truth.csv", newline="") as f:
+        truth = list(csv.DictReader(f))
+    assert len(truth) == 6
+    for row in truth:
+        score = score_image(SAMPLES / row["image"], segmenter=segmenter)
+        assert score.ok, row["image"]
+        assert abs(score.depigmented_fraction - float(row["true_depigmented_fraction"])) <= 0.03, row["image"]
