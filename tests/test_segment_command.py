@@ -66,3 +66,13 @@ def test_masks_follow_the_painted_truth(segmented):
 def test_unknown_model_is_a_usage_error(tmp_path):
     proc = _run("segment", str(tmp_path), "-o", str(tmp_path / "out"), "--model", "nope")
     assert proc.returncode == 2 and "available" in proc.stderr
+
+
+def test_a_folder_of_unreadable_files_gives_rows_not_a_crash(tmp_path):
+    (tmp_path / "a.jpg").write_text("not a photo\n")
+    (tmp_path / "b.png").write_bytes(b"")
+    proc = _run("segment", str(tmp_path), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 3, proc.stderr
+    with open(tmp_path / "out" / "results.csv", newline="") as f:
+        statuses = {r["image_id"]: r["status"] for r in csv.DictReader(f)}
+    assert statuses == {"a": "unreadable", "b": "empty_file"}

@@ -84,6 +84,8 @@ def segment_folder(inputs, out_dir, model: str = DEFAULT_MODEL, recursive: bool 
     pending: list[tuple[dict, np.ndarray]] = []
 
     def flush() -> None:
+        if not pending:
+            return
         for (row, rgb), seg in zip(pending, _segment_many(segmenter, [rgb for _, rgb in pending])):
             relative = f"masks/{row['image_id']}_depigmented.png"
             try:

@@ -141,6 +141,8 @@ def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, 
     ``std`` are per channel on the 0-255 scale."""
     import torch
 
+    if not images:
+        return []
     batch = np.empty((len(images), 3, size, size), np.float32)
     placed = []
     for i, rgb in enumerate(images):
