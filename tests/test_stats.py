@@ -29,3 +29,57 @@ def test_bad_input_is_refused():
         cluster_bootstrap_ci([], [])
     with pytest.raises(ValueError, match="level"):
         cluster_bootstrap_ci([1, 2], ["a", "b"], level=1.5)
+
+
+# Shrout & Fleiss (1979), Table 2: 6 targets rated by 4 judges.
+SHROUT_FLEISS = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
+# Bland & Altman (1986), Table 1: peak expiratory flow (l/min), first readings of 17 subjects.
+WRIGHT = [494, 395, 516, 434, 476, 557, 413, 442, 650, 433, 417, 656, 267, 478, 178, 423, 427]
+MINI_WRIGHT = [512, 430, 520, 428, 500, 600, 364, 380, 658, 445, 432, 626, 260, 477, 259, 350, 451]
+
+
+def test_icc_reproduces_shrout_and_fleiss():
+    from vitiscore.stats import icc
+
+    published = {"ICC1": 0.17, "ICC2": 0.29, "ICC3": 0.71, "ICC1k": 0.44, "ICC2k": 0.62, "ICC3k": 0.91}
+    result = icc(SHROUT_FLEISS)
+    for form, value in published.items():
+        assert round(result[form]["value"], 2) == value, form
+        assert result[form]["ci_low"] < result[form]["value"] < result[form]["ci_high"], form
+
+
+def test_icc_degenerate_inputs():
+    from vitiscore.stats import icc
+
+    constant = icc([[3, 3], [3, 3], [3, 3]])
+    assert all(np.isnan(constant[f]["value"]) for f in constant)  # documented: no between-target variance
+    with pytest.raises(ValueError, match="at least 3 targets"):
+        icc([[1, 2], [3, 4]])
+    with pytest.raises(ValueError, match="missing"):
+        icc([[1, 2], [3, np.nan], [5, 6]])
+
+
+def test_bland_altman_reproduces_the_peak_flow_example():
+    from vitiscore.stats import bland_altman
+
+    ba = bland_altman(WRIGHT, MINI_WRIGHT)
+    assert round(ba["bias"], 1) == -2.1 and round(ba["sd"], 1) == 38.8
+    assert (round(ba["loa_low"], 1), round(ba["loa_high"], 1)) == (-78.1, 73.9)
+    # The paper's limits, -79.7 to 75.5, are the rounded bias -/+ 2 rounded SDs.
+    assert (round(-2.1 - 2 * 38.8, 1), round(-2.1 + 2 * 38.8, 1)) == (-79.7, 75.5)
+    two_sd = bland_altman(WRIGHT, MINI_WRIGHT, loa_sd=2.0)
+    assert two_sd["loa_high"] - two_sd["loa_low"] == pytest.approx(4 * ba["sd"])
+    assert ba["bias_ci_low"] < ba["bias"] < ba["bias_ci_high"]
+
+
+def test_concordance_by_hand():
+    from vitiscore.stats import concordance
+
+    # y = x + 1: variances 1.25 and covariance 1.25 (1/n moments), mean difference 1, so 2.5 / (2.5 + 1).
+    result = concordance([1, 2, 3, 4], [2, 3, 4, 5])
+    assert result["value"] == pytest.approx(2.5 / 3.5)
+    assert result["ci_low"] < result["value"] < result["ci_high"]
+    assert concordance([1, 2, 3], [1, 2, 3])["value"] == pytest.approx(1.0)
+    assert np.isnan(concordance([2, 2, 2], [2, 2, 2])["value"])
+    with pytest.raises(ValueError, match="same length"):
+        concordance([1, 2, 3], [1, 2])

@@ -41,3 +41,151 @@ def cluster_bootstrap_ci(values: Sequence[float], groups: Sequence, statistic: C
         estimates[i] = statistic(values[np.concatenate([members[g] for g in chosen])])
     alpha = (1 - level) / 2
     return float(np.quantile(estimates, alpha)), float(np.quantile(estimates, 1 - alpha))
+
+
+# --- agreement between raters (issue 7's `validate`, shared with `compare`) -----------------------------------
+
+ICC_FORMS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
+
+
+def _ratings_matrix(ratings) -> np.ndarray:
+    x = np.asarray(ratings, float)
+    if x.ndim != 2:
+        raise ValueError("ratings must be a 2-D table: one row per target (photo or subject), one column per rater")
+    n, k = x.shape
+    if n < 3 or k < 2:
+        raise ValueError(f"ratings need at least 3 targets and 2 raters, got {n} x {k}")
+    if not np.isfinite(x).all():
+        raise ValueError("ratings contain missing or non-finite values; drop incomplete targets first")
+    return x
+
+
+def icc(ratings, level: float = 0.95) -> dict[str, dict[str, float]]:
+    """Intraclass correlation in the six Shrout & Fleiss (1979) / McGraw & Wong (1996) forms, with F-based CIs.
+
+    ``ratings``: (n targets, k raters). ICC1: one-way random, single rater; ICC2: two-way random, absolute
+    agreement, single rater (the default for tool-versus-clinician agreement); ICC3: two-way mixed,
+    consistency, single rater; the ``k`` forms are for the mean of the k raters. Returns
+    ``{form: {"value", "ci_low", "ci_high"}}``. ICC2's interval uses the Satterthwaite approximation of
+    McGraw & Wong. Written here because scipy has no ICC and statsmodels' has no intervals for every form.
+
+    Constant ratings (no between-target variance) have no ICC: every value is NaN then, documented rather than
+    raised, because a table of identical scores is a legitimate, if uninformative, input.
+
+    Raises:
+        ValueError: not a 2-D table, fewer than 3 targets or 2 raters, or missing values.
+    """
+    from scipy.stats import f as f_dist
+
+    x = _ratings_matrix(ratings)
+    n, k = x.shape
+    grand = x.mean()
+    ss_rows = k * ((x.mean(axis=1) - grand) ** 2).sum()
+    ss_cols = n * ((x.mean(axis=0) - grand) ** 2).sum()
+    ss_total = ((x - grand) ** 2).sum()
+    ss_error = ss_total - ss_rows - ss_cols
+    msr = ss_rows / (n - 1)
+    msc = ss_cols / (k - 1)
+    mse = ss_error / ((n - 1) * (k - 1))
+    msw = (ss_cols + ss_error) / (n * (k - 1))
+    q = 1 - (1 - level) / 2
+    nan = {form: {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")} for form in ICC_FORMS}
+    if msr <= 0:
+        return nan
+    out = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for form, ms_den, df2 in (("1", msw, n * (k - 1)), ("3", mse, (n - 1) * (k - 1))):
+            f0 = msr / ms_den
+            fl = f0 / f_dist.ppf(q, n - 1, df2)
+            fu = f0 * f_dist.ppf(q, df2, n - 1)
+            out[f"ICC{form}"] = {"value": (msr - ms_den) / (msr + (k - 1) * ms_den),
+                                 "ci_low": (fl - 1) / (fl + k - 1), "ci_high": (fu - 1) / (fu + k - 1)}
+            out[f"ICC{form}k"] = {"value": (msr - ms_den) / msr, "ci_low": 1 - 1 / fl, "ci_high": 1 - 1 / fu}
+        value = (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n)
+        a = k * value / (n * (1 - value))
+        b = 1 + k * value * (n - 1) / (n * (1 - value))
+        v = (a * msc + b * mse) ** 2 / ((a * msc) ** 2 / (k - 1) + (b * mse) ** 2 / ((n - 1) * (k - 1)))
+        fl = f_dist.ppf(q, n - 1, v)
+        fu = f_dist.ppf(q, v, n - 1)
+        low = n * (msr - fl * mse) / (fl * (k * msc + (k * n - k - n) * mse) + n * msr)
+        high = n * (fu * msr - mse) / (k * msc + (k * n - k - n) * mse + n * fu * msr)
+        out["ICC2"] = {"value": value, "ci_low": low, "ci_high": high}
+        out["ICC2k"] = {"value": (msr - mse) / (msr + (msc - mse) / n),
+                        "ci_low": low * k / (1 + low * (k - 1)), "ci_high": high * k / (1 + high * (k - 1))}
+    return {form: {key: float(val) for key, val in out[form].items()} for form in ICC_FORMS}
+
+
+def _paired(pred, ref) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(pred, float), np.asarray(ref, float)
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ValueError("pred and ref must be 1-D and of the same length")
+    if x.size < 3:
+        raise ValueError(f"need at least 3 pairs, got {x.size}")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("pred and ref contain missing or non-finite values")
+    return x, y
+
+
+def bland_altman(pred, ref, loa_sd: float = 1.96, level: float = 0.95) -> dict[str, float]:
+    """Bland & Altman (1986) agreement of ``pred`` with ``ref`` (differences are pred minus ref).
+
+    Returns bias (mean difference), sd (sample SD of the differences), loa_low/loa_high (bias -/+ ``loa_sd``
+    SD), the ``level`` CIs of the bias and of each limit (Bland & Altman 1999: SE of a limit is
+    sqrt(3 s^2 / n)), and the proportional-bias regression of the difference on the mean (slope, its CI and
+    p-value).
+
+    Raises:
+        ValueError: fewer than 3 pairs, unequal lengths or missing values, or ``loa_sd`` <= 0.
+    """
+    from scipy import stats as sps
+
+    if not loa_sd > 0:
+        raise ValueError(f"loa_sd must be positive, got {loa_sd}")
+    x, y = _paired(pred, ref)
+    d = x - y
+    n = d.size
+    bias, sd = float(d.mean()), float(d.std(ddof=1))
+    t = float(sps.t.ppf(1 - (1 - level) / 2, n - 1))
+    se_bias, se_limit = sd / np.sqrt(n), np.sqrt(3 * sd ** 2 / n)
+    low, high = bias - loa_sd * sd, bias + loa_sd * sd
+    out = {"n": n, "bias": bias, "sd": sd, "loa_low": low, "loa_high": high, "loa_sd": loa_sd,
+           "bias_ci_low": bias - t * se_bias, "bias_ci_high": bias + t * se_bias,
+           "loa_low_ci_low": low - t * se_limit, "loa_low_ci_high": low + t * se_limit,
+           "loa_high_ci_low": high - t * se_limit, "loa_high_ci_high": high + t * se_limit}
+    mean = (x + y) / 2
+    if np.ptp(mean) > 0:
+        fit = sps.linregress(mean, d)
+        out.update(proportional_slope=float(fit.slope), proportional_slope_ci_low=float(fit.slope - t * fit.stderr),
+                   proportional_slope_ci_high=float(fit.slope + t * fit.stderr), proportional_p=float(fit.pvalue))
+    return {k: float(v) if k != "n" else int(v) for k, v in out.items()}
+
+
+def concordance(pred, ref, level: float = 0.95) -> dict[str, float]:
+    """Lin's (1989) concordance correlation coefficient with its CI from Fisher's z and Lin's variance.
+
+    Uses the 1/n moments, as Lin defines the estimator. With both series constant the coefficient is undefined
+    and every value is NaN.
+
+    Raises:
+        ValueError: fewer than 3 pairs, unequal lengths or missing values.
+    """
+    from scipy import stats as sps
+
+    x, y = _paired(pred, ref)
+    n = x.size
+    sx2, sy2 = x.var(), y.var()
+    sxy = ((x - x.mean()) * (y - y.mean())).mean()
+    denominator = sx2 + sy2 + (x.mean() - y.mean()) ** 2
+    if denominator == 0 or sx2 == 0 or sy2 == 0:
+        return {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}
+    pc = 2 * sxy / denominator
+    r = sxy / np.sqrt(sx2 * sy2)
+    u = (x.mean() - y.mean()) / (sx2 * sy2) ** 0.25
+    if abs(pc) >= 1:
+        return {"value": float(pc), "ci_low": float(pc), "ci_high": float(pc)}
+    var_z = ((1 - r ** 2) * pc ** 2 / ((1 - pc ** 2) * r ** 2)
+             + 2 * pc ** 3 * (1 - pc) * u ** 2 / (r * (1 - pc ** 2) ** 2)
+             - pc ** 4 * u ** 4 / (2 * r ** 2 * (1 - pc ** 2) ** 2)) / (n - 2)
+    z = np.arctanh(pc)
+    half = sps.norm.ppf(1 - (1 - level) / 2) * np.sqrt(var_z)
+    return {"value": float(pc), "ci_low": float(np.tanh(z - half)), "ci_high": float(np.tanh(z + half))}
