@@ -189,3 +189,69 @@ def concordance(pred, ref, level: float = 0.95) -> dict[str, float]:
     z = np.arctanh(pc)
     half = sps.norm.ppf(1 - (1 - level) / 2) * np.sqrt(var_z)
     return {"value": float(pc), "ci_low": float(np.tanh(z - half)), "ci_high": float(np.tanh(z + half))}
+
+
+def proportion_ci(successes: int, n: int, method: str = "clopper-pearson", level: float = 0.95) -> tuple[float,
+                                                                                                          float]:
+    """Confidence interval (fractions, 0-1) of a response rate ``successes`` / ``n``: exact Clopper-Pearson
+    (the trials' convention, the default) or Wilson score, both from scipy's ``binomtest``.
+
+    Raises:
+        ValueError: n < 1, successes outside 0..n, or an unknown method.
+    """
+    from scipy.stats import binomtest
+
+    methods = {"clopper-pearson": "exact", "wilson": "wilson"}
+    if method not in methods:
+        raise ValueError(f"method must be one of {sorted(methods)}, got {method!r}")
+    if int(n) != n or n < 1:
+        raise ValueError(f"n must be a positive whole number, got {n}")
+    if int(successes) != successes or not 0 <= successes <= n:
+        raise ValueError(f"successes must be a whole number from 0 to n ({n}), got {successes}")
+    ci = binomtest(int(successes), int(n)).proportion_ci(confidence_level=level, method=methods[method])
+    return float(ci.low), float(ci.high)
+
+
+def cohen_kappa(a, b, weights: str | None = None, categories=None, level: float = 0.95) -> dict[str, float]:
+    """Cohen's kappa between two raters' categorical calls, unweighted or with linear or quadratic weights
+    (for ordered categories such as seven-degree scores), with the large-sample CI of Fleiss, Cohen & Everitt
+    (1969). ``categories`` fixes the order (default: the sorted labels seen). Written here because scipy has no
+    kappa, and the one in statsmodels gives no interval for weighted kappa.
+
+    When both raters use a single category, chance agreement is 1 and kappa is undefined: NaN, documented.
+
+    Raises:
+        ValueError: unequal lengths, fewer than 2 calls, a label outside ``categories``, or unknown weights.
+    """
+    from scipy.stats import norm
+
+    a, b = list(a), list(b)
+    if len(a) != len(b) or len(a) < 2:
+        raise ValueError("a and b must have the same length, at least 2")
+    if weights not in (None, "linear", "quadratic"):
+        raise ValueError(f"weights must be None, 'linear' or 'quadratic', got {weights!r}")
+    categories = list(categories) if categories is not None else sorted(set(a) | set(b))
+    index = {c: i for i, c in enumerate(categories)}
+    unknown = [c for c in set(a) | set(b) if c not in index]
+    if unknown:
+        raise ValueError(f"labels {unknown} are not among the categories {categories}")
+    k = len(categories)
+    table = np.zeros((k, k))
+    for x, y in zip(a, b):
+        table[index[x], index[y]] += 1
+    n = table.sum()
+    p = table / n
+    distance = np.abs(np.subtract.outer(np.arange(k), np.arange(k))) / max(k - 1, 1)
+    w = {None: (distance == 0).astype(float), "linear": 1 - distance, "quadratic": 1 - distance ** 2}[weights]
+    rows, cols = p.sum(axis=1), p.sum(axis=0)
+    po = (p * w).sum()
+    pe = (np.outer(rows, cols) * w).sum()
+    if pe >= 1:
+        return {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n": int(n)}
+    kappa = (po - pe) / (1 - pe)
+    w_row = w @ cols   # mean weight of row category i against the second rater's margins
+    w_col = rows @ w   # and of column category j against the first rater's
+    term = (p * (w - np.add.outer(w_row, w_col) * (1 - kappa)) ** 2).sum()
+    variance = max(term - (kappa - pe * (1 - kappa)) ** 2, 0.0) / (n * (1 - pe) ** 2)
+    half = norm.ppf(1 - (1 - level) / 2) * np.sqrt(variance)
+    return {"value": float(kappa), "ci_low": float(kappa - half), "ci_high": float(kappa + half), "n": int(n)}
