@@ -1,8 +1,10 @@
-"""Statistical helpers shared by the evaluation, ``compare`` and ``validate``.
+"""Statistical helpers shared by the model evaluation, ``compare`` and ``validate``.
 
-Written here rather than taken from a library: scipy's ``bootstrap`` resamples observations, not clusters, and
-photos of one subject (or copies of one picture) are not independent, so the confidence interval must resample
-whole groups.
+scipy provides what it does well (F, t and normal quantiles, regression, binomial intervals); the rest is
+written here, each function saying why: scipy's ``bootstrap`` resamples observations, not clusters (photos of
+one subject, or copies of one picture, are not independent), and neither scipy nor statsmodels gives every ICC
+form or weighted kappa with its interval. Degenerate inputs give a documented NaN or a ValueError naming the
+problem, never a crash.
 """
 
 from __future__ import annotations
@@ -191,8 +193,8 @@ def concordance(pred, ref, level: float = 0.95) -> dict[str, float]:
     return {"value": float(pc), "ci_low": float(np.tanh(z - half)), "ci_high": float(np.tanh(z + half))}
 
 
-def proportion_ci(successes: int, n: int, method: str = "clopper-pearson", level: float = 0.95) -> tuple[float,
-                                                                                                          float]:
+def proportion_ci(successes: int, n: int, method: str = "clopper-pearson",
+                  level: float = 0.95) -> tuple[float, float]:
     """Confidence interval (fractions, 0-1) of a response rate ``successes`` / ``n``: exact Clopper-Pearson
     (the trials' convention, the default) or Wilson score, both from scipy's ``binomtest``.
 
