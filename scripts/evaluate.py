@@ -12,9 +12,9 @@ for all images and for the face subset, plus the paired difference between the f
 folder the models never saw.
 
 With --synthetic-faces (the faces_fasseg folder), lesions are painted inside the facial area of the FASSEG
-frontal *test* faces of the test half (never used in training nor to choose the threshold), re-toned to six skin lightnesses, and each model scores them
-through the whole pipeline: the error is measured minus true depigmented fraction of the facial area, by ITA
-band of the measured normal skin.
+frontal test faces of the test half (never used in training nor to choose the threshold), each re-toned to six
+skin lightnesses, and each model scores them through the whole pipeline: the error is measured minus true
+depigmented fraction of the facial area, by ITA band of the measured normal skin.
 
 Outputs: OUT/per_image.csv, OUT/summary.csv, OUT/summary.json, and with synthetic faces OUT/synthetic.csv.
 """
@@ -36,7 +36,7 @@ from vitiscore.mask_agreement import agreement
 from vitiscore.pipeline import ScoreOptions, score_image
 from vitiscore.segment import load_segmenter
 from vitiscore.stats import cluster_bootstrap_ci
-from vitiscore.training_data import BaseImage, paint_lesions, retone_to
+from vitiscore.training_data import BaseImage, jpeg_roundtrip, paint_lesions, retone_to
 
 METRICS = ("dice", "iou", "hd95", "asd")
 # Target skin lightness (L*) of the synthetic test faces: from dark to very light; every face at every level.
@@ -103,8 +103,7 @@ def evaluate_synthetic(fasseg_dir: Path, shapes_path: Path | None, segmenters: l
             continue
         inner = cv2.erode((plain.labels > 0).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
         painted, lesion = paint_lesions(rgb, BaseImage(rgb, inner, face.sites, face.name), rng, shapes)
-        ok, buf = cv2.imencode(".jpg", painted[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92])
-        painted = cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].copy()
+        painted = jpeg_roundtrip(painted, 92)
         for segmenter in segmenters:
             score = score_image(painted, ScoreOptions(model=segmenter.model_id), segmenter)
             if not score.ok:

@@ -47,10 +47,10 @@ def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int, validation: bo
     of scripts/evaluate.py uses."""
     shapes = load_shape_model(data_dir / "lesion_shapes" / "distribution-40-new.mat")
     fasseg = data_dir / "faces_fasseg"
-    pratheepan_train, _ = datasets.pratheepan(data_dir / "skin_pratheepan")
     if validation:
         bases = datasets.fasseg_frontal_test_halves(fasseg)[0]
     else:
+        pratheepan_train, _ = datasets.pratheepan(data_dir / "skin_pratheepan")
         bases = (datasets.fasseg_frontal(fasseg, "train") + datasets.fasseg_multipose(fasseg) + pratheepan_train
                  + [datasets.astronaut_base()])
     rng = np.random.default_rng(seed)
@@ -67,25 +67,23 @@ def real_pairs(records, size: int):
     return [fit_long_side(*datasets.load_real(r), size) for r in records]
 
 
-def mean_dice(network, pairs, size: int, threshold: float = 0.5) -> float:
-    mean = np.asarray(IMAGENET_MEAN, np.float32) * 255
-    std = np.asarray(IMAGENET_STD, np.float32) * 255
-    scores = []
-    for i in range(0, len(pairs), 8):
-        chunk = pairs[i:i + 8]
-        for prob, (_, mask) in zip(run_network(network, [p[0] for p in chunk], size, mean, std), chunk):
-            scores.append(agreement(prob >= threshold, mask).dice)
-    return float(np.mean(scores))
-
-
-def tune_threshold(network, pairs, size: int) -> tuple[float, dict]:
+def probability_maps(network, pairs, size: int) -> list:
+    """The network's probability map of each pair's image, eight images per batch."""
     mean = np.asarray(IMAGENET_MEAN, np.float32) * 255
     std = np.asarray(IMAGENET_STD, np.float32) * 255
     probs = []
     for i in range(0, len(pairs), 8):
         probs += run_network(network, [p[0] for p in pairs[i:i + 8]], size, mean, std)
-    table = {float(t): float(np.mean([agreement(p >= t, m).dice for p, (_, m) in zip(probs, pairs)]))
-             for t in THRESHOLD_GRID}
+    return probs
+
+
+def mean_dice(probs, pairs, threshold: float = 0.5) -> float:
+    return float(np.mean([agreement(p >= threshold, m).dice for p, (_, m) in zip(probs, pairs)]))
+
+
+def tune_threshold(probs, pairs) -> tuple[float, dict]:
+    """The threshold of THRESHOLD_GRID with the best mean Dice (ties go to the one nearest 0.5), and the table."""
+    table = {float(t): mean_dice(probs, pairs, t) for t in THRESHOLD_GRID}
     best = max(table, key=lambda t: (table[t], -abs(t - 0.5)))
     return best, table
 
@@ -128,15 +126,17 @@ def main(argv=None) -> int:
     logging.info("%d synthetic pairs from %d base photos, %d real training and %d validation photos (%.0f s)",
                  len(synthetic), n_bases, len(real_train), len(real_val), time.perf_counter() - started)
     network = train(synthetic, real_train, config, args.out,
-                    validate=lambda net: mean_dice(net, real_val, config.input_size),
+                    validate=lambda net: mean_dice(probability_maps(net, real_val, config.input_size), real_val),
                     resume=not args.no_resume, progress=sys.stderr.isatty(),
                     initial_weights=initial_weights(args.init))
     # The threshold serves faces (synthetic validation) and whole real photos (validation groups) alike.
     synthetic_val, _ = synthetic_pairs(args.data_dir, len(real_val), config.input_size, config.seed + 1,
                                        validation=True)
-    threshold, table = tune_threshold(network, real_val + synthetic_val, config.input_size)
+    real_probs = probability_maps(network, real_val, config.input_size)
+    synthetic_probs = probability_maps(network, synthetic_val, config.input_size)
+    threshold, table = tune_threshold(real_probs + synthetic_probs, real_val + synthetic_val)
     summary = {"threshold": threshold, "validation_dice_by_threshold": table,
-               "real_validation_dice_at_threshold": mean_dice(network, real_val, config.input_size, threshold),
+               "real_validation_dice_at_threshold": mean_dice(real_probs, real_val, threshold),
                "minutes": round((time.perf_counter() - started) / 60, 1)}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     logging.info("threshold %.2f gives validation Dice %.3f", threshold, table[threshold])

@@ -186,9 +186,14 @@ def _capture(rgb: np.ndarray, mask: np.ndarray, rng: np.random.Generator):
         mask = cv2.warpAffine(mask.astype(np.uint8), matrix, (w, h), flags=cv2.INTER_NEAREST,
                               borderMode=cv2.BORDER_REFLECT_101).astype(bool)
     if rng.random() < 0.7:
-        ok, buf = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(35, 96))])
-        out = cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].copy()
+        out = jpeg_roundtrip(out, int(rng.integers(35, 96)))
     return out, mask
+
+
+def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
+    """``rgb`` (uint8) as it comes back from a JPEG file saved at ``quality`` (1-100)."""
+    _, buffer = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return cv2.imdecode(buffer, cv2.IMREAD_COLOR)[..., ::-1].copy()
 
 
 def paint_lesions(rgb: np.ndarray, base: BaseImage, rng: np.random.Generator,

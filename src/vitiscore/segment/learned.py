@@ -167,8 +167,7 @@ class LearnedSegmenter:
             or corrupted file); the message names both hashes.
     """
 
-    def __init__(self, folder: str | Path, threads: int | None = None):
-        import torch
+    def __init__(self, folder: str | Path):
         from safetensors.torch import load_file
 
         spec = read_model_folder(folder)
@@ -186,8 +185,6 @@ class LearnedSegmenter:
         norm = spec.config["normalisation"]
         self._mean = np.asarray(norm["mean"], np.float32) * 255.0
         self._std = np.asarray(norm["std"], np.float32) * 255.0
-        if threads:
-            torch.set_num_threads(threads)
         self.network = build_network(spec.config["architecture"])
         self.network.load_state_dict(load_file(str(weights)), strict=True)
         self.network.eval()
