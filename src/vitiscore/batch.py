@@ -9,6 +9,8 @@ Layout of ``OUT`` (every path written into the outputs is relative to ``OUT``):
 * ``masks/<id>_facial_area.png`` (0/255), ``masks/<id>_units.png`` (unit labels 1-7, see run.json),
   ``masks/<id>_depigmented.png`` (0/255): lossless, photo-sized, upright.
 * ``overlays/<id>.png``: photo with outlines and the depigmentation fill, for looking.
+* ``triangles/<id>.csv``: the per-triangle surface table of the photo (see :func:`write_elements`), from which
+  views are fused and visits compared.
 """
 
 from __future__ import annotations
@@ -33,17 +35,21 @@ from vitiscore import overlay
 from vitiscore.face.facial_area import UNIT_LABELS, UNITS
 from vitiscore.pipeline import STAGES, FaceScore, ScoreOptions, score_image
 from vitiscore.segment import Segmenter, load_segmenter
+from vitiscore.surface import ELEMENT_COLUMNS
 
 log = logging.getLogger(__name__)
 
-UNIT_COLUMNS = [c for unit in UNITS for c in (f"{unit}_area_px", f"{unit}_depigmented_fraction")]
+UNIT_COLUMNS = [c for unit in UNITS for c in (f"{unit}_area_px", f"{unit}_depigmented_fraction", f"{unit}_degree")]
 COLUMNS = [
-    "image_id", "path", "status", "error", "flags",
+    "image_id", "path", "subject_id", "visit", "view", "status", "error", "flags",
     "width", "height", "n_faces", "eye_distance_px", "iris_diameter_px", "yaw_deg", "pitch_deg", "roll_deg",
     "facial_area_px", "depigmented_px", "depigmented_fraction", *UNIT_COLUMNS,
     "face_hand_units", "depigmented_hand_units", "fvasi",
+    "depigmented_fraction_surface", "fvasi_surface", "fvasi_clinical", "unseen_fraction",
+    "facial_area_cm2", "depigmented_area_cm2", "area_uncertainty_pct", "mm_per_px", "scale_source",
+    "hand_unit_cm2", "hu_source",
     "skin_lightness", "skin_b", "ita_deg", "ita_band", "forehead_hair_stop",
-    "mask_facial_area", "mask_units", "mask_depigmented", "overlay",
+    "mask_facial_area", "mask_units", "mask_depigmented", "overlay", "triangles",
     "model_id", "model_sha256", "tool_version", "eyelids", "hairline_max", "min_eye_distance_px",
     "max_pose_deg", "settings_sha256",
 ]
@@ -56,6 +62,7 @@ class BatchResult:
     rows: list[dict]
     counts: dict[str, int]
     run: dict = field(default_factory=dict)
+    fused: list[dict] | None = None
 
     @property
     def all_ok(self) -> bool:
@@ -117,6 +124,8 @@ def result_row(image_id: str, path: str, score: FaceScore, options: ScoreOptions
                hairline_max=options.hairline_max, min_eye_distance_px=options.min_eye_distance_px,
                max_pose_deg=options.max_pose_deg, face_hand_units=options.face_hand_units,
                settings_sha256=settings)
+    if score.hand is not None:
+        row.update(hand_unit_cm2=_num(score.hand.cm2, 2))
     if score.landmarks is not None:
         lm = score.landmarks
         row.update(n_faces=lm.n_faces, eye_distance_px=_num(lm.eye_distance_px, 2),
@@ -133,6 +142,17 @@ def result_row(image_id: str, path: str, score: FaceScore, options: ScoreOptions
         for unit, um in m.units.items():
             row[f"{unit}_area_px"] = um.area_px
             row[f"{unit}_depigmented_fraction"] = _num(um.fraction)
+    if score.surface is not None:
+        sf = score.surface
+        iris = score.iris
+        row.update(face_hand_units=_num(score.face_hand_units), hu_source=score.hu_source,
+                   depigmented_fraction_surface=_num(sf.depigmented_fraction), fvasi_surface=_num(score.fvasi_surface),
+                   fvasi_clinical=_num(score.fvasi_clinical), unseen_fraction=_num(sf.unseen_fraction, 4),
+                   facial_area_cm2=_num(score.facial_area_cm2, 2), depigmented_area_cm2=_num(score.depigmented_area_cm2, 2),
+                   area_uncertainty_pct=_num(200 * iris.relative_sd, 2) if iris else None,
+                   mm_per_px=_num(score.photo_mm_per_px, 5), scale_source=iris.source if iris else "none")
+        for unit, (_, _, _, degree) in sf.units.items():
+            row[f"{unit}_degree"] = degree
     return row
 
 
@@ -147,6 +167,10 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
     for column, (relative, array) in names.items():
         io_mod.write_png(out_dir / relative, array)
         row[column] = relative
+    if score.elements is not None:
+        relative = f"triangles/{image_id}.csv"
+        write_elements(out_dir / relative, score.elements)
+        row["triangles"] = relative
     if overlays:
         caption = (f"{image_id}  F-VASI {score.fvasi:.2f}  depigmented {100 * score.depigmented_fraction:.1f}% "
                    f"of facial area  [{row['model_id']}, eyelids {row['eyelids']}]")
@@ -157,6 +181,32 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
         row["overlay"] = relative
 
 
+def write_elements(path: Path, elements) -> None:
+    """The per-triangle table of one photo (:class:`vitiscore.surface.ElementTable`), one row per element
+    (``element`` 0-851 are mesh triangles, 852 the forehead band above the mesh); pixel counts and areas are in
+    analysis-frame pixels."""
+    columns = ["element", *ELEMENT_COLUMNS]
+    data = elements.as_columns()
+    rows = [{"element": k, **{c: _num(data[c][k], 4) for c in ELEMENT_COLUMNS}}
+            for k in range(len(elements.area_3d))]
+    io_mod.write_csv(path, rows, columns)
+
+
+def read_elements(path: Path):
+    """An element table written by :func:`write_elements`."""
+    import csv
+
+    from vitiscore.surface import ElementTable
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or any(c not in rows[0] for c in ELEMENT_COLUMNS):
+        raise ValueError(f"{path} is not a triangle table (columns {', '.join(ELEMENT_COLUMNS)})")
+    values = {c: np.array([float(r[c] or "nan") for r in rows]) for c in ELEMENT_COLUMNS}
+    values["unit"] = values["unit"].astype(np.int64)
+    return ElementTable(**values)
+
+
 def _finished(out_dir: Path, settings: str) -> dict[str, dict]:
     """Rows of an earlier run that can be reused: status ok, same settings, masks still on disk."""
     done = {}
@@ -164,7 +214,7 @@ def _finished(out_dir: Path, settings: str) -> dict[str, dict]:
         if record.get("status") != "ok" or record.get("settings_sha256") != settings:
             done.pop(record.get("image_id"), None)
             continue
-        masks = [record.get(c) for c in ("mask_facial_area", "mask_units", "mask_depigmented")]
+        masks = [record.get(c) for c in ("mask_facial_area", "mask_units", "mask_depigmented", "triangles")]
         if all(m and (out_dir / m).is_file() for m in masks):
             done[record["image_id"]] = record
     return done
@@ -172,7 +222,7 @@ def _finished(out_dir: Path, settings: str) -> dict[str, dict]:
 
 def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_existing: bool = False,
                  overlays: bool = True, recursive: bool = True, progress: bool | None = None,
-                 arguments: dict | None = None) -> BatchResult:
+                 arguments: dict | None = None, manifest: str | Path | None = None) -> BatchResult:
     """Score every photo in ``inputs`` (files and/or folders) into ``out_dir``.
 
     Args:
@@ -183,6 +233,9 @@ def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_exis
         overlays: also write overlay pictures.
         progress: show a progress bar; None shows it only on a terminal.
         arguments: the command line, recorded in run.json.
+        manifest: a manifest CSV (:mod:`vitiscore.manifest`) naming the photos with subject, visit, view and
+            hand size; ``inputs`` must then be empty. Also writes ``fused.csv`` (one row per subject and visit)
+            and returns those rows in ``BatchResult.fused``.
 
     Raises:
         FileNotFoundError: an input does not exist.
@@ -190,9 +243,16 @@ def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_exis
     """
     from tqdm import tqdm
 
+    from vitiscore.manifest import fuse_rows, read_manifest, write_fused
+
     options = options or ScoreOptions()
+    entries = None
+    if manifest is not None:
+        if list(inputs):
+            raise ValueError("give photos either as INPUT paths or in --manifest, not both")
+        entries = read_manifest(manifest)
     segmenter = load_segmenter(options.model)
-    paths = io_mod.discover_photos(list(inputs), recursive=recursive)
+    paths = [e.path for e in entries] if entries else io_mod.discover_photos(list(inputs), recursive=recursive)
     if not paths:
         raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
     out_dir = Path(out_dir)
@@ -216,14 +276,19 @@ def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_exis
     bar = tqdm(total=len(paths), unit="photo", disable=(not progress) if progress is not None else None,
                file=sys.stderr, dynamic_ncols=True)
     try:
-        for path, image_id in zip(paths, ids):
+        for k, (path, image_id) in enumerate(zip(paths, ids)):
             relative = os.path.relpath(path.resolve(), out_dir.resolve())
-            if image_id in reuse and reuse[image_id].get("path") == relative:
-                rows.append(reuse[image_id])
+            entry = entries[k] if entries else None
+            about = ({"subject_id": entry.subject_id, "visit": entry.visit, "view": entry.view,
+                      "hand_unit_cm2": _num(entry.hand.cm2, 2)} if entry else {})
+            old = reuse.get(image_id)
+            if old and old.get("path") == relative and all(old.get(c) == v for c, v in about.items()):
+                rows.append(old)
                 bar.update(1)
                 continue
-            score = score_image(path, options, segmenter)
+            score = score_image(path, options, segmenter, hand=entry.hand if entry else None)
             row = result_row(image_id, relative, score, options, segmenter, settings)
+            row.update(about)
             tick = time.perf_counter()
             if score.ok:
                 try:
@@ -245,6 +310,10 @@ def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_exis
     finally:
         bar.close()
         io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
+    fused = None
+    if entries:
+        fused = fuse_rows(out_dir, rows, entries, options.face_hand_units)
+        write_fused(out_dir, fused)
     counts = status_counts(rows)
     elapsed = time.time() - started
     run = {
@@ -263,12 +332,13 @@ def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_exis
         "scored_this_run": done,
         "reused": len(rows) - done,
         "counts": counts,
+        "manifest": str(manifest) if manifest is not None else None,
         "seconds_by_stage": {k: round(v, 3) for k, v in stage_totals.items()},
         "photos_per_second": round(done / elapsed, 3) if elapsed > 0 and done else None,
         "versions": package_versions(),
     }
     io_mod.write_json(out_dir / "run.json", run)
-    return BatchResult(rows=rows, counts=counts, run=run)
+    return BatchResult(rows=rows, counts=counts, run=run, fused=fused)
 
 
 def status_counts(rows: list[dict]) -> dict[str, int]:

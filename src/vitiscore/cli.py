@@ -28,13 +28,15 @@ def _fmt(value, spec):
 
 def summary_table(rows: list[dict], limit: int = 40) -> str:
     """A plain-text table of the rows (the first ``limit``) for the terminal."""
-    header = f"{'image_id':<28} {'status':<10} {'depig %':>8} {'F-VASI':>7} {'ITA band':<13} flags"
+    header = (f"{'image_id':<28} {'status':<10} {'depig %':>8} {'F-VASI':>7} {'surface':>7} {'clinical':>8} "
+              f"{'ITA band':<13} flags")
     lines = [header, "-" * len(header)]
     for row in rows[:limit]:
         fraction = row.get("depigmented_fraction")
         lines.append(
             f"{str(row['image_id'])[:28]:<28} {row['status']:<10} "
             f"{_fmt(None if fraction is None else 100 * fraction, '8.1f'):>8} {_fmt(row.get('fvasi'), '7.2f'):>7} "
+            f"{_fmt(row.get('fvasi_surface'), '7.2f'):>7} {_fmt(row.get('fvasi_clinical'), '8.2f'):>8} "
             f"{row.get('ita_band') or '':<13} {row.get('flags') or row.get('error') or ''}"
         )
     if len(rows) > limit:
@@ -51,14 +53,18 @@ def _score(args) -> int:
         max_pixels=int(args.max_megapixels * 1e6), min_eye_distance_px=args.min_eye_distance,
         max_pose_deg=args.max_pose, hairline_max=args.hairline_max,
     )
+    if not args.inputs and not args.manifest:
+        raise ValueError("give photos to score: INPUT paths or --manifest CSV")
     arguments = {k: v for k, v in vars(args).items() if k != "func"}
     result = score_folder(args.inputs, args.out, options, skip_existing=args.skip_existing,
                           overlays=not args.no_overlays, recursive=not args.no_recursive,
-                          progress=False if args.quiet else None, arguments=arguments)
+                          progress=False if args.quiet else None, arguments=arguments, manifest=args.manifest)
     if not args.quiet:
         sys.stdout.write(summary_table(result.rows) + "\n")
         counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
         sys.stdout.write(f"\n{len(result.rows)} photos: {counts}. Results in {args.out}/results.csv\n")
+        if result.fused is not None:
+            sys.stdout.write(f"{len(result.fused)} subject-visits fused into {args.out}/fused.csv\n")
     return EXIT_OK if result.all_ok else EXIT_SOME_FAILED
 
 

@@ -49,7 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "Exit code 0: all photos scored; 3: some could not be scored (their rows say why); "
                     "2: usage error.",
     )
-    _inputs_and_out(score)
+    score.add_argument("inputs", nargs="*", metavar="INPUT", help="photo files or folders of photos")
+    score.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
+    score.add_argument("--manifest", metavar="CSV",
+                       help="photos listed with path, subject_id, visit, view (optional hand_area_cm2, height_cm, "
+                            "weight_kg) instead of INPUT; also writes OUT/fused.csv, one row per subject and visit "
+                            "with the views fused")
 
     area = score.add_argument_group("facial area")
     area.add_argument("--eyelids", choices=EYELID_CHOICES, default="exclude",
@@ -58,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="highest plausible hairline, as a multiple of the nasion-chin distance above the "
                            "nasion (0.3-1.5)")
     area.add_argument("--face-hand-units", type=_positive_float, default=DEFAULT_FACE_HAND_UNITS,
-                      help="size of the whole face in hand units (HU); 3.0 puts F-VASI on the trials' 0-3 scale")
+                      help="size of the whole face in hand units (HU) when the patient's hand size is not known "
+                           "(manifest hand_area_cm2 or height/weight); 3.0 puts F-VASI on the trials' 0-3 scale")
 
     model = score.add_argument_group("model")
     _model_argument(model)

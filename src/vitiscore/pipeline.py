@@ -18,6 +18,8 @@ import numpy as np
 from vitiscore import area as area_mod
 from vitiscore import face as face_mod
 from vitiscore import io as io_mod
+from vitiscore import scale as scale_mod
+from vitiscore import surface as surface_mod
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
 from vitiscore.segment import DEFAULT_MODEL, Segmenter, load_segmenter
 from vitiscore.skin_tone import ita_band, normal_skin_ita
@@ -81,6 +83,12 @@ class FaceScore:
     the facial area clipped), ``hairline_not_found`` (the forehead stopped at the band limit, not at hair).
     Photo-sized arrays (``rgb``, ``labels``, ``depigmented``) are in photo pixels; ``labels`` uses
     ``vitiscore.face.UNIT_LABELS``.
+
+    Surface-true measures (:mod:`vitiscore.surface`): ``surface`` (fractions over the seen facial surface,
+    units with their clinical degrees), ``elements`` (the per-triangle table, for fusing views and comparing
+    visits), ``iris`` (mm per analysis pixel; None without a plausible iris), ``photo_mm_per_px``,
+    ``facial_area_cm2`` and ``depigmented_area_cm2`` (NaN without a scale), ``face_hand_units`` and
+    ``hu_source`` (what the hand unit came from, see :mod:`vitiscore.scale`).
     """
 
     status: str
@@ -95,6 +103,17 @@ class FaceScore:
     ita_deg: float = float("nan")
     ita_band: str = ""
     forehead_hair_stop: float = float("nan")
+    surface: surface_mod.SurfaceScore | None = None
+    elements: surface_mod.ElementTable | None = field(default=None, repr=False)
+    iris: scale_mod.IrisScale | None = None
+    photo_mm_per_px: float = float("nan")
+    hand: scale_mod.HandUnit | None = None
+    face_hand_units: float = float("nan")
+    hu_source: str = ""
+    facial_area_cm2: float = float("nan")
+    depigmented_area_cm2: float = float("nan")
+    fvasi_surface: float = float("nan")
+    fvasi_clinical: float = float("nan")
     rgb: np.ndarray | None = field(default=None, repr=False)
     labels: np.ndarray | None = field(default=None, repr=False)
     depigmented: np.ndarray | None = field(default=None, repr=False)
@@ -113,8 +132,12 @@ class FaceScore:
         return self.measure.depigmented_fraction if self.measure else float("nan")
 
 
-def score_image(source, options: ScoreOptions | None = None, segmenter: Segmenter | None = None) -> FaceScore:
+def score_image(source, options: ScoreOptions | None = None, segmenter: Segmenter | None = None,
+                hand: scale_mod.HandUnit | None = None) -> FaceScore:
     """Score one photo given as a path or an (H, W, 3) uint8 RGB array.
+
+    ``hand`` is the patient's hand unit (:func:`vitiscore.scale.hand_unit`); without it, or without an iris
+    scale, the face counts as ``options.face_hand_units`` HU.
 
     Raises:
         ValueError: bad ``options``, or an array that is not (H, W, 3) uint8.
@@ -136,14 +159,15 @@ def score_image(source, options: ScoreOptions | None = None, segmenter: Segmente
         raise ValueError(f"source must be a path or an RGB array, got {type(source).__name__}")
     timings["decode"] = time.perf_counter() - tick
     try:
-        return _score_rgb(rgb, options, segmenter, timings)
+        return _score_rgb(rgb, options, segmenter, timings, hand or scale_mod.hand_unit())
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop a batch; the row records why
         log.debug("scoring failed", exc_info=True)
         return FaceScore(status="failed", error=f"{type(exc).__name__}: {exc}", width=rgb.shape[1],
                          height=rgb.shape[0], timings=timings)
 
 
-def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, timings: dict) -> FaceScore:
+def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, timings: dict,
+               hand: scale_mod.HandUnit) -> FaceScore:
     height, width = rgb.shape[:2]
     tick = time.perf_counter()
     try:
@@ -171,16 +195,42 @@ def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, tim
     if not (labels > 0).any():
         return FaceScore(status="failed", error="the facial area is empty (face hidden or outside the photo)",
                          width=width, height=height, landmarks=landmarks, timings=timings)
-    result = area_mod.measure(labels, depigmented, options.face_hand_units)
+    iris = scale_mod.iris_scale(facial.points)
+    eye_distance = landmarks.eye_distance_px * facial.scale
+    patch_radius = (surface_mod.PATCH_CLOSING_MM / iris.mm_per_px if iris
+                    else surface_mod.PATCH_CLOSING_MM / 63.0 * eye_distance)
+    elements = surface_mod.element_table(facial.points, facial.labels, seg.mask & facial.mask, patch_radius)
+    surf = surface_mod.fuse([elements])
+    sizes = _sizes(surf, iris, hand, options.face_hand_units)
+    result = area_mod.measure(labels, depigmented, sizes["face_hand_units"])
     lightness, b_star, ita = normal_skin_ita(crop, facial.mask & ~seg.mask)
     flags = _quality_flags(landmarks, options, crop, facial)
     timings["scoring"] = time.perf_counter() - tick
     return FaceScore(
         status="ok", flags=flags, width=width, height=height, landmarks=landmarks, measure=result,
         skin_lightness=lightness, skin_b=b_star, ita_deg=ita, ita_band=ita_band(ita),
-        forehead_hair_stop=facial.forehead_hair_stop, rgb=rgb, labels=labels, depigmented=depigmented,
-        timings=timings,
+        forehead_hair_stop=facial.forehead_hair_stop, surface=surf, elements=elements, iris=iris,
+        photo_mm_per_px=iris.mm_per_px * facial.scale if iris else float("nan"), hand=hand,
+        fvasi_surface=surf.depigmented_fraction * sizes["face_hand_units"],
+        fvasi_clinical=surf.clinical_fvasi(sizes["face_hand_units"]), **sizes,
+        rgb=rgb, labels=labels, depigmented=depigmented, timings=timings,
     )
+
+
+def _sizes(surf: surface_mod.SurfaceScore, iris: scale_mod.IrisScale | None, hand: scale_mod.HandUnit,
+           default_face_hu: float) -> dict:
+    """Facial and depigmented area in cm² (NaN without an iris scale) and the face's size in HU with its
+    source: the patient's hand unit when both it and a scale are known, else the default face size."""
+    if iris is None:
+        return {"facial_area_cm2": float("nan"), "depigmented_area_cm2": float("nan"),
+                "face_hand_units": default_face_hu, "hu_source": scale_mod.HU_DEFAULT}
+    facial_cm2 = iris.area_cm2(surf.facial_surface_px2)
+    depig_cm2 = iris.area_cm2(surf.depigmented_surface_px2)
+    if hand.cm2 is None:
+        return {"facial_area_cm2": facial_cm2, "depigmented_area_cm2": depig_cm2,
+                "face_hand_units": default_face_hu, "hu_source": scale_mod.HU_DEFAULT}
+    return {"facial_area_cm2": facial_cm2, "depigmented_area_cm2": depig_cm2,
+            "face_hand_units": facial_cm2 / hand.cm2, "hu_source": hand.source}
 
 
 def _quality_flags(landmarks, options: ScoreOptions, crop: np.ndarray, facial) -> list[str]:
