@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from vitiscore import head_turn, surface
-from vitiscore.face import locate, mesh, region
+from vitiscore.face import mesh, region
 from vitiscore.face.facial_area import UNIT_LABELS
 
 
@@ -42,104 +42,32 @@ def test_flat_face_turned_60_degrees_has_facing_one_half_and_double_surface(astr
     assert np.allclose(geometry["area_3d"], mesh.geometry(flat)["area_3d"], rtol=1e-9)
 
 
-def _pattern(points, facial, seed=0, n_pairs=4, share=0.02):
-    """Bilateral lesion patches on the lateral cheeks (facing 0.3-0.75 in the frontal view), grown over
-    neighbouring facial triangles to about ``share`` of the facial surface each."""
-    tris = mesh.triangles()
-    area = head_turn.surface_areas(surface.scaled_depth(points))
-    facing = mesh.geometry(points)["facing"]
-    centre = points[tris, :2].mean(axis=1)
-    mid_x = np.median(points[[10, 168, 4, 2, 152], 0])
-    rng = np.random.default_rng(seed)
-    weight = area * facial * ((facing > 0.3) & (facing < 0.75))
-    neighbours: dict[int, set[int]] = {}
-    for k, tri in enumerate(tris):
-        for v in tri:
-            neighbours.setdefault(int(v), set()).add(k)
-    target = share * (area * facial).sum()
-
-    def grow(start):
-        patch, queue, got = {start}, [start], area[start]
-        while queue and got < target:
-            k = queue.pop(0)
-            for v in tris[k]:
-                for j in neighbours[int(v)]:
-                    if j not in patch and facial[j] and got < target:
-                        patch.add(j)
-                        queue.append(j)
-                        got += area[j]
-        return patch
-
-    lesion = set()
-    candidates = np.nonzero(facial)[0]
-    for _ in range(n_pairs):
-        start = int(rng.choice(len(tris), p=weight / weight.sum()))
-        lesion |= grow(start)
-        mirror = centre[start].copy()
-        mirror[0] = 2 * mid_x - mirror[0]
-        lesion |= grow(int(candidates[np.argmin(np.hypot(*(centre[candidates] - mirror).T))]))
-    flags = np.zeros(len(tris), bool)
-    flags[list(lesion)] = True
-    return flags
-
-
 @pytest.fixture(scope="module")
 def pose_sweep(astronaut, astronaut_landmarks):
-    """Astronaut turned by 0-45 degrees with a known lesion pattern carried triangle by triangle.
-
-    The facial area is carried along with the pattern (one unit label per triangle, from the frontal photo),
-    so the test measures the geometry, not the hair detection on rendered foreheads. The renderer draws the
-    mesh only, so the frontal facial area is limited to the mesh too (``hairline_max`` 0.3: no band above it).
-    """
-    points = astronaut_landmarks.points
-    facial_area = region(astronaut, astronaut_landmarks, hairline_max=0.3)
-    frontal = surface.element_table(facial_area.points, facial_area.labels,
-                                    np.zeros(facial_area.labels.shape, bool), 5)
-    n = len(mesh.triangles())
-    cover = np.divide(frontal.facial_px[:n], frontal.visible_px[:n], out=np.zeros(n),
-                      where=frontal.visible_px[:n] > 0)
-    unit = np.where(cover > 0.5, frontal.unit[:n], 0).astype(np.uint8)
-    facial = unit > 0
-    lesion = _pattern(points, facial)
-    area = head_turn.surface_areas(surface.scaled_depth(points))
-    truth = float((area * facial * lesion).sum() / (area * facial).sum())
-    views = {}
-    for yaw in (0, 15, 30, 45, -30):
-        rgb, units = head_turn.turn(astronaut, points, yaw, unit)
-        _, painted = head_turn.turn(astronaut, points, yaw, lesion.astype(np.uint8))
-        landmarks = locate(rgb)
-        depigmented = painted.astype(bool) & (units > 0)
-        table = surface.element_table(landmarks.points, units, depigmented, 5)
-        seen = table.seen()[:n]
-        views[yaw] = {
-            "table": table,
-            "flat": float(depigmented.sum() / (units > 0).sum()),
-            "seen_truth": float((area * facial * lesion)[seen].sum() / (area * facial)[seen].sum()),
-        }
-    return truth, views
+    return head_turn.pose_sweep(astronaut, astronaut_landmarks, yaws=(0, 15, 30, 45, -30), seed=0)
 
 
 def test_surface_fraction_holds_across_head_turns_while_flat_drifts(pose_sweep):
     """Against the truth over the skin each photo shows, the surface-weighted fraction stays within 10 % from
     0 to 45 degrees; the flat pixel fraction of the same photos drifts by more."""
-    _, views = pose_sweep
+    views = pose_sweep.views
     surface_err, flat_err = [], []
     for yaw in (0, 15, 30, 45):
         view = views[yaw]
-        measured = surface.fuse([view["table"]]).depigmented_fraction
-        surface_err.append(measured / view["seen_truth"] - 1)
-        flat_err.append(view["flat"] / view["seen_truth"] - 1)
+        measured = surface.fuse([view.table]).depigmented_fraction
+        surface_err.append(measured / view.seen_truth - 1)
+        flat_err.append(view.flat / view.seen_truth - 1)
     assert max(abs(e) for e in surface_err) <= 0.10, surface_err
     assert max(flat_err) - min(flat_err) > max(surface_err) - min(surface_err) + 0.05, (flat_err, surface_err)
 
 
 def test_three_views_fused_are_within_5_percent_of_the_whole_surface_truth(pose_sweep):
-    truth, views = pose_sweep
-    fused = surface.fuse([views[0]["table"], views[30]["table"], views[-30]["table"]])
+    truth, views = pose_sweep.truth, pose_sweep.views
+    fused = surface.fuse([views[0].table, views[30].table, views[-30].table])
     assert abs(fused.depigmented_fraction / truth - 1) <= 0.05, (fused.depigmented_fraction, truth)
     assert fused.unseen_fraction < 0.05
     assert sum(fused.view_shares) == pytest.approx(1.0)
-    frontal_only = surface.fuse([views[0]["table"]])
+    frontal_only = surface.fuse([views[0].table])
     assert frontal_only.unseen_fraction > fused.unseen_fraction + 0.05
 
 
@@ -177,6 +105,24 @@ def test_empty_mask_scores_zero(astronaut, astronaut_landmarks):
     assert result.depigmented_fraction == 0.0
     assert result.clinical_fvasi(3.0) == 0.0
     assert all(u[3] == 0 for u in result.units.values())
+
+
+def test_forehead_band_takes_the_slope_of_the_top_row(astronaut, astronaut_landmarks):
+    """Band pixels get the surface-per-pixel ratio of the nearest top-row triangle: the band's surface lies
+    between its pixel count x the smallest and x the largest top-row ratio."""
+    facial_area = region(astronaut, astronaut_landmarks)
+    table = surface.element_table(facial_area.points, facial_area.labels,
+                                  np.zeros(facial_area.labels.shape, bool), 5)
+    band_px = table.facial_px[-1]
+    assert band_px > 1000  # the astronaut's forehead (and fringe) above the mesh
+    geometry = mesh.geometry(surface.scaled_depth(facial_area.points))
+    top = mesh.top_row()
+    ratios = (geometry["area_3d"] / geometry["area_2d"])[top]
+    ratios = ratios[geometry["facing"][top] > 0]
+    assert band_px * max(1.0, ratios.min()) <= table.area_3d[-1] <= band_px * ratios.max()
+    no_band = region(astronaut, astronaut_landmarks, hairline_max=0.3)
+    assert surface.element_table(no_band.points, no_band.labels, np.zeros(no_band.labels.shape, bool),
+                                 5).area_3d[-1] == 0.0
 
 
 def test_fuse_rejects_bad_input():

@@ -10,9 +10,12 @@ exactly, so the depigmented share of the facial *surface* is known at every angl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
+from vitiscore import surface
 from vitiscore.face import mesh
 from vitiscore.surface import scaled_depth
 
@@ -92,3 +95,100 @@ def turn(rgb: np.ndarray, points: np.ndarray, yaw_deg: float, triangle_labels: n
         if carried is not None:
             carried[y0:y1, x0:x1][inside] = triangle_labels[k]
     return out, carried
+
+
+def bilateral_pattern(points: np.ndarray, facial: np.ndarray, seed: int = 0, n_pairs: int = 4,
+                      share: float = 0.02) -> np.ndarray:
+    """(T,) bool lesion flags: ``n_pairs`` pairs of mirrored patches (non-segmental vitiligo is mostly
+    symmetric) started on the sides of the face (facing 0.3-0.75 in the frontal view, where a flat photo
+    misjudges area most), each grown over neighbouring ``facial`` triangles to about ``share`` of the facial
+    surface."""
+    tris = mesh.triangles()
+    area = surface_areas(scaled_depth(points))
+    facing = mesh.geometry(points)["facing"]
+    centre = points[tris, :2].mean(axis=1)
+    mid_x = np.median(points[[10, 168, 4, 2, 152], 0])
+    rng = np.random.default_rng(seed)
+    weight = area * facial * ((facing > 0.3) & (facing < 0.75))
+    neighbours: dict[int, set[int]] = {}
+    for k, tri in enumerate(tris):
+        for v in tri:
+            neighbours.setdefault(int(v), set()).add(k)
+    target = share * (area * facial).sum()
+
+    def grow(start):
+        patch, queue, got = {start}, [start], area[start]
+        while queue and got < target:
+            k = queue.pop(0)
+            for v in tris[k]:
+                for j in neighbours[int(v)]:
+                    if j not in patch and facial[j] and got < target:
+                        patch.add(j)
+                        queue.append(j)
+                        got += area[j]
+        return patch
+
+    lesion = set()
+    candidates = np.nonzero(facial)[0]
+    for _ in range(n_pairs):
+        start = int(rng.choice(len(tris), p=weight / weight.sum()))
+        lesion |= grow(start)
+        mirror = centre[start].copy()
+        mirror[0] = 2 * mid_x - mirror[0]
+        lesion |= grow(int(candidates[np.argmin(np.hypot(*(centre[candidates] - mirror).T))]))
+    flags = np.zeros(len(tris), bool)
+    flags[list(lesion)] = True
+    return flags
+
+
+@dataclass(frozen=True)
+class TurnedView:
+    """One rendered head turn: its element table, the flat pixel fraction, and the true depigmented share of
+    the facial surface that this photo sees."""
+
+    table: surface.ElementTable
+    flat: float
+    seen_truth: float
+    yaw_detected_deg: float
+
+
+@dataclass(frozen=True)
+class PoseSweep:
+    truth: float
+    views: dict
+
+
+def pose_sweep(rgb: np.ndarray, landmarks, yaws=(0, 15, 30, 45), seed: int = 0) -> PoseSweep:
+    """Turn a frontal photo to each of ``yaws`` (degrees) with a known lesion pattern and measure it.
+
+    The facial area is carried with the pattern, one unit label per triangle (taken from the frontal photo,
+    with the forehead band above the mesh left out, since only the mesh is rendered): the sweep measures the
+    geometry (landmarks found again on every rendered photo, visibility, surface weights), not the hair
+    detection on rendered foreheads. ``truth`` is the depigmented share of the whole facial surface.
+    """
+    from vitiscore.face import locate, region
+
+    points = landmarks.points
+    facial_area = region(rgb, landmarks, hairline_max=0.3)
+    frontal = surface.element_table(facial_area.points, facial_area.labels,
+                                    np.zeros(facial_area.labels.shape, bool), 5)
+    n = len(mesh.triangles())
+    cover = np.divide(frontal.facial_px[:n], frontal.visible_px[:n], out=np.zeros(n),
+                      where=frontal.visible_px[:n] > 0)
+    unit = np.where(cover > 0.5, frontal.unit[:n], 0).astype(np.uint8)
+    facial = unit > 0
+    lesion = bilateral_pattern(points, facial, seed=seed)
+    area = surface_areas(scaled_depth(points))
+    truth = float((area * facial * lesion).sum() / (area * facial).sum())
+    views = {}
+    for yaw in yaws:
+        turned, units = turn(rgb, points, yaw, unit)
+        _, painted = turn(rgb, points, yaw, lesion.astype(np.uint8))
+        found = locate(turned)
+        depigmented = painted.astype(bool) & (units > 0)
+        table = surface.element_table(found.points, units, depigmented, 5)
+        seen = table.seen()[:n]
+        views[yaw] = TurnedView(table=table, flat=float(depigmented.sum() / (units > 0).sum()),
+                                seen_truth=float((area * facial * lesion)[seen].sum() / (area * facial)[seen].sum()),
+                                yaw_detected_deg=found.yaw_deg)
+    return PoseSweep(truth=truth, views=views)

@@ -192,9 +192,9 @@ def _nearest_top_row(tri_map: np.ndarray, geometry: dict, band_pixels: np.ndarra
     if not on_top.any():
         # No top-row triangle visible (a face turned far away): fall back to the mesh's median slope.
         return np.full(int(band_pixels.sum()), float(np.median(ratio))), np.full(1, MIN_FACING)
-    ys, xs = np.nonzero(band_pixels)
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    # Search window: the band's bounding box grown downwards into the mesh until top-row pixels are inside.
+    ys = np.nonzero(band_pixels.any(axis=1))[0]
+    y0, y1 = int(ys.min()), int(ys.max()) + 1
+    # Search window: the band's rows, grown downwards into the mesh until the top-row pixels are inside.
     ty = np.nonzero(on_top.any(axis=1))[0]
     y1 = max(y1, int(ty.max()) + 1)
     window = ~on_top[y0:y1]
