@@ -26,9 +26,9 @@ from vitiscore.io import load_photo
 
 
 def projected(points: np.ndarray) -> np.ndarray:
-    tris = mesh.triangles()
-    a, b, c = points[tris[:, 0]], points[tris[:, 1]], points[tris[:, 2]]
-    return -0.5 * np.cross(b - a, c - a)[:, 2]
+    """Projected triangle areas, square pixels, negative for triangles facing away."""
+    geometry = mesh.geometry(points)
+    return geometry["area_2d"] * np.sign(geometry["facing"])
 
 
 def depth_check(multipose: Path, scales=(0.6, 0.8, 1.0, 1.25, 1.5, 2.0)) -> None:

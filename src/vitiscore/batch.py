@@ -9,8 +9,8 @@ Layout of ``OUT`` (every path written into the outputs is relative to ``OUT``):
 * ``masks/<id>_facial_area.png`` (0/255), ``masks/<id>_units.png`` (unit labels 1-7, see run.json),
   ``masks/<id>_depigmented.png`` (0/255): lossless, photo-sized, upright.
 * ``overlays/<id>.png``: photo with outlines and the depigmentation fill, for looking.
-* ``triangles/<id>.csv``: the per-triangle surface table of the photo (see :func:`write_elements`), from which
-  views are fused and visits compared.
+* ``triangles/<id>.csv``: the per-triangle surface table of the photo (:func:`vitiscore.surface.write_table`),
+  from which views are fused and visits compared.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from vitiscore import overlay
 from vitiscore.face.facial_area import UNIT_LABELS, UNITS
 from vitiscore.pipeline import STAGES, FaceScore, ScoreOptions, score_image
 from vitiscore.segment import Segmenter, load_segmenter
-from vitiscore.surface import ELEMENT_COLUMNS
+from vitiscore.manifest import fuse_rows, read_manifest, write_fused
+from vitiscore.surface import write_table
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +147,10 @@ def result_row(image_id: str, path: str, score: FaceScore, options: ScoreOptions
         sf = score.surface
         iris = score.iris
         row.update(face_hand_units=_num(score.face_hand_units), hu_source=score.hu_source,
-                   depigmented_fraction_surface=_num(sf.depigmented_fraction), fvasi_surface=_num(score.fvasi_surface),
-                   fvasi_clinical=_num(score.fvasi_clinical), unseen_fraction=_num(sf.unseen_fraction, 4),
-                   facial_area_cm2=_num(score.facial_area_cm2, 2), depigmented_area_cm2=_num(score.depigmented_area_cm2, 2),
+                   depigmented_fraction_surface=_num(sf.depigmented_fraction),
+                   fvasi_surface=_num(score.fvasi_surface), fvasi_clinical=_num(score.fvasi_clinical),
+                   unseen_fraction=_num(sf.unseen_fraction, 4), facial_area_cm2=_num(score.facial_area_cm2, 2),
+                   depigmented_area_cm2=_num(score.depigmented_area_cm2, 2),
                    area_uncertainty_pct=_num(200 * iris.relative_sd, 2) if iris else None,
                    mm_per_px=_num(score.photo_mm_per_px, 5), scale_source=iris.source if iris else "none")
         for unit, (_, _, _, degree) in sf.units.items():
@@ -169,7 +171,7 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
         row[column] = relative
     if score.elements is not None:
         relative = f"triangles/{image_id}.csv"
-        write_elements(out_dir / relative, score.elements)
+        write_table(out_dir / relative, score.elements)
         row["triangles"] = relative
     if overlays:
         caption = (f"{image_id}  F-VASI {score.fvasi:.2f}  depigmented {100 * score.depigmented_fraction:.1f}% "
@@ -179,32 +181,6 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
         relative = f"overlays/{image_id}.png"
         io_mod.write_png(out_dir / relative, overlay.render(score.rgb, labels, score.depigmented, caption))
         row["overlay"] = relative
-
-
-def write_elements(path: Path, elements) -> None:
-    """The per-triangle table of one photo (:class:`vitiscore.surface.ElementTable`), one row per element
-    (``element`` 0-851 are mesh triangles, 852 the forehead band above the mesh); pixel counts and areas are in
-    analysis-frame pixels."""
-    columns = ["element", *ELEMENT_COLUMNS]
-    data = elements.as_columns()
-    rows = [{"element": k, **{c: _num(data[c][k], 4) for c in ELEMENT_COLUMNS}}
-            for k in range(len(elements.area_3d))]
-    io_mod.write_csv(path, rows, columns)
-
-
-def read_elements(path: Path):
-    """An element table written by :func:`write_elements`."""
-    import csv
-
-    from vitiscore.surface import ElementTable
-
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    if not rows or any(c not in rows[0] for c in ELEMENT_COLUMNS):
-        raise ValueError(f"{path} is not a triangle table (columns {', '.join(ELEMENT_COLUMNS)})")
-    values = {c: np.array([float(r[c] or "nan") for r in rows]) for c in ELEMENT_COLUMNS}
-    values["unit"] = values["unit"].astype(np.int64)
-    return ElementTable(**values)
 
 
 def _finished(out_dir: Path, settings: str) -> dict[str, dict]:
@@ -242,8 +218,6 @@ def score_folder(inputs, out_dir, options: ScoreOptions | None = None, skip_exis
         ValueError: no photos found, or bad options / unknown model.
     """
     from tqdm import tqdm
-
-    from vitiscore.manifest import fuse_rows, read_manifest, write_fused
 
     options = options or ScoreOptions()
     entries = None

@@ -34,14 +34,6 @@ def rotate(points: np.ndarray, yaw_deg: float) -> np.ndarray:
     return out
 
 
-def surface_areas(points_true_depth: np.ndarray) -> np.ndarray:
-    """(T,) triangle surface areas (square pixels) of points whose z is already true depth."""
-    tris = mesh.triangles()
-    p = points_true_depth
-    a, b, c = p[tris[:, 0]], p[tris[:, 1]], p[tris[:, 2]]
-    return 0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1)
-
-
 def turn(rgb: np.ndarray, points: np.ndarray, yaw_deg: float, triangle_labels: np.ndarray | None = None,
          background: tuple[int, int, int] = (40, 40, 40)) -> tuple[np.ndarray, np.ndarray | None]:
     """Render the face of ``rgb`` (mesh ``points`` in its pixels) turned by ``yaw_deg`` degrees.
@@ -63,8 +55,7 @@ def turn(rgb: np.ndarray, points: np.ndarray, yaw_deg: float, triangle_labels: n
     src = np.asarray(points, dtype=np.float64)[: mesh.N_SURFACE_POINTS, :2]
     dst3 = rotate(points, yaw_deg)
     tris = mesh.triangles()
-    a, b, c = dst3[tris[:, 0]], dst3[tris[:, 1]], dst3[tris[:, 2]]
-    facing = -np.cross(b - a, c - a)[:, 2]
+    facing = mesh.geometry(dst3)["facing"]
     order = np.argsort(-dst3[tris, 2].mean(axis=1), kind="stable")
     out = np.empty_like(rgb)
     out[:] = background
@@ -104,8 +95,8 @@ def bilateral_pattern(points: np.ndarray, facial: np.ndarray, seed: int = 0, n_p
     misjudges area most), each grown over neighbouring ``facial`` triangles to about ``share`` of the facial
     surface."""
     tris = mesh.triangles()
-    area = surface_areas(scaled_depth(points))
-    facing = mesh.geometry(points)["facing"]
+    geometry = mesh.geometry(scaled_depth(points))
+    area, facing = geometry["area_3d"], geometry["facing"]
     centre = points[tris, :2].mean(axis=1)
     mid_x = np.median(points[[10, 168, 4, 2, 152], 0])
     rng = np.random.default_rng(seed)
@@ -178,7 +169,7 @@ def pose_sweep(rgb: np.ndarray, landmarks, yaws=(0, 15, 30, 45), seed: int = 0) 
     unit = np.where(cover > 0.5, frontal.unit[:n], 0).astype(np.uint8)
     facial = unit > 0
     lesion = bilateral_pattern(points, facial, seed=seed)
-    area = surface_areas(scaled_depth(points))
+    area = mesh.geometry(scaled_depth(points))["area_3d"]
     truth = float((area * facial * lesion).sum() / (area * facial).sum())
     views = {}
     for yaw in yaws:

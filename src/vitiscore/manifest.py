@@ -104,8 +104,6 @@ def fuse_rows(out_dir: Path, rows: list[dict], entries: list[ManifestEntry], fac
     Photos that were not scored are left out of the fusion (the row's ``views`` lists the views used); a
     subject-visit with no scored photo gets status ``no_scored_view``.
     """
-    from vitiscore.batch import read_elements
-
     groups: dict[tuple[str, str], list[dict]] = {}
     hands: dict[tuple[str, str], scale_mod.HandUnit] = {}
     for row, entry in zip(rows, entries):
@@ -120,7 +118,7 @@ def fuse_rows(out_dir: Path, rows: list[dict], entries: list[ManifestEntry], fac
             out.update(status="no_scored_view", error="no photo of this subject and visit could be scored")
             fused.append(out)
             continue
-        tables = [read_elements(out_dir / r["triangles"]) for r in usable]
+        tables = [surface_mod.read_table(out_dir / r["triangles"]) for r in usable]
         result = surface_mod.fuse(tables)
         hand = hands[(subject, visit)]
         areas = [float(r["facial_area_cm2"]) for r in usable if _finite(r.get("facial_area_cm2"))]

@@ -198,7 +198,7 @@ def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, tim
     iris = scale_mod.iris_scale(facial.points)
     eye_distance = landmarks.eye_distance_px * facial.scale
     patch_radius = (surface_mod.PATCH_CLOSING_MM / iris.mm_per_px if iris
-                    else surface_mod.PATCH_CLOSING_MM / 63.0 * eye_distance)
+                    else surface_mod.PATCH_CLOSING_MM / scale_mod.EYE_DISTANCE_MM * eye_distance)
     elements = surface_mod.element_table(facial.points, facial.labels, seg.mask & facial.mask, patch_radius)
     surf = surface_mod.fuse([elements])
     sizes = _sizes(surf, iris, hand, options.face_hand_units)

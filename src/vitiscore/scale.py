@@ -24,6 +24,8 @@ from vitiscore.face import indices as ix
 IRIS_DIAMETER_MM = 11.7
 IRIS_SD_MM = 0.5
 IRIS_TO_EYE_DISTANCE = (0.12, 0.30)
+# Adult distance between the pupils, mm: a rougher ruler, used only where the iris gives none.
+EYE_DISTANCE_MM = 63.0
 
 HU_PATIENT_HAND = "patient_hand"
 HU_MOSTELLER = "mosteller_bsa"

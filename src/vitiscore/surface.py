@@ -54,7 +54,6 @@ from vitiscore.face.facial_area import UNIT_LABELS, UNITS
 DEPTH_SCALE = 1.0
 MIN_FACING = float(np.cos(np.radians(80)))
 MIN_PIXELS = 3
-FOREHEAD_BAND = "forehead_band"
 DEGREES = (0, 10, 25, 50, 75, 90, 100)
 # Cut points half-way between neighbouring degrees, as densities (0-1).
 DEGREE_CUTS = tuple((a + b) / 200 for a, b in zip(DEGREES[:-1], DEGREES[1:]))
@@ -89,10 +88,6 @@ class ElementTable:
     def seen(self) -> np.ndarray:
         return (self.facing >= MIN_FACING) & (self.visible_px >= MIN_PIXELS)
 
-    def as_columns(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self, name) for name in ELEMENT_COLUMNS}
-
-
 ELEMENT_COLUMNS = ("visible_px", "facial_px", "depigmented_px", "involved_px", "area_3d", "facing", "unit")
 
 
@@ -106,11 +101,12 @@ def scaled_depth(points: np.ndarray) -> np.ndarray:
     return p
 
 
-def triangle_map(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """(h, w) int32 map of the triangle each pixel shows, -1 where none; nearer triangles drawn last."""
+def triangle_map(points: np.ndarray, shape: tuple[int, int], geometry: dict | None = None) -> np.ndarray:
+    """(h, w) int32 map of the triangle each pixel shows, -1 where none; nearer triangles drawn last.
+    ``geometry`` is :func:`vitiscore.face.mesh.geometry` of the depth-scaled points, when already computed."""
     p = scaled_depth(points)
     tris = mesh.triangles()
-    geometry = mesh.geometry(p)
+    geometry = geometry if geometry is not None else mesh.geometry(p)
     out = np.full(shape, -1, np.int32)
     depth = p[tris, 2].mean(axis=1)
     corners = np.round(p[:, :2]).astype(np.int32)
@@ -151,7 +147,7 @@ def element_table(points: np.ndarray, labels: np.ndarray, depigmented: np.ndarra
     n_tri = len(mesh.triangles())
     band = n_tri
     geometry = mesh.geometry(p)
-    tri_map = triangle_map(points, labels.shape)
+    tri_map = triangle_map(points, labels.shape, geometry)
     facial = labels > 0
     depig = depigmented.astype(bool) & facial
     involved = involved_patches(depig, patch_radius_px) & facial
@@ -203,6 +199,38 @@ def _nearest_top_row(tri_map: np.ndarray, geometry: dict, band_pixels: np.ndarra
     inside = band_pixels[y0:y1]
     chosen = nearest[inside]
     return ratio[chosen], geometry["facing"][chosen]
+
+
+def write_table(path, table: ElementTable) -> None:
+    """Write an element table as CSV, one row per element (``element`` 0-851 are mesh triangles, 852 the
+    forehead band above the mesh); pixel counts and areas are in the analysis-frame pixels it was measured in."""
+    from vitiscore.io import write_csv
+
+    rows = [{"element": k, **{c: _rounded(getattr(table, c)[k]) for c in ELEMENT_COLUMNS}}
+            for k in range(len(table.area_3d))]
+    write_csv(path, rows, ["element", *ELEMENT_COLUMNS])
+
+
+def read_table(path) -> ElementTable:
+    """An element table written by :func:`write_table`.
+
+    Raises:
+        ValueError: the file lacks the table's columns.
+    """
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or any(c not in rows[0] for c in ELEMENT_COLUMNS):
+        raise ValueError(f"{path} is not a triangle table (columns {', '.join(ELEMENT_COLUMNS)})")
+    values = {c: np.array([float(r[c] or "nan") for r in rows]) for c in ELEMENT_COLUMNS}
+    values["unit"] = values["unit"].astype(np.int64)
+    return ElementTable(**values)
+
+
+def _rounded(value) -> float | None:
+    value = float(value)
+    return round(value, 4) if np.isfinite(value) else None
 
 
 @dataclass(frozen=True)
