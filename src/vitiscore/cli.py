@@ -83,6 +83,26 @@ def _segment(args) -> int:
     return EXIT_OK if result.all_ok else EXIT_SOME_FAILED
 
 
+def _compare(args) -> int:
+    from vitiscore.visits import cohort_text, compare, write_comparison
+
+    comparison = compare(args.scores, args.baseline, args.followup, score_col=args.score_col,
+                         min_baseline=args.min_baseline, missing=args.missing, ci_method=args.ci,
+                         strata=args.strata, covariates=args.covariates, id_pattern=args.id_pattern,
+                         use_fused=not args.no_fused)
+    write_comparison(comparison, args.out, plots=not args.no_plots, maps=not args.no_maps,
+                     progress=False if args.quiet else None)
+    if not args.quiet:
+        sys.stdout.write(f"scores: {comparison.table.source} ({comparison.table.score_col})\n")
+        sys.stdout.write(cohort_text(comparison) + "\n")
+        statuses = {}
+        for row in comparison.per_subject:
+            statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+        sys.stdout.write(f"\nsubject rows: {counts}. Tables and plots in {args.out}/\n")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -92,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             return _score(args)
         if args.command == "segment":
             return _segment(args)
+        if args.command == "compare":
+            return _compare(args)
     except (ValueError, FileNotFoundError) as exc:
         # Bad arguments found after parsing (unknown model, missing input, empty folder): a usage error.
         parser.exit(EXIT_USAGE, f"vitiscore: error: {exc}\n")

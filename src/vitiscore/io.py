@@ -195,6 +195,11 @@ def write_json(path: str | os.PathLike, payload: dict) -> None:
     _atomic_write(Path(path), lambda handle: handle.write(data))
 
 
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write bytes (an encoded picture) atomically."""
+    _atomic_write(Path(path), lambda handle: handle.write(data))
+
+
 def write_csv(path: str | os.PathLike, rows: list[dict], columns: list[str]) -> None:
     """Write rows as CSV atomically; missing keys become empty cells, extra keys are an error."""
 

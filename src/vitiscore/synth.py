@@ -159,16 +159,32 @@ def astronaut_face() -> np.ndarray:
     return cv2.resize(crop, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
 
 
+# Week-24 course of each demo lesion: (radius as a share of the baseline radius, share of what remains
+# covered by perifollicular repigmentation islands). Depigmented area left, as a share of baseline:
+# repigmenting 0.6^2 x 0.75 = 27 % (73 % less), partial 0.55^2 = 30 % (70 % less), cleared 0, spreading 1.15^2 =
+# 132 % (32 % more).
+WEEK24_COURSES = {
+    "repigmenting": (0.6, 0.25),
+    "partial": (0.55, 0.0),
+    "cleared": (0.0, 0.0),
+    "spreading": (1.15, 0.0),
+}
+
+
 def demo_lesions(shape: tuple[int, int], points: np.ndarray, facial_area: np.ndarray, visit: str,
-                 seed: int = 0) -> np.ndarray:
+                 seed: int = 0, course: str = "repigmenting") -> np.ndarray:
     """Truth mask of the demo lesions for ``visit`` ("baseline" or "week24") on a face with mesh ``points``
     (pixels). Lesions are clipped to ``facial_area`` shrunk by 3 px, so every painted pixel is facial skin.
 
-    Week 24 keeps the same lesions shrunk to 60 % of their radius, with perifollicular repigmentation islands
-    covering about a quarter of what remains: less depigmentation, as after successful treatment.
+    At week 24 each baseline lesion follows ``course`` (:data:`WEEK24_COURSES`): by default it shrinks to 60 %
+    of its radius with perifollicular repigmentation islands covering about a quarter of what remains, as after
+    successful treatment; "cleared" leaves no lesion.
     """
     if visit not in ("baseline", "week24"):
         raise ValueError(f"visit must be 'baseline' or 'week24', got {visit!r}")
+    if course not in WEEK24_COURSES:
+        raise ValueError(f"course must be one of {sorted(WEEK24_COURSES)}, got {course!r}")
+    radius_share, island_share = WEEK24_COURSES[course]
     rng = np.random.default_rng(seed)
     face_height = float(np.hypot(*(points[168, :2] - points[152, :2])))
     truth = np.zeros(shape, bool)
@@ -179,8 +195,10 @@ def demo_lesions(shape: tuple[int, int], points: np.ndarray, facial_area: np.nda
         # Drawn on both visits, so that the baseline and week-24 outlines come from the same random stream.
         islands_rng = np.random.default_rng(rng.integers(1 << 31))
         if visit == "week24":
-            lesion = fill_outline(shape, centre + 0.6 * (outline - centre))
-            lesion &= ~repigmentation_islands(islands_rng, lesion, 0.25, max(2.0, 0.008 * face_height))
+            lesion = (fill_outline(shape, centre + radius_share * (outline - centre)) if radius_share > 0
+                      else np.zeros(shape, bool))
+            if island_share > 0:
+                lesion &= ~repigmentation_islands(islands_rng, lesion, island_share, max(2.0, 0.008 * face_height))
         truth |= lesion
     inner = cv2.erode(facial_area.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
     return truth & inner
