@@ -99,7 +99,7 @@ def test_demo_visits_end_to_end(tmp_path):
     _run("score", "--manifest", str(SAMPLES / "manifest.csv"), "-o", str(out), "-q", "--no-overlays")
     report = _run("compare", str(out / "results.csv"), "--baseline", "baseline", "--followup", "week24",
                   "-o", str(out / "compare"), "--strata", "ita_band")
-    assert "F-VASI75" in report.stdout
+    assert "F-VASI75" in report.stdout and "fused.csv" in report.stdout  # the multi-view rows are used
     with open(out / "compare" / "per_subject.csv", newline="") as handle:
         measured = {r["subject_id"]: r for r in csv.DictReader(handle)}
     truth = {r["subject_id"]: r for r in compare(SAMPLES / "truth.csv", "baseline", "week24",

@@ -174,3 +174,23 @@ def test_written_tables_follow_the_contract(tmp_path):
         per_subject = list(csv.DictReader(handle))
     assert [r["F-VASI75"] for r in per_subject] == ["1", "0", "0"]
     assert per_subject[2]["status"] == "imputed_nonresponder"
+
+
+def test_several_followups_each_get_their_rates(tmp_path):
+    rows = []
+    for subject, values in {"A": (1.0, 0.6, 0.2), "B": (1.0, 0.9, None), "C": (0.8, 0.4, 0.08)}.items():
+        for visit, value in zip(("baseline", "week12", "week24"), values):
+            if value is not None:
+                rows.append({"subject_id": subject, "visit": visit, "fvasi": value})
+    result = compare(_write(tmp_path / "s.csv", rows), "baseline", ["week12", "week24"])
+    assert len(result.per_subject) == 6
+    # week 12: A -40 %, B -10 %, C -50 % -> one F-VASI50; week 24: A -80 %, B missing (NRI), C -90 %
+    assert _cohort_at(result, "week12", "F-VASI50")["responders"] == 1
+    w24 = _cohort_at(result, "week24", "F-VASI75")
+    assert (w24["n"], w24["responders"], w24["n_imputed"]) == (3, 2, 1)
+    assert _cohort_at(result, "week24", "F-VASI90")["responders"] == 1
+
+
+def _cohort_at(result, followup, endpoint):
+    (row,) = [r for r in result.cohort_rows(followup) if r["endpoint"] == endpoint]
+    return row
