@@ -103,6 +103,48 @@ def _compare(args) -> int:
     return EXIT_OK
 
 
+def _validate(args) -> int:
+    from vitiscore.validation import report_text, validate, write_validation
+
+    report, pairs = validate(args.pred, args.ref, args.on, pred_col=args.pred_col,
+                             ref_cols=args.ref_col or [args.pred_col], subject_col=args.subject_col,
+                             strata=args.strata, categorical=args.categorical, loa_sd=args.loa_sd)
+    write_validation(report, pairs, args.out, plots=not args.no_plots)
+    if not args.quiet:
+        sys.stdout.write(report_text(report) + f"\n\nTables and plots in {args.out}/\n")
+    return EXIT_OK
+
+
+def _validate_masks(args) -> int:
+    import csv
+
+    from vitiscore import io as io_mod
+    from vitiscore.mask_agreement import MASK_COLUMNS, SUMMARY_METRICS, folder_agreement
+    from vitiscore.validation import json_ready
+
+    groups = None
+    if args.groups:
+        with open(args.groups, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            if not {"image_id", "group"} <= set(reader.fieldnames or []):
+                raise ValueError(f"--groups {args.groups} needs the columns image_id and group")
+            groups = {row["image_id"]: row["group"] for row in reader}
+    rows, summary, unmatched = folder_agreement(args.pred_dir, args.ref_dir, groups)
+    io_mod.write_csv(f"{args.out}/mask_agreement.csv", rows, MASK_COLUMNS)
+    io_mod.write_csv(f"{args.out}/unmatched.csv", unmatched, ["image_id", "found_in", "file"])
+    io_mod.write_json(f"{args.out}/mask_agreement.json", json_ready(
+        {"prediction": args.pred_dir, "reference": args.ref_dir, **summary}))
+    if not args.quiet:
+        lines = [f"{summary['n_pairs']} mask pairs ({summary['n_both_empty']} both empty, {summary['n_one_empty']} "
+                 f"one empty); {summary['n_failed']} could not be compared; {summary['n_unmatched']} unmatched"]
+        for metric in SUMMARY_METRICS:
+            s = summary[metric]
+            lines.append(f"{metric:<5} mean {s['mean']:.3f} (95 % CI {s['ci_low']:.3f} to {s['ci_high']:.3f}), "
+                         f"median {s['median']:.3f}")
+        sys.stdout.write("\n".join(lines) + f"\nTables in {args.out}/\n")
+    return EXIT_OK if summary["n_failed"] == 0 else EXIT_SOME_FAILED
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -114,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
             return _segment(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "validate-masks":
+            return _validate_masks(args)
     except (ValueError, FileNotFoundError) as exc:
         # Bad arguments found after parsing (unknown model, missing input, empty folder): a usage error.
         parser.exit(EXIT_USAGE, f"vitiscore: error: {exc}\n")

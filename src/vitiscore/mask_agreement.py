@@ -66,3 +66,108 @@ def agreement(pred: np.ndarray, ref: np.ndarray) -> MaskAgreement:
     distances = np.concatenate([to_ref, to_pred])
     return MaskAgreement(2.0 * overlap / (n_pred + n_ref), overlap / union,
                          float(np.percentile(distances, 95)), float(distances.mean()), n_pred, n_ref)
+
+
+# --- two folders of masks (`vitiscore validate-masks`) ----------------------------------------------------------
+
+MASK_SUFFIXES = (".png", ".tif", ".tiff", ".bmp")
+ID_TAILS = ("_depigmented", "_mask", "_gt", "_ref", "_label")
+MASK_COLUMNS = ["image_id", "status", "error", "dice", "iou", "hd95", "asd", "pred_px", "ref_px", "pred_file",
+                "ref_file", "group"]
+SUMMARY_METRICS = ("dice", "iou", "hd95", "asd")
+
+
+def mask_id(path) -> str:
+    """The image id of a mask file: its name without extension and without a trailing ``_depigmented``,
+    ``_mask``, ``_gt``, ``_ref`` or ``_label`` (so ``vitiscore segment`` masks pair with ``<id>.png``)."""
+    from pathlib import Path
+
+    stem = Path(path).stem
+    for tail in ID_TAILS:
+        if stem.endswith(tail) and len(stem) > len(tail):
+            return stem[: -len(tail)]
+    return stem
+
+
+def _masks_in(folder) -> dict:
+    from pathlib import Path
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"mask folder does not exist: {folder}")
+    found: dict = {}
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in MASK_SUFFIXES):
+        key = mask_id(path)
+        if key in found:
+            raise ValueError(f"{folder} has two masks for image {key}: {found[key].name} and {path.name}")
+        found[key] = path
+    if not found:
+        raise ValueError(f"{folder} holds no masks ({', '.join(MASK_SUFFIXES)})")
+    return found
+
+
+def _load_mask(path) -> np.ndarray:
+    """A mask file as bool: grey level >= 128 (0/255 masks; colour masks are taken as their luminance)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert("L")) >= 128
+
+
+def folder_agreement(pred_dir, ref_dir, groups: dict | None = None, n_resamples: int = 2000,
+                     seed: int = 0) -> tuple[list[dict], dict, list[dict]]:
+    """Compare every mask in ``pred_dir`` with the mask of the same image id in ``ref_dir`` (:func:`mask_id`).
+
+    Returns per-image rows (:data:`MASK_COLUMNS`; a pair of different sizes or an unreadable file gets a
+    ``status`` and no numbers), a summary (per metric: mean with a percentile bootstrap 95 % CI resampling
+    ``groups`` (``{image_id: group}``, e.g. the source picture or the subject) or images, median, and how
+    many pairs were both empty or had one empty mask) and the unmatched files.
+
+    Raises:
+        FileNotFoundError: a folder does not exist.
+        ValueError: a folder holds no masks or two masks for one image.
+    """
+    from vitiscore.stats import cluster_bootstrap_ci
+
+    pred, ref = _masks_in(pred_dir), _masks_in(ref_dir)
+    groups = groups or {}
+    unmatched = ([{"image_id": k, "found_in": "prediction only", "file": str(p)} for k, p in pred.items()
+                  if k not in ref]
+                 + [{"image_id": k, "found_in": "reference only", "file": str(p)} for k, p in ref.items()
+                    if k not in pred])
+    rows = []
+    for key in [k for k in pred if k in ref]:
+        row = {c: None for c in MASK_COLUMNS}
+        row.update(image_id=key, pred_file=pred[key].name, ref_file=ref[key].name, group=groups.get(key, key))
+        try:
+            a, b = _load_mask(pred[key]), _load_mask(ref[key])
+        except OSError as exc:
+            row.update(status="unreadable", error=str(exc))
+            rows.append(row)
+            continue
+        if a.shape != b.shape:
+            row.update(status="size_mismatch", error=f"prediction {a.shape[1]}x{a.shape[0]} px, reference "
+                                                     f"{b.shape[1]}x{b.shape[0]} px")
+            rows.append(row)
+            continue
+        result = agreement(a, b)
+        row.update(status="ok", error="", dice=result.dice, iou=result.iou, hd95=result.hd95, asd=result.asd,
+                   pred_px=result.pred_px, ref_px=result.ref_px)
+        rows.append(row)
+    ok = [r for r in rows if r["status"] == "ok"]
+    summary = {"n_pairs": len(ok), "n_failed": len(rows) - len(ok), "n_unmatched": len(unmatched),
+               "n_both_empty": sum(r["pred_px"] == 0 and r["ref_px"] == 0 for r in ok),
+               "n_one_empty": sum((r["pred_px"] == 0) != (r["ref_px"] == 0) for r in ok),
+               "resampled": "groups" if groups else "images", "n_groups": len({r["group"] for r in ok}),
+               "empty_mask_rules": "both empty: Dice = IoU = 1, distances 0; one empty: Dice = IoU = 0, distances "
+                                   "= the image diagonal (pixels)", "units": "distances in pixels"}
+    for metric in SUMMARY_METRICS:
+        values = [r[metric] for r in ok]
+        if not values:
+            summary[metric] = {"mean": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+                               "median": float("nan")}
+            continue
+        low, high = cluster_bootstrap_ci(values, [r["group"] for r in ok], n_resamples=n_resamples, seed=seed)
+        summary[metric] = {"mean": float(np.mean(values)), "ci_low": low, "ci_high": high,
+                           "median": float(np.median(values))}
+    return rows, summary, unmatched

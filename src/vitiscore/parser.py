@@ -100,7 +100,54 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("--no-recursive", action="store_true", help="do not search sub-folders of INPUT folders")
     _verbosity(segment)
     _compare_parser(commands)
+    _validate_parsers(commands)
     return parser
+
+
+def _validate_parsers(commands) -> None:
+    validate = commands.add_parser(
+        "validate", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="agreement of the tool's scores with clinicians' scores (ICC, CCC, Bland-Altman, kappa...)",
+        description="Join PRED and REF on the key column(s), report unmatched rows, and write OUT/agreement.json, "
+                    "OUT/agreement.csv, OUT/pairs.csv, OUT/unmatched.csv, a Bland-Altman plot and a scatter plot. "
+                    "Differences are PRED minus REF. Exit code 0: done; 2: usage error (bad columns, fewer than 3 "
+                    "matched pairs).",
+    )
+    validate.add_argument("pred", metavar="PRED", help="CSV of the tool's scores (e.g. results.csv)")
+    validate.add_argument("ref", metavar="REF", help="CSV of the reference (clinicians') scores")
+    validate.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
+    validate.add_argument("--on", nargs="+", default=["image_id"], metavar="COLUMN",
+                          help="key column(s) present in both tables, e.g. subject_id visit")
+    validate.add_argument("--pred-col", default="fvasi", help="score column of PRED")
+    validate.add_argument("--ref-col", nargs="+", metavar="COLUMN",
+                          help="score column(s) of REF, one per rater (default: the same name as --pred-col)")
+    validate.add_argument("--subject-col", metavar="COLUMN",
+                          help="subject column: with several rows per subject the CIs resample subjects")
+    validate.add_argument("--strata", nargs="+", default=[], metavar="COLUMN",
+                          help="also report per value of these columns (e.g. ita_band, site)")
+    validate.add_argument("--categorical", action="store_true",
+                          help="the scores are categories (seven-degree scores, 0/1 responder calls): add Cohen's "
+                               "kappa (unweighted, linear, quadratic), and sensitivity/specificity for 0/1 calls")
+    validate.add_argument("--loa-sd", type=_positive_float, default=1.96,
+                          help="limits of agreement at bias -/+ this many SD")
+    validate.add_argument("--no-plots", action="store_true", help="do not draw the plots")
+    _verbosity(validate)
+
+    masks = commands.add_parser(
+        "validate-masks", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="agreement of predicted masks with reference masks (Dice, IoU, HD95, ASD)",
+        description="Pair the masks of PRED_DIR and REF_DIR by image id (file name without extension and without "
+                    "a trailing _depigmented, _mask, _gt, _ref or _label) and write OUT/mask_agreement.csv (per "
+                    "image), OUT/mask_agreement.json (means with bootstrap 95 %% CIs) and OUT/unmatched.csv. "
+                    "Both empty: Dice 1, distances 0; one empty: Dice 0, distances = image diagonal. "
+                    "Exit code 0: all pairs compared; 3: some pairs could not be; 2: usage error.",
+    )
+    masks.add_argument("pred_dir", metavar="PRED_DIR", help="folder of predicted masks (0/255 PNG)")
+    masks.add_argument("ref_dir", metavar="REF_DIR", help="folder of reference masks")
+    masks.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
+    masks.add_argument("--groups", metavar="CSV",
+                       help="CSV with image_id and group (subject or source picture): the CIs resample groups")
+    _verbosity(masks)
 
 
 def _compare_parser(commands) -> None:

@@ -161,3 +161,56 @@ def comparison_plots(comparison, out: Path) -> dict[str, str]:
         save(responder_rates(groups, f"Responders at {last} by {column} ({method} 95 % CI)"), out / name)
         written[f"responder_rates_{column}"] = name
     return written
+
+
+def bland_altman_plot(pred, ref, ba: dict, pred_label: str, ref_label: str):
+    """Difference (prediction - reference) against the mean of the two, with the bias, the limits of agreement
+    and their CIs as shaded bands, and the proportional-bias regression line when there is one."""
+    pred, ref = np.asarray(pred, float), np.asarray(ref, float)
+    mean, diff = (pred + ref) / 2, pred - ref
+    fig = _figure(6.0, 4.5)
+    ax = fig.add_subplot()
+    ax.scatter(mean, diff, s=14, color=BLUE, alpha=0.8, edgecolor="none")
+    for name, colour in (("bias", "black"), ("loa_low", VERMILION), ("loa_high", VERMILION)):
+        ax.axhline(ba[name], color=colour, linestyle="-" if name == "bias" else "--", linewidth=1)
+        low, high = ba.get(f"{name}_ci_low"), ba.get(f"{name}_ci_high")
+        if low is not None and math.isfinite(low) and math.isfinite(high):
+            ax.axhspan(low, high, color=colour, alpha=0.12, linewidth=0)
+        label = "bias" if name == "bias" else f"{'-' if name == 'loa_low' else '+'}{ba['loa_sd']:g} SD"
+        ax.text(1.0, ba[name], f" {label} {ba[name]:.3g}", transform=ax.get_yaxis_transform(), va="center",
+                fontsize=8)
+    if "proportional_slope" in ba and np.ptp(mean) > 0:
+        xs = np.array([mean.min(), mean.max()])
+        intercept = diff.mean() - ba["proportional_slope"] * mean.mean()
+        ax.plot(xs, intercept + ba["proportional_slope"] * xs, color=GREY, linewidth=1,
+                label=f"regression, slope {ba['proportional_slope']:.3g} (p = {ba['proportional_p']:.2g})")
+        ax.legend(fontsize=8, loc="best")
+    ax.axhline(0, color=GREY, linewidth=0.6, linestyle=":")
+    ax.set_xlabel(f"mean of {pred_label} and {ref_label}")
+    ax.set_ylabel(f"{pred_label} - {ref_label}")
+    ax.set_title(f"Bland-Altman, n = {pred.size} (shaded: 95 % CIs)", fontsize=10)
+    return fig
+
+
+def scatter_plot(pred, ref, report: dict, pred_label: str, ref_label: str):
+    """Prediction against reference with the identity line, and the ICC, CCC and MAE in the title."""
+    pred, ref = np.asarray(pred, float), np.asarray(ref, float)
+    fig = _figure(5.0, 5.0)
+    ax = fig.add_subplot()
+    ax.scatter(ref, pred, s=14, color=BLUE, alpha=0.8, edgecolor="none")
+    top = float(max(pred.max(), ref.max(), 0)) * 1.05 or 1.0
+    ax.plot([0, top], [0, top], color="black", linewidth=1, label="identity")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_aspect("equal")
+    ax.set_xlabel(ref_label)
+    ax.set_ylabel(pred_label)
+    ax.legend(fontsize=8, loc="upper left")
+
+    def value(entry):
+        v = entry["value"]
+        return "undefined" if v is None or not math.isfinite(v) else f"{v:.2f}"
+
+    ax.set_title(f"n = {pred.size}; ICC(2,1) {value(report['icc']['ICC2'])}, CCC {value(report['ccc'])}, "
+                 f"MAE {value(report['mae'])}", fontsize=9)
+    return fig

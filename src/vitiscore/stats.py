@@ -1,9 +1,9 @@
 """Statistical helpers shared by the model evaluation, ``compare`` and ``validate``.
 
-scipy provides what it does well (F, t and normal quantiles, regression, binomial intervals); the rest is
-written here, each function saying why: scipy's ``bootstrap`` resamples observations, not clusters (photos of
-one subject, or copies of one picture, are not independent), and neither scipy nor statsmodels gives every ICC
-form or weighted kappa with its interval. Degenerate inputs give a documented NaN or a ValueError naming the
+scipy provides what it does well (F, t and normal quantiles, regression, binomial intervals, Pearson's
+interval); the rest is written here, each function saying why: scipy's ``bootstrap`` resamples observations, not
+clusters (photos of one subject, or copies of one picture, are not independent), neither scipy nor statsmodels
+gives every ICC form or weighted kappa with its interval, and scipy gives Spearman's rho without an interval. Degenerate inputs give a documented NaN or a ValueError naming the
 problem, never a crash.
 """
 
@@ -62,6 +62,35 @@ def _ratings_matrix(ratings) -> np.ndarray:
     return x
 
 
+def _mean_squares(x: np.ndarray) -> tuple[float, float, float, float]:
+    """Two-way ANOVA mean squares of a (targets, raters) table: rows, columns, error, within rows."""
+    n, k = x.shape
+    grand = x.mean()
+    ss_rows = k * ((x.mean(axis=1) - grand) ** 2).sum()
+    ss_cols = n * ((x.mean(axis=0) - grand) ** 2).sum()
+    ss_error = ((x - grand) ** 2).sum() - ss_rows - ss_cols
+    return (ss_rows / (n - 1), ss_cols / (k - 1), ss_error / ((n - 1) * (k - 1)),
+            (ss_cols + ss_error) / (n * (k - 1)))
+
+
+def icc_values(ratings) -> dict[str, float]:
+    """The six ICC values of :func:`icc` without their intervals (fast, for bootstrap resamples); NaN for
+    constant ratings.
+
+    Raises:
+        ValueError: as :func:`icc`.
+    """
+    x = _ratings_matrix(ratings)
+    n, k = x.shape
+    msr, msc, mse, msw = _mean_squares(x)
+    if msr <= 0:
+        return {form: float("nan") for form in ICC_FORMS}
+    return {"ICC1": (msr - msw) / (msr + (k - 1) * msw),
+            "ICC2": (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n),
+            "ICC3": (msr - mse) / (msr + (k - 1) * mse), "ICC1k": (msr - msw) / msr,
+            "ICC2k": (msr - mse) / (msr + (msc - mse) / n), "ICC3k": (msr - mse) / msr}
+
+
 def icc(ratings, level: float = 0.95) -> dict[str, dict[str, float]]:
     """Intraclass correlation in the six Shrout & Fleiss (1979) / McGraw & Wong (1996) forms, with F-based CIs.
 
@@ -81,15 +110,7 @@ def icc(ratings, level: float = 0.95) -> dict[str, dict[str, float]]:
 
     x = _ratings_matrix(ratings)
     n, k = x.shape
-    grand = x.mean()
-    ss_rows = k * ((x.mean(axis=1) - grand) ** 2).sum()
-    ss_cols = n * ((x.mean(axis=0) - grand) ** 2).sum()
-    ss_total = ((x - grand) ** 2).sum()
-    ss_error = ss_total - ss_rows - ss_cols
-    msr = ss_rows / (n - 1)
-    msc = ss_cols / (k - 1)
-    mse = ss_error / ((n - 1) * (k - 1))
-    msw = (ss_cols + ss_error) / (n * (k - 1))
+    msr, msc, mse, msw = _mean_squares(x)
     q = 1 - (1 - level) / 2
     nan = {form: {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")} for form in ICC_FORMS}
     if msr <= 0:
@@ -166,7 +187,7 @@ def concordance(pred, ref, level: float = 0.95) -> dict[str, float]:
     """Lin's (1989) concordance correlation coefficient with its CI from Fisher's z and Lin's variance.
 
     Uses the 1/n moments, as Lin defines the estimator. With both series constant the coefficient is undefined
-    and every value is NaN.
+    and every value is NaN; with uncorrelated series (r = 0) the interval is NaN.
 
     Raises:
         ValueError: fewer than 3 pairs, unequal lengths or missing values.
@@ -185,6 +206,8 @@ def concordance(pred, ref, level: float = 0.95) -> dict[str, float]:
     u = (x.mean() - y.mean()) / (sx2 * sy2) ** 0.25
     if abs(pc) >= 1:
         return {"value": float(pc), "ci_low": float(pc), "ci_high": float(pc)}
+    if r == 0:  # uncorrelated: Lin's variance of z is undefined, so is the interval
+        return {"value": float(pc), "ci_low": float("nan"), "ci_high": float("nan")}
     var_z = ((1 - r ** 2) * pc ** 2 / ((1 - pc ** 2) * r ** 2)
              + 2 * pc ** 3 * (1 - pc) * u ** 2 / (r * (1 - pc ** 2) ** 2)
              - pc ** 4 * u ** 4 / (2 * r ** 2 * (1 - pc ** 2) ** 2)) / (n - 2)
@@ -257,3 +280,110 @@ def cohen_kappa(a, b, weights: str | None = None, categories=None, level: float 
     variance = max(term - (kappa - pe * (1 - kappa)) ** 2, 0.0) / (n * (1 - pe) ** 2)
     half = norm.ppf(1 - (1 - level) / 2) * np.sqrt(variance)
     return {"value": float(kappa), "ci_low": float(kappa - half), "ci_high": float(kappa + half), "n": int(n)}
+
+
+def correlation(pred, ref, method: str = "pearson", level: float = 0.95) -> dict[str, float]:
+    """Pearson or Spearman correlation with a Fisher-z confidence interval and the two-sided p-value.
+
+    Pearson's interval is scipy's (Fisher z, SE 1/sqrt(n - 3)). Spearman's uses the Bonett & Wright (2000)
+    SE sqrt((1 + rho^2 / 2) / (n - 3)), which scipy does not provide. With 3 pairs the interval is (-1, 1).
+    A constant series has no correlation: every value is NaN.
+
+    Raises:
+        ValueError: fewer than 3 pairs, unequal lengths or missing values, or an unknown method.
+    """
+    import warnings
+
+    from scipy import stats as sps
+
+    if method not in ("pearson", "spearman"):
+        raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
+    x, y = _paired(pred, ref)
+    nan = {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "p_value": float("nan")}
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return nan
+    n = x.size
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = sps.pearsonr(x, y) if method == "pearson" else sps.spearmanr(x, y)
+    r = float(result.statistic)
+    if n <= 3:
+        low, high = -1.0, 1.0
+    elif abs(r) >= 1:
+        low = high = r
+    else:
+        se = 1 / np.sqrt(n - 3) if method == "pearson" else np.sqrt((1 + r * r / 2) / (n - 3))
+        half = sps.norm.ppf(1 - (1 - level) / 2) * se
+        low, high = float(np.tanh(np.arctanh(r) - half)), float(np.tanh(np.arctanh(r) + half))
+    return {"value": r, "ci_low": float(low), "ci_high": float(high), "p_value": float(result.pvalue)}
+
+
+def mean_errors(pred, ref) -> dict[str, float]:
+    """Mean absolute error and root mean squared error of ``pred`` against ``ref`` (score units).
+
+    Raises:
+        ValueError: fewer than 3 pairs, unequal lengths or missing values.
+    """
+    x, y = _paired(pred, ref)
+    d = x - y
+    return {"mae": float(np.abs(d).mean()), "rmse": float(np.sqrt((d ** 2).mean()))}
+
+
+def sensitivity_specificity(pred_calls, ref_calls, method: str = "clopper-pearson",
+                            level: float = 0.95) -> dict[str, dict[str, float]]:
+    """Sensitivity and specificity of binary calls (1 = responder / positive) against the reference calls, each
+    ``{value, ci_low, ci_high, n}`` with a binomial CI (:func:`proportion_ci`). With no reference positives
+    (or negatives) sensitivity (or specificity) is NaN, n = 0.
+
+    Raises:
+        ValueError: unequal lengths, or a call other than 0 and 1.
+    """
+    a, b = np.asarray(pred_calls, float), np.asarray(ref_calls, float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError("pred_calls and ref_calls must be 1-D and of the same length")
+    if not (np.isin(a, (0, 1)).all() and np.isin(b, (0, 1)).all()):
+        raise ValueError("calls must be 0 or 1")
+    out = {}
+    for name, truth, call in (("sensitivity", 1, 1), ("specificity", 0, 0)):
+        n = int((b == truth).sum())
+        hits = int(((b == truth) & (a == call)).sum())
+        low, high = proportion_ci(hits, n, method, level) if n else (float("nan"), float("nan"))
+        out[name] = {"value": hits / n if n else float("nan"), "ci_low": low, "ci_high": high, "n": n}
+    return out
+
+
+def cluster_bootstrap_many(n_rows: int, groups: Sequence, statistic: Callable[[np.ndarray], dict],
+                           n_resamples: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, tuple]:
+    """Percentile bootstrap CIs of several statistics at once, resampling whole ``groups`` (subjects).
+
+    ``statistic(rows)`` gets an array of row indices (a resample, groups pooled) and returns ``{name: value}``.
+    Resamples where a statistic is undefined (NaN, e.g. all values equal) are left out of its interval; a
+    statistic undefined in every resample, or a single group, gives (nan, nan).
+
+    Raises:
+        ValueError: ``groups`` is not of length ``n_rows``, or ``level`` is not in (0, 1).
+    """
+    groups = np.asarray(groups)
+    if groups.shape != (n_rows,):
+        raise ValueError(f"groups must have one entry per row ({n_rows}), got {groups.shape}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    labels, index = np.unique(groups, return_inverse=True)
+    names = list(statistic(np.arange(n_rows)))
+    if labels.size < 2:
+        return {name: (float("nan"), float("nan")) for name in names}
+    members = [np.flatnonzero(index == g) for g in range(labels.size)]
+    rng = np.random.default_rng(seed)
+    draws = {name: np.empty(n_resamples) for name in names}
+    for i in range(n_resamples):
+        rows = np.concatenate([members[g] for g in rng.integers(0, labels.size, labels.size)])
+        values = statistic(rows)
+        for name in names:
+            draws[name][i] = values[name]
+    alpha = (1 - level) / 2
+    out = {}
+    for name, values in draws.items():
+        values = values[np.isfinite(values)]
+        out[name] = ((float(np.quantile(values, alpha)), float(np.quantile(values, 1 - alpha))) if values.size
+                     else (float("nan"), float("nan")))
+    return out
