@@ -195,6 +195,23 @@ def write_json(path: str | os.PathLike, payload: dict) -> None:
     _atomic_write(Path(path), lambda handle: handle.write(data))
 
 
+def read_table_csv(path: str | os.PathLike, role: str = "table") -> tuple[list[str], list[dict]]:
+    """Read a CSV someone else wrote (a spreadsheet export): column names and cells stripped of spaces, a
+    byte-order mark ignored. Returns (columns, rows).
+
+    Raises:
+        FileNotFoundError: no such file (``role`` names it in the message).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{role} file does not exist: {path}")
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        columns = [(c or "").strip() for c in reader.fieldnames or []]
+        rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    return columns, rows
+
+
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write bytes (an encoded picture) atomically."""
     _atomic_write(Path(path), lambda handle: handle.write(data))

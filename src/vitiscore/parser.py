@@ -138,7 +138,7 @@ def _validate_parsers(commands) -> None:
         help="agreement of predicted masks with reference masks (Dice, IoU, HD95, ASD)",
         description="Pair the masks of PRED_DIR and REF_DIR by image id (file name without extension and without "
                     "a trailing _depigmented, _mask, _gt, _ref or _label) and write OUT/mask_agreement.csv (per "
-                    "image), OUT/mask_agreement.json (means with bootstrap 95 %% CIs) and OUT/unmatched.csv. "
+                    "image), OUT/mask_agreement.json (means with bootstrap 95 % CIs) and OUT/unmatched.csv. "
                     "Both empty: Dice 1, distances 0; one empty: Dice 0, distances = image diagonal. "
                     "Exit code 0: all pairs compared; 3: some pairs could not be; 2: usage error.",
     )
@@ -157,8 +157,8 @@ def _compare_parser(commands) -> None:
         "compare", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         help="turn scores of two or more visits into per-subject change and F-VASI25/50/75/90 response rates",
         description="Compare each subject's baseline score with one or more follow-up visits and write "
-                    "OUT/per_subject.csv (change, %% change, responder flags, why a subject is not evaluable), "
-                    "OUT/cohort.csv and OUT/cohort.json (n, responders, rate and 95 %% CI per endpoint and "
+                    "OUT/per_subject.csv (change, % change, responder flags, why a subject is not evaluable), "
+                    "OUT/cohort.csv and OUT/cohort.json (n, responders, rate and 95 % CI per endpoint and "
                     "stratum), plots, and repigmentation maps per subject when SCORES is a vitiscore "
                     "results.csv. A fused.csv beside results.csv (score --manifest) is used in its place. "
                     "Exit code 0: done; 2: usage error.",

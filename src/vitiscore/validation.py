@@ -24,7 +24,6 @@ Undefined results (constant scores give no ICC, CCC or correlation) are null in 
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from vitiscore import stats
+from vitiscore.io import read_table_csv
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +59,6 @@ class Pairs:
         return self.ref.mean(axis=1)
 
 
-def _read(path: Path, role: str) -> tuple[list[str], list[dict]]:
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"{role} file does not exist: {path}")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        columns = [(c or "").strip() for c in reader.fieldnames or []]
-        rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
-    return columns, rows
-
-
 def _value(text: str) -> float:
     try:
         value = float(text)
@@ -93,7 +83,7 @@ def read_pairs(pred_path, ref_path, on, pred_col: str = "fvasi", ref_cols=("fvas
         raise ValueError("give at least one key column (on) and one reference column")
     tables = {}
     for role, path, needed in (("prediction", pred_path, [*on, pred_col]), ("reference", ref_path, [*on, *ref_cols])):
-        columns, rows = _read(Path(path), role)
+        columns, rows = read_table_csv(path, role)
         missing = [c for c in needed if c not in columns]
         if missing:
             raise ValueError(f"{role} {path} lacks the column(s) {', '.join(missing)}; it has: {', '.join(columns)}")

@@ -25,7 +25,6 @@ Rules, as trials apply them:
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 import re
@@ -34,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vitiscore import stats
+from vitiscore.io import read_table_csv
 
 log = logging.getLogger(__name__)
 
@@ -103,16 +103,6 @@ class Comparison:
                 and (followup is None or r["followup"] == followup)]
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[dict]]:
-    if not path.is_file():
-        raise FileNotFoundError(f"scores file does not exist: {path}")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        columns = [(c or "").strip() for c in reader.fieldnames or []]
-        rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
-    return columns, rows
-
-
 def _number(text: str, where: str) -> float:
     if text.lower() in _MISSING_TEXT:
         return float("nan")
@@ -146,12 +136,12 @@ def read_scores(path: str | Path, score_col: str = "fvasi", id_pattern: str | No
             is negative, ``id_pattern`` lacks its groups, or one subject and visit has several scores.
     """
     path = Path(path)
-    columns, rows = _read_csv(path)
+    columns, rows = read_table_csv(path, "scores")
     pattern = _compile(id_pattern)
     fused_path = path.with_name("fused.csv")
     fused_col = FUSED_SCORES.get(score_col)
     if use_fused and path.name != "fused.csv" and fused_path.is_file() and fused_col and "image_id" in columns:
-        fused_columns, fused_rows = _read_csv(fused_path)
+        fused_columns, fused_rows = read_table_csv(fused_path, "scores")
         if fused_col in fused_columns:
             log.info("using the multi-view scores in %s (%s for %s)", fused_path, fused_col, score_col)
             table = _table(fused_path, fused_columns, fused_rows, fused_col, None)
@@ -240,7 +230,7 @@ def read_covariates(path: str | Path) -> dict[str, dict]:
         ValueError: no ``subject_id`` column, or a subject listed twice.
     """
     path = Path(path)
-    columns, rows = _read_csv(path)
+    columns, rows = read_table_csv(path, "covariates")
     if "subject_id" not in columns:
         raise ValueError(f"covariates {path} lacks the column subject_id; it has: {', '.join(columns)}")
     out: dict[str, dict] = {}
