@@ -103,12 +103,15 @@ def read_pairs(pred_path, ref_path, on, pred_col: str = "fvasi", ref_cols=("fvas
     keys, x, y, dropped = [], [], [], []
     for key in [k for k in pred if k in ref]:
         p_row, r_row = pred[key], ref[key]
-        value = _value(p_row[pred_col]) if (p_row.get("status") or "ok") == "ok" else float("nan")
+        status = p_row.get("status") or "ok"
+        value = _value(p_row[pred_col]) if status == "ok" else float("nan")
         refs = [_value(r_row[c]) for c in ref_cols]
-        if not (math.isfinite(value) and all(math.isfinite(v) for v in refs)):
-            why = ("prediction " + (p_row.get("status") if (p_row.get("status") or "ok") != "ok" else "missing")
-                   if not math.isfinite(value) else "reference missing")
-            dropped.append({"key": "/".join(key), "reason": why})
+        if status != "ok":
+            dropped.append({"key": "/".join(key), "reason": f"prediction not scored ({status})"})
+            continue
+        if not math.isfinite(value) or not all(math.isfinite(v) for v in refs):
+            side = "prediction" if not math.isfinite(value) else "reference"
+            dropped.append({"key": "/".join(key), "reason": f"{side} value missing or not a number"})
             continue
         keys.append(key)
         x.append(value)
