@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import platform
-import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -73,13 +72,10 @@ class BatchResult:
 def image_ids(paths: list[Path]) -> list[str]:
     """Unique, file-name-safe ids: the file name without extension, prefixed by parent folders only where two
     photos would otherwise share an id (``subject01__baseline``)."""
-    def safe(text: str) -> str:
-        return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "photo"
-
     parts = [list(p.with_suffix("").parts) for p in paths]
     depth = [1] * len(paths)
     while True:
-        ids = [safe("__".join(part[-d:])) for part, d in zip(parts, depth)]
+        ids = [io_mod.safe_name("__".join(part[-d:])) for part, d in zip(parts, depth)]
         seen: dict[str, list[int]] = {}
         for i, value in enumerate(ids):
             seen.setdefault(value, []).append(i)

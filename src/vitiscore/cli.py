@@ -116,24 +116,11 @@ def _validate(args) -> int:
 
 
 def _validate_masks(args) -> int:
-    import csv
+    from vitiscore.mask_agreement import SUMMARY_METRICS, folder_agreement, read_groups, write_folder_agreement
 
-    from vitiscore import io as io_mod
-    from vitiscore.mask_agreement import MASK_COLUMNS, SUMMARY_METRICS, folder_agreement
-    from vitiscore.validation import json_ready
-
-    groups = None
-    if args.groups:
-        with open(args.groups, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            if not {"image_id", "group"} <= set(reader.fieldnames or []):
-                raise ValueError(f"--groups {args.groups} needs the columns image_id and group")
-            groups = {row["image_id"]: row["group"] for row in reader}
+    groups = read_groups(args.groups) if args.groups else None
     rows, summary, unmatched = folder_agreement(args.pred_dir, args.ref_dir, groups)
-    io_mod.write_csv(f"{args.out}/mask_agreement.csv", rows, MASK_COLUMNS)
-    io_mod.write_csv(f"{args.out}/unmatched.csv", unmatched, ["image_id", "found_in", "file"])
-    io_mod.write_json(f"{args.out}/mask_agreement.json", json_ready(
-        {"prediction": args.pred_dir, "reference": args.ref_dir, **summary}))
+    write_folder_agreement(args.out, rows, summary, unmatched, prediction=args.pred_dir, reference=args.ref_dir)
     if not args.quiet:
         lines = [f"{summary['n_pairs']} mask pairs ({summary['n_both_empty']} both empty, {summary['n_one_empty']} "
                  f"one empty); {summary['n_failed']} could not be compared; {summary['n_unmatched']} unmatched"]

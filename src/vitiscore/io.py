@@ -12,6 +12,7 @@ import csv
 import io as stdio
 import json
 import os
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -189,9 +190,28 @@ def write_png(path: str | os.PathLike, array: np.ndarray) -> None:
     _atomic_write(Path(path), lambda handle: image.save(handle, format="PNG", compress_level=1))
 
 
+def safe_name(text: str, empty: str = "photo") -> str:
+    """``text`` made safe as (part of) a file name: runs of anything but letters, digits, ``.``, ``_`` and ``-``
+    become ``_``; ``empty`` when nothing is left."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).strip("._") or empty
+
+
+def _json_safe(value):
+    """NaN and infinities to None (JSON has no NaN), numpy scalars to Python numbers, recursively."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
 def write_json(path: str | os.PathLike, payload: dict) -> None:
-    """Write JSON atomically (UTF-8, indented, keys in insertion order)."""
-    data = (json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    """Write JSON atomically (UTF-8, indented, keys in insertion order); NaN and infinities become null."""
+    data = (json.dumps(_json_safe(payload), indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
     _atomic_write(Path(path), lambda handle: handle.write(data))
 
 

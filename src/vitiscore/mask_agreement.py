@@ -12,6 +12,7 @@ Distances are in pixels, measured between boundary pixels (a pixel of the mask w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
@@ -80,8 +81,6 @@ SUMMARY_METRICS = ("dice", "iou", "hd95", "asd")
 def mask_id(path) -> str:
     """The image id of a mask file: its name without extension and without a trailing ``_depigmented``,
     ``_mask``, ``_gt``, ``_ref`` or ``_label`` (so ``vitiscore segment`` masks pair with ``<id>.png``)."""
-    from pathlib import Path
-
     stem = Path(path).stem
     for tail in ID_TAILS:
         if stem.endswith(tail) and len(stem) > len(tail):
@@ -90,8 +89,6 @@ def mask_id(path) -> str:
 
 
 def _masks_in(folder) -> dict:
-    from pathlib import Path
-
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"mask folder does not exist: {folder}")
@@ -171,3 +168,29 @@ def folder_agreement(pred_dir, ref_dir, groups: dict | None = None, n_resamples:
         summary[metric] = {"mean": float(np.mean(values)), "ci_low": low, "ci_high": high,
                            "median": float(np.median(values))}
     return rows, summary, unmatched
+
+
+def read_groups(path) -> dict[str, str]:
+    """``{image_id: group}`` from a CSV with the columns image_id and group (subject or source picture).
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: a column is missing.
+    """
+    from vitiscore.io import read_table_csv
+
+    columns, rows = read_table_csv(path, "groups")
+    if not {"image_id", "group"} <= set(columns):
+        raise ValueError(f"groups {path} needs the columns image_id and group; it has: {', '.join(columns)}")
+    return {row["image_id"]: row["group"] for row in rows}
+
+
+def write_folder_agreement(out_dir, rows: list[dict], summary: dict, unmatched: list[dict], **about) -> None:
+    """Write ``mask_agreement.csv`` (per image), ``unmatched.csv`` and ``mask_agreement.json`` (``about`` then
+    the summary) into ``out_dir``."""
+    from vitiscore import io as io_mod
+
+    out = Path(out_dir)
+    io_mod.write_csv(out / "mask_agreement.csv", rows, MASK_COLUMNS)
+    io_mod.write_csv(out / "unmatched.csv", unmatched, ["image_id", "found_in", "file"])
+    io_mod.write_json(out / "mask_agreement.json", {**about, **summary})

@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from pathlib import Path
 
 import numpy as np
 
 from vitiscore import io as io_mod
+from vitiscore.io import safe_name
 
 BLUE, SKY, ORANGE, VERMILION, GREEN, YELLOW, GREY = ("#0072B2", "#56B4E9", "#E69F00", "#D55E00", "#009E73",
                                                      "#F0E442", "#999999")
 DPI = 150
 
 
-def _figure(width: float, height: float):
+def figure(width: float, height: float):
+    """An empty figure of ``width`` x ``height`` inches at :data:`DPI`, drawn by Agg (no display, no pyplot)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -34,15 +35,11 @@ def save(fig, path: Path) -> None:
     io_mod.write_bytes(path, buffer.getvalue())
 
 
-def safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).strip("._") or "x"
-
-
 def waterfall(rows: list[dict], title: str, cuts=(50, 75, 90)):
     """Bars of % change per subject (sorted, worst left), coloured by the best endpoint reached, with dashed
     lines at -50/-75/-90 %. ``rows`` are per-subject rows with ``pct_change`` and the F-VASI flags."""
     observed = sorted((r for r in rows if r["status"] == "evaluable"), key=lambda r: -r["pct_change"])
-    fig = _figure(max(6.0, min(14.0, 0.12 * len(observed) + 4)), 4.2)
+    fig = figure(max(6.0, min(14.0, 0.12 * len(observed) + 4)), 4.2)
     ax = fig.add_subplot()
     colours = {None: GREY, 50: SKY, 75: BLUE, 90: GREEN}
     best = [max([p for p in cuts if r[f"F-VASI{p}"]], default=None) for r in observed]
@@ -72,7 +69,7 @@ def spaghetti(series: dict[str, list[float]], visits: list[str], responders: dic
               title: str):
     """Score over visits, one line per subject (``series[subject]`` aligned with ``visits``, NaN for missing),
     F-VASI75 responders in blue, others grey, the median per visit in black."""
-    fig = _figure(6.0, 4.2)
+    fig = figure(6.0, 4.2)
     ax = fig.add_subplot()
     x = np.arange(len(visits))
     for subject, values in series.items():
@@ -99,7 +96,7 @@ def spaghetti(series: dict[str, list[float]], visits: list[str], responders: dic
 def responder_rates(groups: list[tuple[str, list[dict]]], title: str):
     """Bars of the response rate (%) per endpoint with CI error bars, one bar per group (follow-up visit or
     stratum); ``groups`` are (label, cohort rows of that group). Empty groups (n = 0) are drawn as no bar."""
-    fig = _figure(max(6.0, 1.2 + 1.6 * len(groups)), 4.2)
+    fig = figure(max(6.0, 1.2 + 1.6 * len(groups)), 4.2)
     ax = fig.add_subplot()
     endpoints = [r["endpoint"] for r in groups[0][1]] if groups else []
     width = 0.8 / max(len(groups), 1)
@@ -168,7 +165,7 @@ def bland_altman_plot(pred, ref, ba: dict, pred_label: str, ref_label: str):
     and their CIs as shaded bands, and the proportional-bias regression line when there is one."""
     pred, ref = np.asarray(pred, float), np.asarray(ref, float)
     mean, diff = (pred + ref) / 2, pred - ref
-    fig = _figure(6.0, 4.5)
+    fig = figure(6.0, 4.5)
     ax = fig.add_subplot()
     ax.scatter(mean, diff, s=14, color=BLUE, alpha=0.8, edgecolor="none")
     for name, colour in (("bias", "black"), ("loa_low", VERMILION), ("loa_high", VERMILION)):
@@ -195,7 +192,7 @@ def bland_altman_plot(pred, ref, ba: dict, pred_label: str, ref_label: str):
 def scatter_plot(pred, ref, report: dict, pred_label: str, ref_label: str):
     """Prediction against reference with the identity line, and the ICC, CCC and MAE in the title."""
     pred, ref = np.asarray(pred, float), np.asarray(ref, float)
-    fig = _figure(5.0, 5.0)
+    fig = figure(5.0, 5.0)
     ax = fig.add_subplot()
     ax.scatter(ref, pred, s=14, color=BLUE, alpha=0.8, edgecolor="none")
     top = float(max(pred.max(), ref.max(), 0)) * 1.05 or 1.0

@@ -24,14 +24,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from scipy import ndimage
 
 from vitiscore import io as io_mod
+from vitiscore.io import safe_name
 from vitiscore import plots, surface
 from vitiscore.face import mesh
 from vitiscore.face.facial_area import UNIT_LABELS, UNITS
-from vitiscore.plots import safe_name
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,6 @@ def unit_table(change: ChangeMap, units: np.ndarray) -> list[dict]:
 def render(rgb: np.ndarray, change: ChangeMap, title: str, max_side: int = 1600):
     """The baseline photo, cropped to the face, with the change classes in colour, the facial area outlined in
     white and a legend giving each class's share."""
-    import cv2
     from matplotlib.patches import Patch
 
     ys, xs = np.nonzero(change.labels)
@@ -180,7 +180,7 @@ def render(rgb: np.ndarray, change: ChangeMap, title: str, max_side: int = 1600)
     picture = np.ascontiguousarray(picture.astype(np.uint8))
     cv2.drawContours(picture, contours, -1, (255, 255, 255), max(1, picture.shape[1] // 500))
     height, width = picture.shape[:2]
-    fig = plots._figure(7.0, 7.0 * height / width + 0.9)
+    fig = plots.figure(7.0, 7.0 * height / width + 0.9)
     ax = fig.add_subplot()
     ax.imshow(picture)
     ax.set_axis_off()
@@ -279,4 +279,4 @@ def write_maps(comparison, out: Path, progress: bool | None = None) -> None:
         row.update(map=f"{name}.png", map_units=f"{name}_units.csv", map_error="",
                    repigmented_pct=face["repigmented_pct"], still_depigmented_pct=face["still_depigmented_pct"],
                    newly_depigmented_pct=face["newly_depigmented_pct"],
-                   not_compared_pct=change.shares()["not_compared_pct"])
+                   not_compared_pct=100 * (1 - face["compared_share"]))

@@ -32,17 +32,8 @@ def cluster_bootstrap_ci(values: Sequence[float], groups: Sequence, statistic: C
         raise ValueError("values is empty")
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
-    labels, index = np.unique(groups, return_inverse=True)
-    if labels.size < 2:
-        return float("nan"), float("nan")
-    members = [np.flatnonzero(index == g) for g in range(labels.size)]
-    rng = np.random.default_rng(seed)
-    estimates = np.empty(n_resamples)
-    for i in range(n_resamples):
-        chosen = rng.integers(0, labels.size, labels.size)
-        estimates[i] = statistic(values[np.concatenate([members[g] for g in chosen])])
-    alpha = (1 - level) / 2
-    return float(np.quantile(estimates, alpha)), float(np.quantile(estimates, 1 - alpha))
+    return cluster_bootstrap_many(values.size, groups, lambda rows: {"value": statistic(values[rows])},
+                                  n_resamples, level, seed)["value"]
 
 
 # --- agreement between raters (issue 7's `validate`, shared with `compare`) -----------------------------------

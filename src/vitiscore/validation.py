@@ -149,8 +149,7 @@ def _scalars(x: np.ndarray, ref: np.ndarray, loa_sd: float) -> dict[str, float]:
 
 def agreement(pairs: Pairs, categorical: bool = False, loa_sd: float = 1.96, level: float = 0.95,
               n_resamples: int = N_RESAMPLES, seed: int = 0) -> dict:
-    """The agreement report of matched pairs (see the module notes); plain dict, JSON-ready after
-    :func:`json_ready`.
+    """The agreement report of matched pairs (see the module notes), as a plain dict.
 
     Raises:
         ValueError: fewer than 3 pairs.
@@ -254,19 +253,6 @@ def validate(pred_path, ref_path, on, pred_col: str = "fvasi", ref_cols=("fvasi"
     return report, pairs
 
 
-def json_ready(value):
-    """NaN and infinities to None, numpy scalars to Python numbers, recursively."""
-    if isinstance(value, dict):
-        return {k: json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_ready(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
 def metric_rows(report: dict, stratum_by: str = "", stratum: str = "all") -> list[dict]:
     """The report as long-format rows: stratum_by, stratum, metric, value, ci_low, ci_high, n."""
     rows = []
@@ -340,8 +326,8 @@ def write_validation(report: dict, pairs: Pairs, out_dir, plots: bool = True) ->
         plots_mod.save(plots_mod.scatter_plot(pairs.pred, pairs.ref_mean, report, label, report["reference"]),
                        out / "scatter.png")
         written.update(bland_altman="bland_altman.png", scatter="scatter.png")
-    io_mod.write_json(out / "agreement.json", json_ready({"tool": "vitiscore", "tool_version": vitiscore.__version__,
-                                                          **report, "files": written}))
+    io_mod.write_json(out / "agreement.json", {"tool": "vitiscore", "tool_version": vitiscore.__version__,
+                                               **report, "files": written})
     return written
 
 

@@ -77,7 +77,6 @@ class ScoreTable:
     score_col: str
     source: str
     columns: list[str]
-    photo_rows: list[dict] = field(default_factory=list)
     results_dir: Path | None = None
 
     @property
@@ -150,12 +149,12 @@ def read_scores(path: str | Path, score_col: str = "fvasi", id_pattern: str | No
                 if key in photos.scores:
                     visit_score.attributes = {**photos.scores[key].attributes, **visit_score.attributes}
                     visit_score.photos = photos.scores[key].photos
-            table.photo_rows, table.results_dir = rows, path.parent
+            table.results_dir = path.parent
             table.columns += [c for c in columns if c not in table.columns]
             return table
     table = _table(path, columns, rows, score_col, pattern)
     if "image_id" in columns and "path" in columns:
-        table.photo_rows, table.results_dir = rows, path.parent
+        table.results_dir = path.parent
     return table
 
 
@@ -427,10 +426,7 @@ def write_comparison(comparison: Comparison, out_dir: str | Path, plots: bool = 
               for f in comparison.settings["followups"]}
     io_mod.write_json(out / "cohort.json", {
         "tool": "vitiscore", "tool_version": vitiscore.__version__, "settings": comparison.settings,
-        "subjects_by_status": counts, "cohort": [_json_row(r) for r in comparison.cohort], "files": written,
+        "subjects_by_status": counts, "cohort": comparison.cohort, "files": written,
     })
     return written
 
-
-def _json_row(row: dict) -> dict:
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
