@@ -41,10 +41,11 @@ from vitiscore.training_data import resized_base, synthesize
 THRESHOLD_GRID = np.round(np.arange(0.2, 0.81, 0.05), 2)
 
 
-def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int, validation: bool = False):
+def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int, validation: bool = False,
+                    pale_scenery_rate: float = 0.0):
     """Synthetic training pairs, or with ``validation`` pairs painted (every one with lesions) on the
     threshold-validation half of the FASSEG frontal test faces, which neither training nor the synthetic test
-    of scripts/evaluate.py uses."""
+    of scripts/evaluate.py uses. ``pale_scenery_rate``: see :func:`vitiscore.training_data.synthesize`."""
     shapes = load_shape_model(data_dir / "lesion_shapes" / "distribution-40-new.mat")
     fasseg = data_dir / "faces_fasseg"
     if validation:
@@ -58,8 +59,8 @@ def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int, validation: bo
     pairs = []
     for i in range(n):
         base = bases[rng.integers(len(bases))]
-        pairs.append(fit_long_side(*synthesize(base, rng, shapes, negative_rate=0.0 if validation else 1 / 6),
-                                   size))
+        pairs.append(fit_long_side(*synthesize(base, rng, shapes, negative_rate=0.0 if validation else 1 / 6,
+                                               pale_scenery_rate=pale_scenery_rate), size))
     return pairs, len(bases)
 
 
@@ -112,6 +113,8 @@ def main(argv=None) -> int:
     parser.add_argument("--real-share", type=float, default=TrainConfig.real_share,
                         help="probability that a batch item is a real photo")
     parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
+    parser.add_argument("--pale-scenery-rate", type=float, default=0.0,
+                        help="share of synthetic training pairs whose scenery becomes a pale backdrop (0-1)")
     parser.add_argument("--init", type=Path, help="start from this stage's weights: a run folder "
                                                    "(its checkpoint.pt) or a model folder (weights.safetensors)")
     parser.add_argument("--no-resume", action="store_true")
@@ -119,7 +122,8 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     config = replace(TrainConfig(), steps=args.steps, seed=args.seed, real_share=args.real_share, lr=args.lr)
     started = time.perf_counter()
-    synthetic, n_bases = synthetic_pairs(args.data_dir, args.synthetic, config.input_size, config.seed)
+    synthetic, n_bases = synthetic_pairs(args.data_dir, args.synthetic, config.input_size, config.seed,
+                                         pale_scenery_rate=args.pale_scenery_rate)
     train_records, val_records = datasets.split_real(datasets.read_real_index(args.data_dir / "vitiligo_real"))
     real_train = real_pairs(train_records, config.input_size)
     real_val = real_pairs(val_records, config.input_size)
@@ -143,6 +147,7 @@ def main(argv=None) -> int:
     if args.export:
         training = {"recipe": "scripts/train.py", "config": asdict(config),
                     "initialised_from": str(args.init) if args.init else None, "synthetic_pairs": len(synthetic),
+                    "pale_scenery_rate": args.pale_scenery_rate,
                     "synthetic_base_photos": n_bases, "real_training_photos": len(real_train),
                     "real_validation_photos": len(real_val),
                     "real_validation_groups": sorted({r.source_group for r in val_records})}

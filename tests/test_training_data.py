@@ -65,3 +65,35 @@ def test_bad_inputs_are_refused(base):
         synthesize(base, np.random.default_rng(0), negative_rate=2)
     with pytest.raises(ValueError, match="skin"):
         BaseImage(base.rgb, base.skin[:10], np.zeros((0, 2)))
+    with pytest.raises(ValueError, match="pale_scenery_rate"):
+        synthesize(base, np.random.default_rng(0), pale_scenery_rate=-0.1)
+    with pytest.raises(ValueError, match="scenery"):
+        BaseImage(base.rgb, base.skin, np.zeros((0, 2)), scenery=base.skin[:10])
+
+
+def _with_scenery(base):
+    # The astronaut's scenery: what lies far from her skin (the same rule as for Pratheepan photos).
+    from scipy import ndimage
+
+    far = ndimage.distance_transform_edt(~base.skin) > 40
+    return BaseImage(base.rgb, base.skin, base.sites, base.name, far)
+
+
+def test_pale_scenery_replaces_only_the_scenery(base):
+    known = _with_scenery(base)
+    assert known.scenery.mean() > 0.05
+    rgb, mask = synthesize(known, np.random.default_rng(3), negative_rate=1.0, pale_scenery_rate=1.0)
+    plain, _ = synthesize(known, np.random.default_rng(3), negative_rate=1.0, pale_scenery_rate=0.0)
+    inner = cv2.erode(known.scenery.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    # pale_scenery draws grey levels 165-250 with +-35 % lighting; after capture (gain, gamma, white balance)
+    # the backdrop is still far lighter than the astronaut's dark suit and flag behind her.
+    assert np.median(_lightness(rgb)[inner]) > 60 > np.median(_lightness(plain)[inner])
+    assert not mask.any()  # a backdrop is never labelled depigmented
+
+
+def test_no_scenery_draw_at_rate_zero_keeps_old_pairs(base):
+    # Pairs made before the option existed must come out unchanged, whether or not the base knows its scenery.
+    a_rgb, a_mask = synthesize(base, np.random.default_rng(6))
+    b_rgb, b_mask = synthesize(_with_scenery(base), np.random.default_rng(6), pale_scenery_rate=0.0)
+    np.testing.assert_array_equal(a_rgb, b_rgb)
+    np.testing.assert_array_equal(a_mask, b_mask)

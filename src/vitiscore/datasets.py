@@ -14,12 +14,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from scipy import ndimage
 
 from vitiscore import synth
 from vitiscore.training_data import BaseImage
 
 # FASSEG labels_index values.
-FASSEG_SKIN, FASSEG_HAIR, FASSEG_EYES, FASSEG_NOSE, FASSEG_MOUTH = 1, 2, 3, 4, 5
+FASSEG_BACKGROUND, FASSEG_SKIN, FASSEG_HAIR, FASSEG_EYES, FASSEG_NOSE, FASSEG_MOUTH = 0, 1, 2, 3, 4, 5
 
 
 def _read_rgb(path: Path) -> np.ndarray:
@@ -110,8 +111,8 @@ def _fasseg_base(rgb_path: Path, label_path: Path) -> BaseImage:
     for value in (FASSEG_EYES, FASSEG_MOUTH):
         n, _, _, centroids = cv2.connectedComponentsWithStats((labels == value).astype(np.uint8))
         sites.extend(centroids[1:n])
-    return BaseImage(rgb, skin, np.array(sites, float).reshape(-1, 2), f"fasseg/{rgb_path.parent.name}/"
-                     f"{rgb_path.name}")
+    return BaseImage(rgb, skin, np.array(sites, float).reshape(-1, 2),
+                     f"fasseg/{rgb_path.parent.name}/{rgb_path.name}", scenery=labels == FASSEG_BACKGROUND)
 
 
 def fasseg_frontal(fasseg_dir: str | Path, split: str) -> list[BaseImage]:
@@ -155,7 +156,10 @@ def pratheepan(pratheepan_dir: str | Path, held_out_fraction: float = 0.2) -> tu
         rgb = _read_rgb(image)
         if skin.shape != rgb.shape[:2]:
             skin = cv2.resize(skin.astype(np.uint8), rgb.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
-        base = BaseImage(rgb, skin, np.zeros((0, 2)), f"pratheepan/{image.parent.name}/{image.name}")
+        # Only skin is labelled, so scenery is taken as what lies far from any skin (over 8 % of the image
+        # size): hair and clothes next to the skin stay, and cut-out limbs floating on a wall are avoided.
+        scenery = ndimage.distance_transform_edt(~skin) > 0.08 * max(skin.shape)
+        base = BaseImage(rgb, skin, np.zeros((0, 2)), f"pratheepan/{image.parent.name}/{image.name}", scenery)
         (test if held_out(image.name, held_out_fraction) else train).append(base)
     return train, test
 

@@ -14,6 +14,10 @@ pair. What varies, and why:
 - **Hard negatives**: about one image in six has no lesion but carries the look-alikes the model must not call
   depigmented: specular shine (white light added), light make-up (a faint, broad lightening), pale linear scars
   and overexposure. Positive images carry some of these too.
+- **Pale scenery** (optional, ``pale_scenery_rate``): the scene behind the person (``BaseImage.scenery``) is
+  replaced by a plain pale backdrop (white, grey, beige, pale blue or pink walls and sheets, with gradients,
+  blotches and edges), because clinical photos are often taken against one and a model that has only seen
+  darker scenery calls a pale wall depigmented.
 - **Capture**: illumination gradient, white balance, gamma, blur, sensor noise, JPEG quality and in-plane
   rotation. Head pose comes from the base photos themselves (FASSEG multipose).
 
@@ -46,12 +50,15 @@ class BaseImage:
         skin: (h, w) bool, where lesions may be painted.
         sites: (k, 2) float preferred lesion centres (x, y pixels), e.g. the eyes and the mouth; may be empty.
         name: where it came from, for logs.
+        scenery: (h, w) bool, the scene behind the person (not skin, hair, eyes, lips or clothes on the
+            body), which pale-scenery synthesis may replace; None when unknown.
     """
 
     rgb: np.ndarray
     skin: np.ndarray
     sites: np.ndarray
     name: str = ""
+    scenery: np.ndarray | None = None
 
     def __post_init__(self):
         if self.rgb.ndim != 3 or self.rgb.shape[2] != 3 or self.rgb.dtype != np.uint8:
@@ -60,6 +67,8 @@ class BaseImage:
             raise ValueError(f"skin must have shape {self.rgb.shape[:2]}, got {self.skin.shape}")
         if self.sites.ndim != 2 or self.sites.shape[1] != 2:
             raise ValueError("sites must be a (k, 2) array of (x, y) pixels")
+        if self.scenery is not None and self.scenery.shape != self.skin.shape:
+            raise ValueError(f"scenery must have shape {self.skin.shape}, got {self.scenery.shape}")
 
 
 def resized_base(base: BaseImage, long_side: int) -> BaseImage:
@@ -68,8 +77,11 @@ def resized_base(base: BaseImage, long_side: int) -> BaseImage:
     f = long_side / max(h, w)
     size = (max(1, round(w * f)), max(1, round(h * f)))
     rgb = cv2.resize(base.rgb, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
-    skin = cv2.resize(base.skin.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
-    return BaseImage(rgb, skin, base.sites * f, base.name)
+    def nearest(mask):
+        return cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
+
+    scenery = None if base.scenery is None else nearest(base.scenery)
+    return BaseImage(rgb, nearest(base.skin), base.sites * f, base.name, scenery)
 
 
 def _skin_lightness(rgb: np.ndarray, skin: np.ndarray) -> float:
@@ -163,6 +175,34 @@ def _look_alikes(rgb: np.ndarray, base: BaseImage, rng: np.random.Generator, cou
     return rgb
 
 
+def pale_scenery(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """A plain pale backdrop (h, w, 3) uint8: a wall, sheet or screen of grey level 165-250 with a slight tint
+    (any hue: white, grey, beige, pale blue, pink), a lighting gradient, soft blotches, fine texture, and
+    sometimes a few paler or darker panels with straight edges (door frames, furniture)."""
+    h, w = shape
+    colour = rng.uniform(165, 250) + rng.normal(0, 10, 3)
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = colour
+    for _ in range(int(rng.integers(0, 3)) if rng.random() < 0.35 else 0):
+        x0, x1 = np.sort(rng.integers(0, w, 2))
+        y0, y1 = np.sort(rng.integers(0, h, 2))
+        img[y0:y1 + 1, x0:x1 + 1] = rng.uniform(150, 250) + rng.normal(0, 10, 3)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    direction = rng.normal(0, 1, 2)
+    ramp = (xx / w - 0.5) * direction[0] + (yy / h - 0.5) * direction[1]
+    img *= (1.0 + rng.uniform(0, 0.35) * ramp)[..., None]
+    blotches = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), max(h, w) / 10)
+    img += (blotches / max(float(np.abs(blotches).max()), 1e-6) * rng.uniform(0, 20))[..., None]
+    img += rng.normal(0, rng.uniform(0, 5), img.shape).astype(np.float32)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _replace_scenery(rgb: np.ndarray, scenery: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    # A one-pixel soft edge, as a real outline against a wall is never a hard pixel step.
+    alpha = cv2.GaussianBlur(scenery.astype(np.float32), (0, 0), 1.0)[..., None]
+    return np.clip(rgb * (1 - alpha) + pale_scenery(scenery.shape, rng) * alpha, 0, 255).astype(np.uint8)
+
+
 def _capture(rgb: np.ndarray, mask: np.ndarray, rng: np.random.Generator):
     """Camera and lighting variety; geometric changes are applied to the mask as well."""
     h, w = mask.shape
@@ -218,16 +258,21 @@ def retone_to(rgb: np.ndarray, skin: np.ndarray, lightness: float, rng: np.rando
 
 
 def synthesize(base: BaseImage, rng: np.random.Generator, shapes: FourierShapeModel | None = None,
-               negative_rate: float = NEGATIVE_RATE) -> tuple[np.ndarray, np.ndarray]:
+               negative_rate: float = NEGATIVE_RATE, pale_scenery_rate: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """One synthetic training pair from ``base``: (rgb (h, w, 3) uint8, mask (h, w) bool of depigmented skin).
 
     Deterministic for a given generator state. ``negative_rate`` (0-1) is the share of images with no lesion
-    (an all-False mask) but with look-alikes. A base with no skin pixels gives the re-captured photo and an
-    empty mask.
+    (an all-False mask) but with look-alikes. ``pale_scenery_rate`` (0-1) is the share of images whose scenery
+    (where the base knows it) becomes a pale backdrop; at 0 no random number is drawn for it, so pairs made
+    before the option existed are made again unchanged. A base with no skin pixels gives the re-captured photo
+    and an empty mask.
     """
-    if not 0 <= negative_rate <= 1:
-        raise ValueError(f"negative_rate must be in [0, 1], got {negative_rate}")
+    for name, rate in (("negative_rate", negative_rate), ("pale_scenery_rate", pale_scenery_rate)):
+        if not 0 <= rate <= 1:
+            raise ValueError(f"{name} must be in [0, 1], got {rate}")
     rgb = retone_to(base.rgb, base.skin, rng.uniform(*SKIN_LIGHTNESS_RANGE), rng)
+    if pale_scenery_rate > 0 and base.scenery is not None and rng.random() < pale_scenery_rate:
+        rgb = _replace_scenery(rgb, base.scenery, rng)
     mask = np.zeros(base.skin.shape, bool)
     if not base.skin.any():
         return _capture(rgb, mask, rng)
