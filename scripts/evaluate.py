@@ -12,9 +12,9 @@ for all images and for the face subset, plus the paired difference between the f
 folder the models never saw.
 
 With --synthetic-faces (the faces_fasseg folder), lesions are painted inside the facial area of the FASSEG
-frontal test faces of the test half (never used in training nor to choose the threshold), each re-toned to six
-skin lightnesses, and each model scores them through the whole pipeline: the error is measured minus true
-depigmented fraction of the facial area, by ITA band of the measured normal skin.
+frontal test faces of the test half (never used in training nor to choose the threshold), each re-toned to an ITA
+inside each of the six skin-tone bands (TEST_ITA), and each model scores them through the whole pipeline: the
+error is measured minus true depigmented fraction of the facial area, by ITA band of the measured normal skin.
 
 Outputs: OUT/per_image.csv, OUT/summary.csv, OUT/summary.json, and with synthetic faces OUT/synthetic.csv.
 """
@@ -36,11 +36,13 @@ from vitiscore.mask_agreement import agreement
 from vitiscore.pipeline import ScoreOptions, score_image
 from vitiscore.segment import load_segmenter
 from vitiscore.stats import cluster_bootstrap_ci
-from vitiscore.training_data import BaseImage, jpeg_roundtrip, paint_lesions, retone_to
+from vitiscore.training_data import BaseImage, jpeg_roundtrip, paint_lesions, retone_to_ita
 
 METRICS = ("dice", "iou", "hd95", "asd")
-# Target skin lightness (L*) of the synthetic test faces: from dark to very light; every face at every level.
-TEST_LIGHTNESS = (30.0, 38.0, 46.0, 54.0, 62.0, 70.0)
+# Target ITA (degrees) of the synthetic test faces, one inside each Chardon band from dark to very light (b* 15);
+# every face at every tone.
+TEST_ITA = (-45.0, -10.0, 19.0, 34.0, 48.0, 60.0)
+TEST_B_STAR = 15.0
 
 
 def evaluate_real(data_dir: Path, segmenters: list, groups: str) -> list[dict]:
@@ -94,12 +96,12 @@ def evaluate_synthetic(fasseg_dir: Path, shapes_path: Path | None, segmenters: l
     rng = np.random.default_rng(seed)
     rows = []
     faces = datasets.fasseg_frontal_test_halves(fasseg_dir)[1]
-    for face, lightness in ((f, t) for f in faces for t in TEST_LIGHTNESS):
-        rgb = retone_to(face.rgb, face.skin, lightness, rng)
+    for face, target_ita in ((f, t) for f in faces for t in TEST_ITA):
+        rgb = retone_to_ita(face.rgb, face.skin, target_ita, TEST_B_STAR)
         # The facial area of the unpainted face is where lesions may go.
         plain = score_image(rgb, ScoreOptions(model="classical"))
         if not plain.ok:
-            rows.append(dict(face=face.name, lightness=lightness, model="", status=plain.status))
+            rows.append(dict(face=face.name, target_ita=target_ita, model="", status=plain.status))
             continue
         inner = cv2.erode((plain.labels > 0).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
         painted, lesion = paint_lesions(rgb, BaseImage(rgb, inner, face.sites, face.name), rng, shapes)
@@ -107,12 +109,12 @@ def evaluate_synthetic(fasseg_dir: Path, shapes_path: Path | None, segmenters: l
         for segmenter in segmenters:
             score = score_image(painted, ScoreOptions(model=segmenter.model_id), segmenter)
             if not score.ok:
-                rows.append(dict(face=face.name, lightness=lightness, model=segmenter.model_id,
+                rows.append(dict(face=face.name, target_ita=target_ita, model=segmenter.model_id,
                                  status=score.status))
                 continue
             area = score.labels > 0
             truth = float((lesion & area).sum() / area.sum())
-            rows.append(dict(face=face.name, lightness=lightness, model=segmenter.model_id, status="ok",
+            rows.append(dict(face=face.name, target_ita=target_ita, model=segmenter.model_id, status="ok",
                              ita_deg=score.ita_deg, ita_band=score.ita_band, flags=",".join(score.flags),
                              true_fraction=truth, measured_fraction=score.depigmented_fraction,
                              error=score.depigmented_fraction - truth))

@@ -34,7 +34,7 @@ import numpy as np
 from vitiscore import datasets
 from vitiscore.lesion_shapes import load_shape_model
 from vitiscore.mask_agreement import agreement
-from vitiscore.segment.learned import run_network, save_model_folder
+from vitiscore.segment.learned import run_network, save_model_folder, storage_state
 from vitiscore.training import IMAGENET_MEAN, IMAGENET_STD, TrainConfig, fit_long_side, model_config, train
 from vitiscore.training_data import resized_base, synthesize
 
@@ -42,10 +42,11 @@ THRESHOLD_GRID = np.round(np.arange(0.2, 0.81, 0.05), 2)
 
 
 def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int, validation: bool = False,
-                    pale_scenery_rate: float = 0.0):
+                    pale_scenery_rate: float = 0.0, skin_ita_range: tuple[float, float] | None = None):
     """Synthetic training pairs, or with ``validation`` pairs painted (every one with lesions) on the
     threshold-validation half of the FASSEG frontal test faces, which neither training nor the synthetic test
-    of scripts/evaluate.py uses. ``pale_scenery_rate``: see :func:`vitiscore.training_data.synthesize`."""
+    of scripts/evaluate.py uses. ``pale_scenery_rate``, ``skin_ita_range``: see
+    :func:`vitiscore.training_data.synthesize`."""
     shapes = load_shape_model(data_dir / "lesion_shapes" / "distribution-40-new.mat")
     fasseg = data_dir / "faces_fasseg"
     if validation:
@@ -60,7 +61,8 @@ def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int, validation: bo
     for i in range(n):
         base = bases[rng.integers(len(bases))]
         pairs.append(fit_long_side(*synthesize(base, rng, shapes, negative_rate=0.0 if validation else 1 / 6,
-                                               pale_scenery_rate=pale_scenery_rate), size))
+                                               pale_scenery_rate=pale_scenery_rate,
+                                               skin_ita_range=skin_ita_range), size))
     return pairs, len(bases)
 
 
@@ -115,6 +117,9 @@ def main(argv=None) -> int:
     parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
     parser.add_argument("--pale-scenery-rate", type=float, default=0.0,
                         help="share of synthetic training pairs whose scenery becomes a pale backdrop (0-1)")
+    parser.add_argument("--skin-ita-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                        help="re-tone synthetic skin to an ITA (degrees) drawn from this range, e.g. -55 65 "
+                             "(all six bands); without it, to a lightness, as the first models were trained")
     parser.add_argument("--init", type=Path, help="start from this stage's weights: a run folder "
                                                    "(its checkpoint.pt) or a model folder (weights.safetensors)")
     parser.add_argument("--no-resume", action="store_true")
@@ -122,8 +127,9 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     config = replace(TrainConfig(), steps=args.steps, seed=args.seed, real_share=args.real_share, lr=args.lr)
     started = time.perf_counter()
+    ita_range = tuple(args.skin_ita_range) if args.skin_ita_range else None
     synthetic, n_bases = synthetic_pairs(args.data_dir, args.synthetic, config.input_size, config.seed,
-                                         pale_scenery_rate=args.pale_scenery_rate)
+                                         pale_scenery_rate=args.pale_scenery_rate, skin_ita_range=ita_range)
     train_records, val_records = datasets.split_real(datasets.read_real_index(args.data_dir / "vitiligo_real"))
     real_train = real_pairs(train_records, config.input_size)
     real_val = real_pairs(val_records, config.input_size)
@@ -133,9 +139,11 @@ def main(argv=None) -> int:
                     validate=lambda net: mean_dice(probability_maps(net, real_val, config.input_size), real_val),
                     resume=not args.no_resume, progress=sys.stderr.isatty(),
                     initial_weights=initial_weights(args.init))
+    # Tune the threshold on the weights exactly as they will be stored.
+    network.load_state_dict(storage_state(network))
     # The threshold serves faces (synthetic validation) and whole real photos (validation groups) alike.
     synthetic_val, _ = synthetic_pairs(args.data_dir, len(real_val), config.input_size, config.seed + 1,
-                                       validation=True)
+                                       validation=True, skin_ita_range=ita_range)
     real_probs = probability_maps(network, real_val, config.input_size)
     synthetic_probs = probability_maps(network, synthetic_val, config.input_size)
     threshold, table = tune_threshold(real_probs + synthetic_probs, real_val + synthetic_val)
@@ -147,7 +155,7 @@ def main(argv=None) -> int:
     if args.export:
         training = {"recipe": "scripts/train.py", "config": asdict(config),
                     "initialised_from": str(args.init) if args.init else None, "synthetic_pairs": len(synthetic),
-                    "pale_scenery_rate": args.pale_scenery_rate,
+                    "pale_scenery_rate": args.pale_scenery_rate, "skin_ita_range": ita_range,
                     "synthetic_base_photos": n_bases, "real_training_photos": len(real_train),
                     "real_validation_photos": len(real_val),
                     "real_validation_groups": sorted({r.source_group for r in val_records})}

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from vitiscore import datasets, synth
-from vitiscore.training_data import BaseImage, paint_lesions, synthesize
+from vitiscore.skin_tone import ita_band, normal_skin_ita
+from vitiscore.training_data import (BaseImage, paint_lesions, retone_to_ita, skin_lab_for_ita,
+                                     synthesize)
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +99,56 @@ def test_no_scenery_draw_at_rate_zero_keeps_old_pairs(base):
     b_rgb, b_mask = synthesize(_with_scenery(base), np.random.default_rng(6), pale_scenery_rate=0.0)
     np.testing.assert_array_equal(a_rgb, b_rgb)
     np.testing.assert_array_equal(a_mask, b_mask)
+
+
+def test_skin_colour_for_an_ita_by_hand():
+    # L* = 50 + b* tan(ITA): 45 degrees with b* 15 is L* 65; 0 degrees is L* 50 whatever b*.
+    assert skin_lab_for_ita(45.0, 15.0) == pytest.approx((65.0, 15.0))
+    assert skin_lab_for_ita(0.0, 12.0) == pytest.approx((50.0, 12.0))
+    # 60 degrees with b* 20 would need L* 84.6, beyond the 78 limit: b* gives way to 28 / tan 60 = 16.17.
+    lightness, b_star = skin_lab_for_ita(60.0, 20.0)
+    assert lightness == pytest.approx(78.0) and b_star == pytest.approx(28.0 / np.sqrt(3.0))
+    # -60 degrees with b* 20 would need L* 15.4: held at 24, b* = 26 / tan 60 = 15.01.
+    assert skin_lab_for_ita(-60.0, 20.0) == pytest.approx((24.0, 26.0 / np.sqrt(3.0)))
+    with pytest.raises(ValueError, match="ita_deg"):
+        skin_lab_for_ita(90.0, 15.0)
+    with pytest.raises(ValueError, match="b_star"):
+        skin_lab_for_ita(10.0, 0.0)
+
+
+@pytest.mark.parametrize("target", [-45.0, -10.0, 19.0, 34.0, 48.0, 60.0])
+def test_retone_reaches_every_ita_band(base, target):
+    # One target inside each Chardon band; the astronaut starts light (about 46 degrees).
+    rgb = retone_to_ita(base.rgb, base.skin, target, 15.0)
+    lightness, b_star, ita = normal_skin_ita(rgb, base.skin)
+    assert ita == pytest.approx(target, abs=2.0)
+    assert ita_band(ita) == ita_band(target)
+    assert b_star == pytest.approx(15.0, abs=1.5)
+    # Scenery far from any skin-coloured pixel is left alone: the black suit stays black.
+    suit = (base.rgb.max(axis=2) < 40) & ~base.skin
+    assert np.abs(rgb[suit].astype(int) - base.rgb[suit].astype(int)).mean() < 2.0
+
+
+def test_retone_keeps_the_skin_smooth(base):
+    # The astronaut's skin mask has holes (shine) and a ragged edge; re-toning must not leave them as patches
+    # at the old tone (they would be unlabelled lesions). Over the mask with its holes closed, the lightness
+    # after darkening is as even as before, relative to its median (a hard-mask re-tone gives 1.6 x the spread).
+    closed = cv2.morphologyEx(base.skin.astype(np.uint8), cv2.MORPH_CLOSE,
+                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (41, 41))).astype(bool)
+    before = _lightness(base.rgb)[closed]
+    after = _lightness(retone_to_ita(base.rgb, base.skin, -45.0, 15.0))[closed]
+    spread = lambda v: np.subtract(*np.percentile(v, [95, 5])) / np.median(v)  # noqa: E731
+    assert spread(after) < 1.2 * spread(before)
+
+
+def test_synthesis_follows_the_ita_range(base):
+    # Capture variety (exposure, white balance, gamma) moves single photos, but not the median of eight.
+    def median_ita(ita_range):
+        return np.median([normal_skin_ita(synthesize(base, np.random.default_rng(s), negative_rate=1.0,
+                                                     skin_ita_range=ita_range)[0], base.skin)[2]
+                          for s in range(8)])
+
+    assert median_ita((-50.0, -40.0)) < -30.0  # dark
+    assert median_ita((58.0, 62.0)) > 41.0     # light or very light
+    with pytest.raises(ValueError, match="skin_ita_range"):
+        synthesize(base, np.random.default_rng(0), skin_ita_range=(20.0, 10.0))

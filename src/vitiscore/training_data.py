@@ -3,8 +3,11 @@
 One call to :func:`synthesize` turns a base photo (with a mask of the skin where lesions may go) into a training
 pair. What varies, and why:
 
-- **Skin tone**: the base is re-toned to a target skin lightness drawn across all ITA bands (melanin added or
-  taken away, :func:`vitiscore.synth.add_melanin`), because facial vitiligo must be found on every skin type.
+- **Skin tone**: the base is re-toned, because facial vitiligo must be found on every skin type. With
+  ``skin_ita_range`` the normal skin is moved to a target ITA drawn from that range (:func:`retone_to_ita`),
+  which reaches every Chardon band from dark to very light whatever the base photo's exposure; without it, to a
+  target lightness by adding or taking away melanin (:func:`retone_to`, how the earliest models were trained:
+  dim base photos such as FASSEG's then never get lighter than about L* 60, i.e. ITA below about 35 degrees).
 - **Lesions**: one to five outlines from the Fourier shape model of real lesion boundaries (or random low
   harmonics without one), placed preferably near the eyes and mouth (periorbital and perioral vitiligo is
   common) or anywhere on the skin, sometimes overlapping into one patch. Each is painted as melanin loss
@@ -38,6 +41,12 @@ from vitiscore.lesion_shapes import FourierShapeModel
 # Target median skin lightness (L*) drawn uniformly from this range: from very dark (ITA below -50 deg) to very
 # light (ITA above 55 deg) skin.
 SKIN_LIGHTNESS_RANGE = (22.0, 74.0)
+# Target ITA (degrees) of the normal skin with ITA re-toning: dark (below -30) to very light (above 55).
+SKIN_ITA_RANGE = (-55.0, 65.0)
+# b* (yellowness) of normal skin, drawn for a target ITA; together they fix L*. Lightness is kept within
+# SKIN_L_LIMITS (the extremes of measured facial skin) by adjusting b* instead, so the ITA is always reached.
+SKIN_B_RANGE = (11.0, 20.0)
+SKIN_L_LIMITS = (24.0, 78.0)
 NEGATIVE_RATE = 1 / 6
 
 
@@ -257,20 +266,73 @@ def retone_to(rgb: np.ndarray, skin: np.ndarray, lightness: float, rng: np.rando
     return synth.add_melanin(rgb, (d_lightness, rng.uniform(0, 0.08) * darker, rng.uniform(0, 0.2) * darker))
 
 
+def skin_lab_for_ita(ita_deg: float, b_star: float) -> tuple[float, float]:
+    """(L*, b*) of skin with ITA ``ita_deg`` (degrees, -90 to 90) and yellowness about ``b_star`` (> 0):
+    L* = 50 + b* tan(ITA), held within SKIN_L_LIMITS by changing b* (so the ITA is exact)."""
+    if not -90 < ita_deg < 90:
+        raise ValueError(f"ita_deg must be within (-90, 90), got {ita_deg}")
+    if b_star <= 0:
+        raise ValueError(f"b_star must be positive, got {b_star}")
+    slope = float(np.tan(np.radians(ita_deg)))
+    lightness = float(np.clip(50.0 + b_star * slope, *SKIN_L_LIMITS))
+    if slope != 0:
+        b_star = (lightness - 50.0) / slope
+    return lightness, float(b_star)
+
+
+def retone_to_ita(rgb: np.ndarray, skin: np.ndarray, ita_deg: float, b_star: float) -> np.ndarray:
+    """``rgb`` with its skin moved to the CIELAB colour of :func:`skin_lab_for_ita` (medians over ``skin``).
+
+    Lightening lifts L* towards 100 in proportion to what is left (L* + t (100 - L*)), darkening scales it down
+    (L* (1 - t)), so texture and the order of shades survive and nothing clips; b* is shifted. The change is
+    weighted by the skin-likeness of the colour (:func:`vitiscore.synth.skin_weight`, 1 for the skin's median),
+    so hair, eyes and scenery change little. Skin that the weight does not fully reach (shine, shadow) keeps
+    the median off target, so a second pass corrects what the first left: the skin's median ITA then lies
+    within about 2 degrees of ``ita_deg`` (test_training_data).
+    """
+    if skin.shape != rgb.shape[:2]:
+        raise ValueError(f"skin must have shape {rgb.shape[:2]}, got {skin.shape}")
+    if not skin.any():
+        return rgb.copy()
+    target_l, target_b = skin_lab_for_ita(ita_deg, b_star)
+    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    # The weight is the smooth skin-likeness of the colour, scaled so that typical skin gets 1: a hard mask
+    # leaves patches (its holes, skin beyond its edge) at the old tone, which look like unlabelled lesions.
+    likeness = synth.skin_weight(rgb)
+    weight = np.clip(likeness / max(float(np.median(likeness[skin])), 0.05), 0.0, 1.0)
+    for _ in range(2):
+        now_l, now_b = (float(np.median(lab[..., i][skin])) for i in (0, 2))
+        if target_l >= now_l:
+            lab[..., 0] += weight * (100.0 - lab[..., 0]) * (target_l - now_l) / max(100.0 - now_l, 1e-3)
+        else:
+            lab[..., 0] *= 1.0 - weight * (now_l - target_l) / max(now_l, 1e-3)
+        lab[..., 2] += weight * (target_b - now_b)
+    out = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
+    return np.clip(np.round(out * 255.0), 0, 255).astype(np.uint8)
+
+
 def synthesize(base: BaseImage, rng: np.random.Generator, shapes: FourierShapeModel | None = None,
-               negative_rate: float = NEGATIVE_RATE, pale_scenery_rate: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+               negative_rate: float = NEGATIVE_RATE, pale_scenery_rate: float = 0.0,
+               skin_ita_range: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One synthetic training pair from ``base``: (rgb (h, w, 3) uint8, mask (h, w) bool of depigmented skin).
 
     Deterministic for a given generator state. ``negative_rate`` (0-1) is the share of images with no lesion
     (an all-False mask) but with look-alikes. ``pale_scenery_rate`` (0-1) is the share of images whose scenery
     (where the base knows it) becomes a pale backdrop; at 0 no random number is drawn for it, so pairs made
-    before the option existed are made again unchanged. A base with no skin pixels gives the re-captured photo
-    and an empty mask.
+    before the option existed are made again unchanged. ``skin_ita_range`` (low, high degrees): re-tone the
+    skin to an ITA drawn from it (:func:`retone_to_ita`, e.g. SKIN_ITA_RANGE); None re-tones by lightness as
+    the earliest models were trained. A base with no skin pixels gives the re-captured photo and an empty mask.
     """
     for name, rate in (("negative_rate", negative_rate), ("pale_scenery_rate", pale_scenery_rate)):
         if not 0 <= rate <= 1:
             raise ValueError(f"{name} must be in [0, 1], got {rate}")
-    rgb = retone_to(base.rgb, base.skin, rng.uniform(*SKIN_LIGHTNESS_RANGE), rng)
+    if skin_ita_range is None:
+        rgb = retone_to(base.rgb, base.skin, rng.uniform(*SKIN_LIGHTNESS_RANGE), rng)
+    else:
+        low, high = skin_ita_range
+        if not -90 < low <= high < 90:
+            raise ValueError(f"skin_ita_range must be (low, high) within (-90, 90), got {skin_ita_range}")
+        rgb = retone_to_ita(base.rgb, base.skin, rng.uniform(low, high), rng.uniform(*SKIN_B_RANGE))
     if pale_scenery_rate > 0 and base.scenery is not None and rng.random() < pale_scenery_rate:
         rgb = _replace_scenery(rgb, base.scenery, rng)
     mask = np.zeros(base.skin.shape, bool)

@@ -84,17 +84,35 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Weights are stored as float16: half the file (the repository keeps every shipped version), and measured on
+# the real validation photos the probabilities move by at most 0.013 and 0.02 % of mask pixels flip. Loading
+# casts them back to the network's float32.
+STORAGE_DTYPE = "float16"
+
+
+def storage_state(network) -> dict:
+    """``network``'s state as it is stored: floating-point tensors in STORAGE_DTYPE, counters unchanged.
+    Loading this back into the network (see scripts/train.py) makes it compute exactly what the shipped file
+    will, so a threshold tuned afterwards fits the shipped weights."""
+    import torch
+
+    dtype = getattr(torch, STORAGE_DTYPE)
+    return {k: (v.detach().to(dtype) if v.is_floating_point() else v.detach()).contiguous()
+            for k, v in network.state_dict().items()}
+
+
 def save_model_folder(network, config: dict, thresholds: dict, folder: str | Path) -> str:
-    """Write ``network``'s weights (safetensors), ``config`` (with the weights' SHA-256 added) and ``thresholds``
-    to ``folder``; return the SHA-256. The model card is written separately, by hand, from the evaluation."""
+    """Write ``network``'s weights (safetensors, :func:`storage_state`), ``config`` (with the weights' SHA-256
+    and storage type added) and ``thresholds`` to ``folder``; return the SHA-256. The model card is written
+    separately, by hand, from the evaluation."""
     from safetensors.torch import save_file
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().contiguous() for k, v in network.state_dict().items()}
-    save_file(state, str(folder / WEIGHTS_FILE))
+    save_file(storage_state(network), str(folder / WEIGHTS_FILE))
     sha = file_sha256(folder / WEIGHTS_FILE)
-    (folder / CONFIG_FILE).write_text(json.dumps({**config, "weights_sha256": sha}, indent=2) + "\n")
+    (folder / CONFIG_FILE).write_text(json.dumps({**config, "weights_dtype": STORAGE_DTYPE, "weights_sha256": sha},
+                                                 indent=2) + "\n")
     (folder / THRESHOLDS_FILE).write_text(json.dumps(thresholds, indent=2) + "\n")
     return sha
 
