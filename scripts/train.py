@@ -35,6 +35,7 @@ from vitiscore import datasets
 from vitiscore.lesion_shapes import load_shape_model
 from vitiscore.mask_agreement import agreement
 from vitiscore.segment.learned import run_network, save_model_folder, storage_state
+from vitiscore.segment.tone import TARGET_B, TARGET_LIGHTNESS
 from vitiscore.training import IMAGENET_MEAN, IMAGENET_STD, TrainConfig, fit_long_side, model_config, train
 from vitiscore.training_data import resized_base, synthesize
 
@@ -70,13 +71,15 @@ def real_pairs(records, size: int):
     return [fit_long_side(*datasets.load_real(r), size) for r in records]
 
 
-def probability_maps(network, pairs, size: int) -> list:
-    """The network's probability map of each pair's image, eight images per batch."""
+def probability_maps(network, pairs, config: TrainConfig) -> list:
+    """The network's probability map of each pair's image, eight images per batch, as the exported model
+    will compute it (tone-normalised when ``config.tone_normalise``)."""
     mean = np.asarray(IMAGENET_MEAN, np.float32) * 255
     std = np.asarray(IMAGENET_STD, np.float32) * 255
+    tone = (TARGET_LIGHTNESS, TARGET_B) if config.tone_normalise else None
     probs = []
     for i in range(0, len(pairs), 8):
-        probs += run_network(network, [p[0] for p in pairs[i:i + 8]], size, mean, std)
+        probs += run_network(network, [p[0] for p in pairs[i:i + 8]], config.input_size, mean, std, tone)
     return probs
 
 
@@ -120,12 +123,16 @@ def main(argv=None) -> int:
     parser.add_argument("--skin-ita-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
                         help="re-tone synthetic skin to an ITA (degrees) drawn from this range, e.g. -55 65 "
                              "(all six bands); without it, to a lightness, as the first models were trained")
+    parser.add_argument("--tone-normalise", action="store_true",
+                        help="bring each image's skin to one reference tone before the network, in training and "
+                             "in the exported model (vitiscore.segment.tone)")
     parser.add_argument("--init", type=Path, help="start from this stage's weights: a run folder "
                                                    "(its checkpoint.pt) or a model folder (weights.safetensors)")
     parser.add_argument("--no-resume", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    config = replace(TrainConfig(), steps=args.steps, seed=args.seed, real_share=args.real_share, lr=args.lr)
+    config = replace(TrainConfig(), steps=args.steps, seed=args.seed, real_share=args.real_share, lr=args.lr,
+                     tone_normalise=args.tone_normalise)
     started = time.perf_counter()
     ita_range = tuple(args.skin_ita_range) if args.skin_ita_range else None
     synthetic, n_bases = synthetic_pairs(args.data_dir, args.synthetic, config.input_size, config.seed,
@@ -136,7 +143,7 @@ def main(argv=None) -> int:
     logging.info("%d synthetic pairs from %d base photos, %d real training and %d validation photos (%.0f s)",
                  len(synthetic), n_bases, len(real_train), len(real_val), time.perf_counter() - started)
     network = train(synthetic, real_train, config, args.out,
-                    validate=lambda net: mean_dice(probability_maps(net, real_val, config.input_size), real_val),
+                    validate=lambda net: mean_dice(probability_maps(net, real_val, config), real_val),
                     resume=not args.no_resume, progress=sys.stderr.isatty(),
                     initial_weights=initial_weights(args.init))
     # Tune the threshold on the weights exactly as they will be stored.
@@ -144,8 +151,8 @@ def main(argv=None) -> int:
     # The threshold serves faces (synthetic validation) and whole real photos (validation groups) alike.
     synthetic_val, _ = synthetic_pairs(args.data_dir, len(real_val), config.input_size, config.seed + 1,
                                        validation=True, skin_ita_range=ita_range)
-    real_probs = probability_maps(network, real_val, config.input_size)
-    synthetic_probs = probability_maps(network, synthetic_val, config.input_size)
+    real_probs = probability_maps(network, real_val, config)
+    synthetic_probs = probability_maps(network, synthetic_val, config)
     threshold, table = tune_threshold(real_probs + synthetic_probs, real_val + synthetic_val)
     summary = {"threshold": threshold, "validation_dice_by_threshold": table,
                "real_validation_dice_at_threshold": mean_dice(real_probs, real_val, threshold),

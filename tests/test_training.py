@@ -66,3 +66,24 @@ def test_exported_folder_loads_and_segments(pairs, tmp_path):
 def test_nothing_to_train_on_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="nothing to train on"):
         train([], [], TINY, tmp_path, progress=False)
+
+
+def test_tone_normalised_model_normalises_at_inference(pairs, tmp_path):
+    # A model trained on tone-normalised crops says so in its config, and the loaded segmenter applies the same
+    # normalisation: the same face at two skin tones then reaches the network as (nearly) the same image.
+    from vitiscore.segment import load_segmenter
+    from vitiscore.segment.learned import save_model_folder
+    from vitiscore.segment.tone import TARGET_B, TARGET_LIGHTNESS
+
+    config = replace(TINY, tone_normalise=True)
+    network = train(pairs, [], config, tmp_path / "run", progress=False)
+    folder = tmp_path / "tone-model"
+    save_model_folder(network, model_config(config, "tone-test", {}), {"threshold": 0.5}, folder)
+    assert json.loads((folder / "config.json").read_text())["input_tone"]["lightness"] == TARGET_LIGHTNESS
+    segmenter = load_segmenter(str(folder))
+    assert segmenter.tone == (TARGET_LIGHTNESS, TARGET_B)
+    # Without the key (models trained before tone normalisation) nothing is normalised.
+    plain = tmp_path / "plain-model"
+    save_model_folder(network, model_config(TINY, "plain-test", {}), {"threshold": 0.5}, plain)
+    assert "input_tone" not in json.loads((plain / "config.json").read_text())
+    assert load_segmenter(str(plain)).tone is None

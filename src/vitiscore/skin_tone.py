@@ -17,6 +17,15 @@ ITA_BANDS = (
 )
 
 
+def skin_colour_likeness(lab: np.ndarray) -> np.ndarray:
+    """Likeness (0-1) of each CIELAB pixel ((..., 3), L* 0-100) to skin colour: moderately saturated (chroma
+    above 6, full at 14) with a hue between red and yellow (55 +- 35 degrees). Depigmented skin keeps enough
+    redness to count; grey, white and blue scenery does not."""
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    hue = np.degrees(np.arctan2(lab[..., 2], lab[..., 1]))
+    return (np.clip((chroma - 6.0) / 8.0, 0, 1) * np.clip(1.0 - np.abs(hue - 55.0) / 35.0, 0, 1)).astype(np.float32)
+
+
 def ita_degrees(lightness: float, b_star: float) -> float:
     """ITA (degrees) = arctan((L* - 50) / b*) x 180 / pi, range -90 to 90.
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vitiscore.skin_tone import skin_colour_likeness
+
 # Colour of fully depigmented facial skin (CIELAB), roughly the same across skin tones: what melanin loss leaves.
 DEPIGMENTED_LAB = (76.0, 10.0, 9.0)
 # Share of the normal skin's a* (haemoglobin redness) that depigmented skin keeps.
@@ -35,11 +37,7 @@ def _to_rgb(lab: np.ndarray) -> np.ndarray:
 
 def skin_weight(rgb: np.ndarray) -> np.ndarray:
     """Soft (0-1) weight of skin-like colour: moderately saturated, hue between red and yellow."""
-    lab = _to_lab(rgb)
-    chroma = np.hypot(lab[..., 1], lab[..., 2])
-    hue = np.degrees(np.arctan2(lab[..., 2], lab[..., 1]))
-    weight = np.clip((chroma - 6.0) / 8.0, 0, 1) * np.clip(1.0 - np.abs(hue - 55.0) / 35.0, 0, 1)
-    return cv2.GaussianBlur(weight.astype(np.float32), (0, 0), 6.0)
+    return cv2.GaussianBlur(skin_colour_likeness(_to_lab(rgb)), (0, 0), 6.0)
 
 
 def retone(rgb: np.ndarray, tone: str) -> np.ndarray:

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from vitiscore.segment.learned import build_network, import_smp
+from vitiscore.segment.tone import TARGET_B, TARGET_LIGHTNESS, normalise_tone
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class TrainConfig:
         crop: side (pixels) of the square training crops.
         batch_size, steps, lr, weight_decay: optimisation.
         real_share: probability (0-1) that a batch item is a real photo rather than a synthetic one.
+        tone_normalise: bring every training crop's skin to one reference tone
+            (:func:`vitiscore.segment.tone.normalise_tone`), as the exported model then does at inference.
         seed: seeds every random draw.
         checkpoint_every, validate_every: in steps.
         threads: CPU threads for torch.
@@ -55,6 +58,7 @@ class TrainConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     real_share: float = 0.5
+    tone_normalise: bool = False
     seed: int = 0
     checkpoint_every: int = 200
     validate_every: int = 500
@@ -116,7 +120,9 @@ def make_batch(synthetic: list[Pair], real: list[Pair], config: TrainConfig, rng
         pool = real if use_real else synthetic
         rgb, mask = pool[rng.integers(len(pool))]
         rgb, mask = _augment(rgb, mask, config.crop, rng, jitter=use_real)
-        images[i] = _normalise(rgb)
+        if config.tone_normalise:
+            rgb = normalise_tone(rgb.astype(np.uint8))
+        images[i] = _normalise(rgb.astype(np.float32))
         masks[i, 0] = mask
     return images, masks
 
@@ -244,5 +250,7 @@ def model_config(config: TrainConfig, model_id: str, training: dict) -> dict:
         "input": "RGB, longer side scaled to input_size, padded to a square by reflection",
         "normalisation": {"mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD), "scale": "pixel / 255"},
         "output": "one logit per pixel; sigmoid gives the probability of depigmented skin",
+        **({"input_tone": {"lightness": TARGET_LIGHTNESS, "b_star": TARGET_B,
+                           "method": "vitiscore.segment.tone.normalise_tone"}} if config.tone_normalise else {}),
         "training": training,
     }

@@ -5,8 +5,9 @@ A model folder holds ``config.json`` (architecture, input size, normalisation, t
 cut tuned on validation data) and a model card ``README.md``. Loading refuses weights whose SHA-256 differs from
 the one in the config.
 
-Inference: the image is scaled so that its longer side is ``input_size`` pixels, padded to a square by
-reflection, normalised, and passed through the network; the probability map is cropped and scaled back to the
+Inference: the image is scaled so that its longer side is ``input_size`` pixels, its skin tone normalised
+when the config asks for it (``input_tone``, :mod:`vitiscore.segment.tone`), padded to a square by reflection,
+normalised, and passed through the network; the probability map is cropped and scaled back to the
 image's own size. A photo of any size therefore costs the same network time and bounded memory (one float map
 of the photo's size). Several images go through the network as one batch.
 """
@@ -153,11 +154,15 @@ def read_model_folder(folder: str | Path) -> ModelFolder:
     return ModelFolder(folder, config, thresholds)
 
 
-def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray) -> list[np.ndarray]:
+def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray,
+                tone: tuple[float, float] | None = None) -> list[np.ndarray]:
     """Probability maps (float32, 0-1, each at its image's size) from ``network`` for ``images`` ((h, w, 3)
-    uint8), each scaled to a longer side of ``size`` pixels and reflect-padded to a square; ``mean`` and
+    uint8), each scaled to a longer side of ``size`` pixels, with ``tone`` (target L*, b*) its skin tone
+    normalised (:func:`vitiscore.segment.tone.normalise_tone`), and reflect-padded to a square; ``mean`` and
     ``std`` are per channel on the 0-255 scale."""
     import torch
+
+    from vitiscore.segment.tone import normalise_tone
 
     if not images:
         return []
@@ -168,6 +173,8 @@ def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, 
         f = size / max(h, w)
         nh, nw = max(1, round(h * f)), max(1, round(w * f))
         small = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+        if tone is not None:
+            small = normalise_tone(small, tone)
         square = cv2.copyMakeBorder(small, 0, size - nh, 0, size - nw, cv2.BORDER_REFLECT_101)
         batch[i] = ((square.astype(np.float32) - mean) / std).transpose(2, 0, 1)
         placed.append((nh, nw))
@@ -203,6 +210,8 @@ class LearnedSegmenter:
         norm = spec.config["normalisation"]
         self._mean = np.asarray(norm["mean"], np.float32) * 255.0
         self._std = np.asarray(norm["std"], np.float32) * 255.0
+        tone = spec.config.get("input_tone")  # absent in models trained without tone normalisation
+        self.tone = None if tone is None else (float(tone["lightness"]), float(tone["b_star"]))
         self.network = build_network(spec.config["architecture"])
         self.network.load_state_dict(load_file(str(weights)), strict=True)
         self.network.eval()
@@ -210,7 +219,7 @@ class LearnedSegmenter:
     def probabilities(self, images: list[np.ndarray]) -> list[np.ndarray]:
         """Depigmentation probability (float32, 0-1) of every pixel of each image (each (h, w, 3) uint8),
         at the image's own size. All images go through the network as one batch."""
-        return run_network(self.network, images, self.input_size, self._mean, self._std)
+        return run_network(self.network, images, self.input_size, self._mean, self._std, self.tone)
 
     def predict_batch(self, images: list[np.ndarray], areas: list[np.ndarray]) -> list[Segmentation]:
         """:meth:`predict` for several images at once (one network batch)."""
