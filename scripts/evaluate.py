@@ -14,7 +14,8 @@ folder the models never saw.
 With --synthetic-faces (the faces_fasseg folder), lesions are painted inside the facial area of the FASSEG
 frontal test faces of the test half (never used in training nor to choose the threshold), each re-toned to an ITA
 inside each of the six skin-tone bands (TEST_ITA), and each model scores them through the whole pipeline: the
-error is measured minus true depigmented fraction of the facial area, by ITA band of the measured normal skin.
+error is measured minus true depigmented fraction of the facial area, by ITA band of the measured normal skin;
+each face is also scored at the same tone without lesions, where every marked pixel is a false positive.
 
 Outputs: OUT/per_image.csv, OUT/summary.csv, OUT/summary.json, and with synthetic faces OUT/synthetic.csv.
 """
@@ -106,18 +107,22 @@ def evaluate_synthetic(fasseg_dir: Path, shapes_path: Path | None, segmenters: l
         inner = cv2.erode((plain.labels > 0).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
         painted, lesion = paint_lesions(rgb, BaseImage(rgb, inner, face.sites, face.name), rng, shapes)
         painted = jpeg_roundtrip(painted, 92)
+        unpainted = jpeg_roundtrip(rgb, 92)
         for segmenter in segmenters:
             score = score_image(painted, ScoreOptions(model=segmenter.model_id), segmenter)
-            if not score.ok:
+            # The same face and tone without lesions: whatever is marked there is a false positive.
+            clear = score_image(unpainted, ScoreOptions(model=segmenter.model_id), segmenter)
+            if not score.ok or not clear.ok:
                 rows.append(dict(face=face.name, target_ita=target_ita, model=segmenter.model_id,
-                                 status=score.status))
+                                 status=score.status if not score.ok else clear.status))
                 continue
             area = score.labels > 0
             truth = float((lesion & area).sum() / area.sum())
             rows.append(dict(face=face.name, target_ita=target_ita, model=segmenter.model_id, status="ok",
                              ita_deg=score.ita_deg, ita_band=score.ita_band, flags=",".join(score.flags),
                              true_fraction=truth, measured_fraction=score.depigmented_fraction,
-                             error=score.depigmented_fraction - truth))
+                             error=score.depigmented_fraction - truth,
+                             unpainted_fraction=clear.depigmented_fraction))
     return rows
 
 
@@ -129,8 +134,10 @@ def summarise_synthetic(rows: list[dict], models: list[str]) -> list[dict]:
         for band in ["all", *bands]:
             chosen = [r for r in mine if band == "all" or r["ita_band"] == band]
             errors = np.array([r["error"] for r in chosen])
+            clear = np.array([r["unpainted_fraction"] for r in chosen])
             out.append(dict(model=model, ita_band=band, n=len(chosen), mae=float(np.abs(errors).mean()),
-                            bias=float(errors.mean()), max_abs=float(np.abs(errors).max())))
+                            bias=float(errors.mean()), max_abs=float(np.abs(errors).max()),
+                            unpainted_mean=float(clear.mean()), unpainted_max=float(clear.max())))
     return out
 
 
@@ -166,8 +173,9 @@ def main(argv=None) -> int:
         write_csv(args.out / "synthetic.csv", synthetic, sorted({k for r in synthetic for k in r}))
         report["synthetic"] = summarise_synthetic(synthetic, ids)
         for r in report["synthetic"]:
-            logging.info("%-24s %-14s n=%3d  MAE %.4f  bias %+.4f  max %.4f", r["model"], r["ita_band"], r["n"],
-                         r["mae"], r["bias"], r["max_abs"])
+            logging.info("%-24s %-14s n=%3d  MAE %.4f  bias %+.4f  max %.4f  marked without lesions %.4f "
+                         "(max %.4f)", r["model"], r["ita_band"], r["n"], r["mae"], r["bias"], r["max_abs"],
+                         r["unpainted_mean"], r["unpainted_max"])
     write_json(args.out / "summary.json", report)
     return 0
 
