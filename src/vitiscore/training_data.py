@@ -280,11 +280,20 @@ def skin_lab_for_ita(ita_deg: float, b_star: float) -> tuple[float, float]:
     return lightness, float(b_star)
 
 
+def _highlight_shoulder(lightness: np.ndarray, knee: float = 92.0) -> np.ndarray:
+    """L* above ``knee`` rolled off smoothly towards 100 (as a camera's highlight shoulder), so that scaling
+    lightness up never clips skin flat."""
+    over = np.maximum(lightness - knee, 0.0)
+    room = 100.0 - knee
+    return np.where(lightness > knee, knee + room * (1.0 - np.exp(-over / room)), lightness)
+
+
 def retone_to_ita(rgb: np.ndarray, skin: np.ndarray, ita_deg: float, b_star: float) -> np.ndarray:
     """``rgb`` with its skin moved to the CIELAB colour of :func:`skin_lab_for_ita` (medians over ``skin``).
 
-    Lightening lifts L* towards 100 in proportion to what is left (L* + t (100 - L*)), darkening scales it down
-    (L* (1 - t)), so texture and the order of shades survive and nothing clips; b* is shifted. The change is
+    L* is scaled (lighter or darker), which keeps the skin's shading and texture in proportion, as less or more
+    melanin under the same light does (lifting L* towards 100 instead flattens light skin into something that
+    looks depigmented); scaled values above L* 92 roll off smoothly below 100. b* is shifted. The change is
     weighted by the skin-likeness of the colour (:func:`vitiscore.synth.skin_weight`, 1 for the skin's median),
     so hair, eyes and scenery change little. Skin that the weight does not fully reach (shine, shadow) keeps
     the median off target, so a second pass corrects what the first left: the skin's median ITA then lies
@@ -302,10 +311,8 @@ def retone_to_ita(rgb: np.ndarray, skin: np.ndarray, ita_deg: float, b_star: flo
     weight = np.clip(likeness / max(float(np.median(likeness[skin])), 0.05), 0.0, 1.0)
     for _ in range(2):
         now_l, now_b = (float(np.median(lab[..., i][skin])) for i in (0, 2))
-        if target_l >= now_l:
-            lab[..., 0] += weight * (100.0 - lab[..., 0]) * (target_l - now_l) / max(100.0 - now_l, 1e-3)
-        else:
-            lab[..., 0] *= 1.0 - weight * (now_l - target_l) / max(now_l, 1e-3)
+        lightness = lab[..., 0] * (1.0 + weight * (target_l / max(now_l, 1e-3) - 1.0))
+        lab[..., 0] = _highlight_shoulder(lightness)
         lab[..., 2] += weight * (target_b - now_b)
     out = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
     return np.clip(np.round(out * 255.0), 0, 255).astype(np.uint8)
