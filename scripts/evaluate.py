@@ -13,7 +13,7 @@ folder the models never saw.
 
 With --synthetic-faces (the faces_fasseg folder), lesions are painted inside the facial area of the FASSEG
 frontal test faces of the test half (never used in training nor to choose the threshold), each re-toned to an ITA
-inside each of the six skin-tone bands (TEST_ITA), and each model scores them through the whole pipeline: the
+inside each of the six skin-tone bands (training_data.BAND_ITA_EXAMPLES), and each model scores them through the whole pipeline: the
 error is measured minus true depigmented fraction of the facial area, by ITA band of the measured normal skin;
 each face is also scored at the same tone without lesions, where every marked pixel is a false positive.
 
@@ -37,13 +37,10 @@ from vitiscore.mask_agreement import agreement
 from vitiscore.pipeline import ScoreOptions, score_image
 from vitiscore.segment import load_segmenter
 from vitiscore.stats import cluster_bootstrap_ci
-from vitiscore.training_data import BaseImage, jpeg_roundtrip, paint_lesions, retone_to_ita
+from vitiscore.training_data import (BAND_B_STAR, BAND_ITA_EXAMPLES, BaseImage, jpeg_roundtrip, paint_lesions,
+                                     retone_to_ita)
 
 METRICS = ("dice", "iou", "hd95", "asd")
-# Target ITA (degrees) of the synthetic test faces, one inside each Chardon band from dark to very light (b* 15);
-# every face at every tone.
-TEST_ITA = (-45.0, -10.0, 19.0, 34.0, 48.0, 60.0)
-TEST_B_STAR = 15.0
 
 
 def evaluate_real(data_dir: Path, segmenters: list, groups: str) -> list[dict]:
@@ -97,8 +94,8 @@ def evaluate_synthetic(fasseg_dir: Path, shapes_path: Path | None, segmenters: l
     rng = np.random.default_rng(seed)
     rows = []
     faces = datasets.fasseg_frontal_test_halves(fasseg_dir)[1]
-    for face, target_ita in ((f, t) for f in faces for t in TEST_ITA):
-        rgb = retone_to_ita(face.rgb, face.skin, target_ita, TEST_B_STAR)
+    for face, target_ita in ((f, t) for f in faces for t in BAND_ITA_EXAMPLES):
+        rgb = retone_to_ita(face.rgb, face.skin, target_ita, BAND_B_STAR)
         # The facial area of the unpainted face is where lesions may go.
         plain = score_image(rgb, ScoreOptions(model="classical"))
         if not plain.ok:

@@ -47,6 +47,10 @@ SKIN_ITA_RANGE = (-55.0, 65.0)
 # SKIN_L_LIMITS (the extremes of measured facial skin) by adjusting b* instead, so the ITA is always reached.
 SKIN_B_RANGE = (11.0, 20.0)
 SKIN_L_LIMITS = (24.0, 78.0)
+# One ITA (degrees) inside each Chardon band, dark to very light: the tones at which held-out faces are checked
+# (clear faces when the threshold is chosen, painted faces in the synthetic test of scripts/evaluate.py).
+BAND_ITA_EXAMPLES = (-45.0, -10.0, 19.0, 34.0, 48.0, 60.0)
+BAND_B_STAR = 15.0
 NEGATIVE_RATE = 1 / 6
 
 
