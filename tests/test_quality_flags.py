@@ -39,3 +39,14 @@ def test_journal_survives_a_torn_last_line(tmp_path):
         handle.write('{"image_id": "c", "sta')  # a process killed mid-write
     assert [r["image_id"] for r in read_jsonl(journal)] == ["a", "b"]
     assert read_jsonl(tmp_path / "missing.jsonl") == []
+
+
+def test_light_skin_is_flagged_for_review(astronaut):
+    # The astronaut's normal skin measures about L* 70, b* 19: ITA 45 degrees, the light band (41-55). Adding
+    # melanin for the demo's tan tone (L* -20) takes it to about 12 degrees, the tan band.
+    from vitiscore import synth
+
+    light = score_image(astronaut, ScoreOptions(model="classical"))
+    tan = score_image(synth.retone(astronaut, "tan"), ScoreOptions(model="classical"))
+    assert light.ita_band == "light" and "light_skin" in light.flags
+    assert tan.ita_band == "tan" and "light_skin" not in tan.flags

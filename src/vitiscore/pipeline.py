@@ -80,7 +80,9 @@ class FaceScore:
     ``status`` is "ok" or the reason the photo was not scored (``empty_file``, ``unreadable``, ``truncated``,
     ``too_large``, ``no_face``, ``failed``). ``flags`` are quality warnings on a scored photo:
     ``multiple_faces`` (the largest face was scored), ``low_resolution``, ``pose``, ``overexposed`` (over 5 % of
-    the facial area clipped), ``hairline_not_found`` (the forehead stopped at the band limit, not at hair).
+    the facial area clipped), ``hairline_not_found`` (the forehead stopped at the band limit, not at hair),
+    ``light_skin`` (normal skin in the light or very light ITA band, over 41 degrees, where depigmentation is
+    hardest to see and every model measured here errs most: review the overlay).
     Photo-sized arrays (``rgb``, ``labels``, ``depigmented``) are in photo pixels; ``labels`` uses
     ``vitiscore.face.UNIT_LABELS``.
 
@@ -204,7 +206,7 @@ def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, tim
     sizes = _sizes(surf, iris, hand, options.face_hand_units)
     result = area_mod.measure(labels, depigmented, sizes["face_hand_units"])
     lightness, b_star, ita = normal_skin_ita(crop, facial.mask & ~seg.mask)
-    flags = _quality_flags(landmarks, options, crop, facial)
+    flags = _quality_flags(landmarks, options, crop, facial, ita)
     timings["scoring"] = time.perf_counter() - tick
     return FaceScore(
         status="ok", flags=flags, width=width, height=height, landmarks=landmarks, measure=result,
@@ -233,7 +235,7 @@ def _sizes(surf: surface_mod.SurfaceScore, iris: scale_mod.IrisScale | None, han
             "face_hand_units": facial_cm2 / hand.cm2, "hu_source": hand.source}
 
 
-def _quality_flags(landmarks, options: ScoreOptions, crop: np.ndarray, facial) -> list[str]:
+def _quality_flags(landmarks, options: ScoreOptions, crop: np.ndarray, facial, ita: float) -> list[str]:
     flags = []
     if landmarks.n_faces > 1:
         flags.append("multiple_faces")
@@ -246,4 +248,6 @@ def _quality_flags(landmarks, options: ScoreOptions, crop: np.ndarray, facial) -
         flags.append("overexposed")
     if facial.forehead_hair_stop < 0.3:
         flags.append("hairline_not_found")
+    if ita_band(ita) in ("light", "very_light"):
+        flags.append("light_skin")
     return flags
