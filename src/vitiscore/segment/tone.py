@@ -8,8 +8,9 @@ of every photo reaches the network at the same lightness and yellowness, and onl
 out. Used by a model only when its config has ``input_tone`` (``scripts/train.py --tone-normalise``); no shipped
 model uses it yet. In the one trial so far (2026-11-29, a 2000-step second stage whose synthetic light skin
 was still re-toned with flattened texture) it marked about as much of clear fair faces with texture kept as the
-same stage without it (14-20 % against 13-16 % of the facial area), and more of overexposed real faces (3.6 %
-against 1.1 % at 1.6x exposure), whose clipped highlights it turns into grey patches.
+same stage without it (14-20 % against 13-16 % of the facial area), and more of overexposed real faces (FASSEG
+test faces at 1.6x exposure: 3.6 % against 0.5 % for the shipped model), whose clipped highlights it turns into
+grey patches.
 
 The reference is the median CIELAB L* and b* of the image's skin-coloured pixels
 (:func:`vitiscore.skin_tone.skin_colour_likeness` over 0.5, leaving out deep shadow and clipped highlights).
