@@ -13,9 +13,10 @@ folder the models never saw.
 
 With --synthetic-faces (the faces_fasseg folder), lesions are painted inside the facial area of the FASSEG
 frontal test faces of the test half (never used in training nor to choose the threshold), each re-toned to an ITA
-inside each of the six skin-tone bands (training_data.BAND_ITA_EXAMPLES), and each model scores them through the whole pipeline: the
-error is measured minus true depigmented fraction of the facial area, by ITA band of the measured normal skin;
-each face is also scored at the same tone without lesions, where every marked pixel is a false positive.
+inside each of the six skin-tone bands (training_data.BAND_ITA_EXAMPLES), and each model scores them through the
+whole pipeline: the error is measured minus true depigmented fraction of the facial area, by ITA band of the
+measured normal skin and by target tone; each face is also scored at the same tone without lesions, where every
+marked pixel is a false positive.
 
 Outputs: OUT/per_image.csv, OUT/summary.csv, OUT/summary.json, and with synthetic faces OUT/synthetic.csv.
 """

@@ -16,8 +16,9 @@ lesion_shapes/. What is used for what:
   test): one cut that serves faces and whole photos. With --max-clear-fp F, only cuts that mark at most a
   share F of the skin of the same held-out faces *without lesions* (one tone per ITA band) qualify: an operating
   point at a required specificity, because a few per cent of a clear face marked is enough to turn an F-VASI90
-  responder into a non-responder. (0.01 of the face is 0.03 F-VASI at 3 HU, a third of the F-VASI90 margin of
-  the lowest trial baseline, 0.5.) When no cut qualifies, the most specific one is taken and a warning logged.
+  responder into a non-responder. (0.01 of the face is 0.03 F-VASI at 3 HU, under the 0.05 that the trials'
+  lowest baseline, 0.5, leaves an F-VASI90 responder.) When no cut qualifies, the most specific one is taken
+  and a warning logged.
 
 The run folder gets config.json, log.csv and checkpoint.pt; run it again with the same arguments to resume.
 With --export, the final network is written with its threshold tuned on the validation groups.
@@ -108,8 +109,9 @@ def mean_dice(probs, pairs, threshold: float = 0.5) -> float:
 
 def tune_threshold(probs, pairs, clear_probs=None, clear=None, max_clear_fp: float | None = None):
     """(threshold, Dice by threshold, clear-face marked share by threshold or None): the threshold of
-    THRESHOLD_GRID with the best mean Dice (ties go to the one nearest 0.5), among those that mark at most
-    ``max_clear_fp`` of the clear faces' skin when that is given (else the most specific threshold)."""
+    THRESHOLD_GRID with the best mean Dice (ties go to the one nearest 0.5); when ``max_clear_fp`` is given,
+    among those that mark at most that share of the clear faces' skin, or the most specific threshold when none
+    does."""
     table = {float(t): mean_dice(probs, pairs, t) for t in THRESHOLD_GRID}
     allowed = list(table)
     fp_table = None

@@ -300,7 +300,7 @@ def retone_to_ita(rgb: np.ndarray, skin: np.ndarray, ita_deg: float, b_star: flo
     looks depigmented); scaled values above L* 92 roll off smoothly below 100. b* is shifted. The change is
     weighted by the skin-likeness of the colour (:func:`vitiscore.synth.skin_weight`, 1 for the skin's median),
     so hair, eyes and scenery change little. Skin that the weight does not fully reach (shine, shadow) keeps
-    the median off target, so a second pass corrects what the first left: the skin's median ITA then lies
+    the median off target, so a second pass corrects what the first left: on a portrait the skin's median ITA lies
     within about 2 degrees of ``ita_deg`` (test_training_data).
     """
     if skin.shape != rgb.shape[:2]:
