@@ -69,8 +69,8 @@ def test_nothing_to_train_on_is_an_error(tmp_path):
 
 
 def test_tone_normalised_model_normalises_at_inference(pairs, tmp_path):
-    # A model trained on tone-normalised crops says so in its config, and the loaded segmenter applies the same
-    # normalisation: the same face at two skin tones then reaches the network as (nearly) the same image.
+    # A model trained on tone-normalised crops says so in its config, and the loaded segmenter reads it, so that
+    # inference normalises as training did.
     from vitiscore.segment import load_segmenter
     from vitiscore.segment.learned import save_model_folder
     from vitiscore.segment.tone import TARGET_B, TARGET_LIGHTNESS

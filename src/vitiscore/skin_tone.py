@@ -17,6 +17,17 @@ ITA_BANDS = (
 )
 
 
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB (float32; L* 0-100, a*, b*) of an sRGB uint8 image ((..., 3))."""
+    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+
+
+def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """sRGB uint8 of a CIELAB image (the inverse of :func:`rgb_to_lab`, rounded and clipped to 0-255)."""
+    rgb = cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB)
+    return np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
+
+
 def skin_colour_likeness(lab: np.ndarray) -> np.ndarray:
     """Likeness (0-1) of each CIELAB pixel ((..., 3), L* 0-100) to skin colour: moderately saturated (chroma
     above 6, full at 14) with a hue between red and yellow (55 +- 35 degrees). Depigmented skin keeps enough

@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vitiscore.skin_tone import lab_to_rgb as _to_rgb
+from vitiscore.skin_tone import rgb_to_lab as _to_lab
 from vitiscore.skin_tone import skin_colour_likeness
 
 # Colour of fully depigmented facial skin (CIELAB), roughly the same across skin tones: what melanin loss leaves.
@@ -24,15 +26,6 @@ TONE_SHIFTS = {
     "tan": (-20.0, 2.0, 5.0),
     "brown": (-34.0, 3.0, 3.0),
 }
-
-
-def _to_lab(rgb: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-
-
-def _to_rgb(lab: np.ndarray) -> np.ndarray:
-    rgb = cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB)
-    return np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
 
 
 def skin_weight(rgb: np.ndarray) -> np.ndarray:

@@ -121,8 +121,8 @@ def make_batch(synthetic: list[Pair], real: list[Pair], config: TrainConfig, rng
         rgb, mask = pool[rng.integers(len(pool))]
         rgb, mask = _augment(rgb, mask, config.crop, rng, jitter=use_real)
         if config.tone_normalise:
-            rgb = normalise_tone(rgb.astype(np.uint8))
-        images[i] = _normalise(rgb.astype(np.float32))
+            rgb = normalise_tone(rgb.astype(np.uint8)).astype(np.float32)
+        images[i] = _normalise(rgb)
         masks[i, 0] = mask
     return images, masks
 

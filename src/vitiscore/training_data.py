@@ -37,6 +37,7 @@ import numpy as np
 
 from vitiscore import synth
 from vitiscore.lesion_shapes import FourierShapeModel
+from vitiscore.skin_tone import lab_to_rgb, rgb_to_lab
 
 # Target median skin lightness (L*) drawn uniformly from this range: from very dark (ITA below -50 deg) to very
 # light (ITA above 55 deg) skin.
@@ -98,8 +99,7 @@ def resized_base(base: BaseImage, long_side: int) -> BaseImage:
 
 
 def _skin_lightness(rgb: np.ndarray, skin: np.ndarray) -> float:
-    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-    values = lab[..., 0][skin]
+    values = rgb_to_lab(rgb)[..., 0][skin]
     return float(np.median(values)) if values.size else 60.0
 
 
@@ -308,7 +308,7 @@ def retone_to_ita(rgb: np.ndarray, skin: np.ndarray, ita_deg: float, b_star: flo
     if not skin.any():
         return rgb.copy()
     target_l, target_b = skin_lab_for_ita(ita_deg, b_star)
-    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    lab = rgb_to_lab(rgb)
     # The weight is the smooth skin-likeness of the colour, scaled so that typical skin gets 1: a hard mask
     # leaves patches (its holes, skin beyond its edge) at the old tone, which look like unlabelled lesions.
     likeness = synth.skin_weight(rgb)
@@ -318,8 +318,7 @@ def retone_to_ita(rgb: np.ndarray, skin: np.ndarray, ita_deg: float, b_star: flo
         lightness = lab[..., 0] * (1.0 + weight * (target_l / max(now_l, 1e-3) - 1.0))
         lab[..., 0] = _highlight_shoulder(lightness)
         lab[..., 2] += weight * (target_b - now_b)
-    out = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
-    return np.clip(np.round(out * 255.0), 0, 255).astype(np.uint8)
+    return lab_to_rgb(lab)
 
 
 def synthesize(base: BaseImage, rng: np.random.Generator, shapes: FourierShapeModel | None = None,

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from vitiscore.segment.base import Segmentation, check_inputs
+from vitiscore.segment.tone import normalise_tone
 
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
@@ -162,8 +163,6 @@ def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, 
     normalised (:func:`vitiscore.segment.tone.normalise_tone`), and reflect-padded to a square; ``mean`` and
     ``std`` are per channel on the 0-255 scale."""
     import torch
-
-    from vitiscore.segment.tone import normalise_tone
 
     if not images:
         return []

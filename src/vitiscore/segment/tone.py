@@ -28,10 +28,9 @@ An image with fewer skin-coloured pixels than :data:`MIN_SKIN_SHARE` of its area
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
-from vitiscore.skin_tone import skin_colour_likeness
+from vitiscore.skin_tone import lab_to_rgb, rgb_to_lab, skin_colour_likeness
 
 # Where every photo's skin is put: a medium skin tone (ITA about 15 degrees), the middle of the tones the model
 # is trained on, so the contrast of lesions is compressed least on average.
@@ -42,16 +41,12 @@ GAMMA_LIMITS = (0.4, 2.5)
 B_FACTOR_LIMITS = (0.5, 2.0)
 
 
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-
-
 def skin_reference(rgb: np.ndarray) -> tuple[float, float] | None:
     """Median (L*, b*) of the skin-coloured pixels of ``rgb`` ((h, w, 3) uint8), or None when fewer than
     MIN_SKIN_SHARE of the pixels are skin-coloured. L* 0-100, b* in CIELAB units."""
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"rgb must be an (h, w, 3) image, got shape {rgb.shape}")
-    lab = _lab(rgb)
+    lab = rgb_to_lab(rgb)
     skin = (skin_colour_likeness(lab) > 0.5) & (lab[..., 0] > 8) & (rgb.max(axis=2) < 250)
     if skin.sum() < max(1, MIN_SKIN_SHARE * skin.size):
         return None
@@ -67,11 +62,10 @@ def normalise_tone(rgb: np.ndarray, target: tuple[float, float] = (TARGET_LIGHTN
         return rgb.copy()
     ref_l, ref_b = reference
     target_l, target_b = target
-    lab = _lab(rgb)
+    lab = rgb_to_lab(rgb)
     ref_l = float(np.clip(ref_l, 1.0, 99.0))
     gamma = float(np.clip(np.log(target_l / 100.0) / np.log(ref_l / 100.0), *GAMMA_LIMITS))
     lab[..., 0] = 100.0 * (np.clip(lab[..., 0], 0.0, 100.0) / 100.0) ** gamma
     if ref_b > 1.0:
         lab[..., 2] *= float(np.clip(target_b / ref_b, *B_FACTOR_LIMITS))
-    out = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
-    return np.clip(np.round(out * 255.0), 0, 255).astype(np.uint8)
+    return lab_to_rgb(lab)
