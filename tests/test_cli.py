@@ -74,9 +74,9 @@ def test_exif_rotated_copy_gives_the_same_result(batch):
     a, b = rows["normal"], rows["rotated"]
     assert (int(b["width"]), int(b["height"])) == (int(a["width"]), int(a["height"]))
     assert abs(float(a["depigmented_fraction"]) - float(b["depigmented_fraction"])) < 0.005
-    # Known weakness: where the astronaut's fringe meets a painted forehead lesion, the hairline search can
-    # take or leave a patch of fringe after JPEG re-encoding, so the facial area is only stable to ~15 %.
-    assert abs(int(a["facial_area_px"]) - int(b["facial_area_px"])) / int(a["facial_area_px"]) < 0.2
+    # The facial area used to take or leave a patch of the astronaut's fringe after JPEG re-encoding (14 %
+    # apart); with the fringe left out of the forehead it agrees within 0.3 %.
+    assert abs(int(a["facial_area_px"]) - int(b["facial_area_px"])) / int(a["facial_area_px"]) < 0.02
 
 
 def test_outputs_masks_overlays_and_run_json(batch):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from vitiscore.face import UNIT_LABELS, region
+from vitiscore.face import UNIT_LABELS, locate, region
 from vitiscore.face import indices as ix
 
 
@@ -76,3 +76,30 @@ def test_forehead_stops_below_the_band_limit(astronaut, astronaut_landmarks, fac
     rows = np.nonzero((labels == UNIT_LABELS["forehead"]).any(axis=1))[0]
     face_height = np.hypot(*(p[ix.NASION, :2] - p[ix.CHIN, :2]))
     assert p[ix.NASION, 1] - rows.min() <= 0.85 * face_height + 2
+
+
+def test_a_fringe_low_over_the_forehead_is_not_forehead(astronaut, astronaut_landmarks):
+    """Hair painted over a bare forehead from 0.08 of the nasion-chin distance above the brows (over the upper
+    rows of the forehead's seeds), textured with the astronaut's own crown hair: none of it is facial area.
+    (When the reference colour came from all seed rows, 91 % of this fringe was taken for forehead skin.)"""
+    import cv2
+
+    from tests.conftest import bare_forehead
+
+    p = astronaut_landmarks.points
+    bare = bare_forehead(astronaut, p)
+    face_height = float(np.hypot(*(p[152, :2] - p[168, :2])))
+    top = p[10, :2]
+    y0, x0 = int(top[1] - 0.45 * face_height), int(top[0] - 0.25 * face_height)
+    hair = astronaut[y0:y0 + int(0.2 * face_height), x0:x0 + int(0.5 * face_height)]
+    brows = p[[70, 63, 105, 66, 107, 9, 336, 296, 334, 293, 300], :2]
+    fringe = np.zeros(astronaut.shape[:2], np.uint8)
+    outline = np.vstack([brows - [0, 0.08 * face_height], (brows - [0, 0.6 * face_height])[::-1]])
+    cv2.fillPoly(fringe, [outline.astype(np.int32)], 1)
+    reps = (astronaut.shape[0] // hair.shape[0] + 1, astronaut.shape[1] // hair.shape[1] + 1, 1)
+    photo = bare.copy()
+    photo[fringe > 0] = np.tile(hair, reps)[: astronaut.shape[0], : astronaut.shape[1]][fringe > 0]
+    facial_area = region(photo, locate(photo))
+    area = facial_area.photo_labels(photo.shape) > 0
+    assert (area & (fringe > 0)).sum() < 0.01 * fringe.sum()
+    assert _label_at(facial_area, photo.shape, _towards(p, 9, 151, 0.15)) == UNIT_LABELS["forehead"]

@@ -26,11 +26,11 @@ def _disk(shape, centre, radius):
 
 @pytest.fixture(scope="module")
 def visits(astronaut, astronaut_landmarks):
-    """Baseline lesions A (forehead) and B (left cheek); at follow-up A remains, B is gone, C (right cheek) is new."""
+    """Baseline lesions A (glabella) and B (left cheek); at follow-up A remains, B is gone, C (right cheek) is new."""
     points = astronaut_landmarks.points
     area = region(astronaut, astronaut_landmarks).photo_labels(astronaut.shape) > 0
     shape = area.shape
-    a = _disk(shape, points[151, :2], 14) & area
+    a = _disk(shape, points[9, :2], 14) & area  # below her fringe
     b = _disk(shape, points[425, :2], 12) & area
     c = _disk(shape, points[205, :2], 10) & area
     assert a.sum() > 300 and b.sum() > 200 and c.sum() > 150 and not (c & (a | b)).any()

@@ -6,8 +6,9 @@ from itertools import combinations
 import numpy as np
 import pytest
 
+from tests.conftest import bare_forehead
 from vitiscore import head_turn, surface
-from vitiscore.face import mesh, region
+from vitiscore.face import locate, mesh, region
 from vitiscore.face.facial_area import UNIT_LABELS
 
 
@@ -110,17 +111,19 @@ def test_empty_mask_scores_zero(astronaut, astronaut_landmarks):
 def test_forehead_band_takes_the_slope_of_the_top_row(astronaut, astronaut_landmarks):
     """Band pixels get the surface-per-pixel ratio of the nearest top-row triangle: the band's surface lies
     between its pixel count x the smallest and x the largest top-row ratio."""
-    facial_area = region(astronaut, astronaut_landmarks)
+    bare = bare_forehead(astronaut, astronaut_landmarks.points)
+    landmarks = locate(bare)
+    facial_area = region(bare, landmarks)
     table = surface.element_table(facial_area.points, facial_area.labels,
                                   np.zeros(facial_area.labels.shape, bool), 5)
     band_px = table.facial_px[-1]
-    assert band_px > 1000  # the astronaut's forehead (and fringe) above the mesh
+    assert band_px > 1000  # the bare forehead above the mesh
     geometry = mesh.geometry(surface.scaled_depth(facial_area.points))
     top = mesh.top_row()
     ratios = (geometry["area_3d"] / geometry["area_2d"])[top]
     ratios = ratios[geometry["facing"][top] > 0]
     assert band_px * max(1.0, ratios.min()) <= table.area_3d[-1] <= band_px * ratios.max()
-    no_band = region(astronaut, astronaut_landmarks, hairline_max=0.3)
+    no_band = region(bare, landmarks, hairline_max=0.3)
     assert surface.element_table(no_band.points, no_band.labels, np.zeros(no_band.labels.shape, bool),
                                  5).area_3d[-1] == 0.0
 

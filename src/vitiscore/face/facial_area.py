@@ -206,19 +206,23 @@ def _forehead_skin(lab: np.ndarray, zone: np.ndarray, points: np.ndarray,
                    up: np.ndarray) -> tuple[np.ndarray, float]:
     """Skin in the forehead zone reachable from just above the brows without crossing hair.
 
-    The reference colour is the skin in a strip just above the brows (forehead skin differs from cheek skin,
-    and hair rarely reaches that low). Returns the forehead mask and the share of its upper edge that ended on
+    The fill starts from three rows of seeds above the brows (0.05, 0.09 and 0.13 of the nasion-chin distance).
+    The reference colour is the skin of the lowest row only (forehead skin differs from cheek skin): a fringe
+    can reach the upper rows (the astronaut's does), and hair in the reference widens the tolerances until
+    the fringe itself passes for skin. Returns the forehead mask and the share of its upper edge that ended on
     hair.
     """
     face_height = float(np.hypot(*(points[ix.NASION, :2] - points[ix.CHIN, :2])))
     brow_tops = points[[63, 105, 66, 107, 336, 296, 334, 293], :2]
-    seeds = np.zeros(zone.shape, np.uint8)
+    rows = []
     for lift in (0.05, 0.09, 0.13):
+        row = np.zeros(zone.shape, np.uint8)
         for x, y in np.round(brow_tops + lift * face_height * up).astype(int):
-            cv2.circle(seeds, (int(x), int(y)), max(2, int(0.02 * face_height)), 1, -1)
-    seeds = seeds.astype(bool) & zone
+            cv2.circle(row, (int(x), int(y)), max(2, int(0.02 * face_height)), 1, -1)
+        rows.append(row.astype(bool) & zone)
+    seeds = np.logical_or.reduce(rows)
     smooth = cv2.GaussianBlur(lab, (0, 0), 2.0)
-    ref = seeds if seeds.sum() >= 20 else zone
+    ref = rows[0] if rows[0].sum() >= 20 else seeds if seeds.sum() >= 20 else zone
     skin_lab = np.median(smooth[ref], axis=0)
     spread = np.maximum(1.4826 * np.median(np.abs(smooth[ref] - skin_lab), axis=0), (2.0, 1.5, 1.5))
     delta_l = smooth[..., 0] - skin_lab[0]
