@@ -5,7 +5,9 @@
 1. Depth scale: for each FASSEG multipose person, the frontal mesh is rotated by the labelled turn (15-45
    degrees) with depth x k, and the triangles' projected areas are compared with those found in the turned
    photo (median |log ratio| after normalising both to sum 1). The best k is what
-   ``vitiscore.surface.DEPTH_SCALE`` should be.
+   ``vitiscore.surface.DEPTH_SCALE`` should be. The last two columns compare how squarely each triangle faces
+   the camera (facing, a cosine) in the turned photo's own mesh, as found and after
+   ``vitiscore.surface.turn_corrected``, with the rotated frontal mesh.
 2. Pose sweep: the astronaut and the first ``--faces`` FASSEG frontal test faces are turned synthetically
    (``vitiscore.head_turn``) to 0, +-15, +-30, +-45 degrees with ``--seeds`` bilateral lesion patterns each;
    prints the flat and surface-weighted error against the truth over the seen surface, and the three-view
@@ -38,17 +40,19 @@ def depth_check(multipose: Path, scales=(0.6, 0.8, 1.0, 1.25, 1.5, 2.0)) -> None
             frontal[path.name[:11]] = locate(load_photo(path).rgb).points
         except NoFaceError:
             pass
-    print("depth scale check (median |log area ratio|, lower is better)")
-    print(f"{'turn':>5} {'n':>3} " + " ".join(f"{'x' + str(k):>7}" for k in scales))
+    print("depth scale check (median |log area ratio| for each depth scale; then the median |facing error| of the"
+          " turned photo's mesh as found and turn-corrected; lower is better)")
+    print(f"{'turn':>5} {'n':>3} " + " ".join(f"{'x' + str(k):>7}" for k in scales) + "   found corrected")
     for turn in ("+15", "+30", "+45", "-15", "-30", "-45"):
         errors = []
         for path in sorted((multipose / turn).glob("*.png")):
             if path.name[:11] not in frontal:
                 continue
             try:
-                found = projected(locate(load_photo(path).rgb).points[:468])
+                turned = locate(load_photo(path).rgb).points
             except NoFaceError:
                 continue
+            found = projected(turned[:468])
             row = []
             for k in scales:
                 best = np.inf
@@ -60,10 +64,21 @@ def depth_check(multipose: Path, scales=(0.6, 0.8, 1.0, 1.25, 1.5, 2.0)) -> None
                     ratio = (predicted[ok] / predicted[ok].sum()) / (found[ok] / found[ok].sum())
                     best = min(best, float(np.median(np.abs(np.log(ratio)))))
                 row.append(best)
-            errors.append(row)
+            errors.append(row + facing_errors(frontal[path.name[:11]], turned, float(turn)))
         if errors:
             mean = np.mean(errors, axis=0)
             print(f"{turn:>5} {len(errors):>3} " + " ".join(f"{e:>7.3f}" for e in mean))
+
+
+def facing_errors(frontal: np.ndarray, turned: np.ndarray, turn_deg: float) -> list[float]:
+    """Median |facing difference| of the triangles between the turned photo's mesh (as found, then with
+    surface.turn_corrected) and the frontal mesh rotated by the labelled turn."""
+    out = []
+    for points in (turned, surface.turn_corrected(turned)):
+        facing = mesh.geometry(surface.scaled_depth(points))["facing"]
+        out.append(min(float(np.median(np.abs(facing - mesh.geometry(head_turn.rotate(frontal, sign * turn_deg))
+                                                  ["facing"]))) for sign in (1, -1)))
+    return out
 
 
 def sweep(faces: list[tuple[str, np.ndarray]], seeds: int, yaws=(0, 15, 30, 45, -15, -30, -45)) -> None:

@@ -9,7 +9,9 @@ import pytest
 from tests.conftest import bare_forehead
 from vitiscore import head_turn, surface
 from vitiscore.face import locate, mesh, region
+from vitiscore.face import indices as ix
 from vitiscore.face.facial_area import UNIT_LABELS
+from vitiscore.face.landmarks import YAW_CALIBRATION, mesh_yaw_deg
 
 
 def test_triangulation_is_the_mesh_disc_with_three_holes():
@@ -41,6 +43,31 @@ def test_flat_face_turned_60_degrees_has_facing_one_half_and_double_surface(astr
     assert (geometry["facing"][big] > 0).mean() > 0.97
     assert np.allclose(geometry["area_3d"][big], 2 * geometry["area_2d"][big], rtol=1e-9)
     assert np.allclose(geometry["area_3d"], mesh.geometry(flat)["area_3d"], rtol=1e-9)
+
+
+def test_turn_correction_restores_the_depth_of_an_under_rotated_mesh(astronaut_landmarks):
+    """A mesh made as the landmark model makes a turned head: x and y of a true 40-degree turn, depth turned
+    by only 40 / 1.25 = 32 degrees. The correction gives back the true turn's depth, so the triangles face the
+    camera as they truly do; the uncorrected mesh overstates how squarely the turned-away side faces it."""
+    frontal = astronaut_landmarks.points.astype(np.float64)
+    across = frontal[ix.LEFT_TRAGUS_SIDE] - frontal[ix.RIGHT_TRAGUS_SIDE]
+    frontal = head_turn.rotate(frontal, -np.degrees(np.arctan2(across[2], across[0])))  # her own slight turn
+    assert abs(mesh_yaw_deg(frontal)) < 1e-6
+    true = head_turn.rotate(frontal, 40.0)
+    seen_turn = np.radians(40.0 / YAW_CALIBRATION)
+    centre = frontal[:, [0, 2]].mean(axis=0)
+    dz = frontal[:, 2] - centre[1]
+    x = true[:, 0] - true[:, 0].mean()
+    own_dx = (x + np.sin(seen_turn) * dz) / np.cos(seen_turn)
+    found = true.copy()
+    found[:, 2] = np.sin(seen_turn) * own_dx + np.cos(seen_turn) * dz
+    # (the mesh's turn is measured on the ear-to-ear line, which her head tilt lifts slightly out of level)
+    assert mesh_yaw_deg(found) == pytest.approx(np.degrees(seen_turn), abs=0.2)
+    facing = {name: mesh.geometry(p)["facing"] for name, p in
+              (("true", true), ("found", found), ("corrected", surface.turn_corrected(found)))}
+    assert np.abs(facing["corrected"] - facing["true"]).max() < 0.01
+    assert np.median(np.abs(facing["found"] - facing["true"])) > 0.02
+    assert np.allclose(surface.turn_corrected(frontal), frontal)  # a frontal mesh is left as it is
 
 
 @pytest.fixture(scope="module")
