@@ -1,6 +1,6 @@
 """Evaluate depigmentation models on real photos with hand-drawn masks, and on synthetic faces of known truth.
 
-    python scripts/evaluate.py DATA_DIR -o OUT [--models unet-mobilenetv2-v1 classical] [--groups validation]
+    python scripts/evaluate.py DATA_DIR -o OUT [--models unet-mobilenetv2-v3 classical] [--groups validation]
         [--synthetic-faces FASSEG_DIR --lesion-shapes MAT]
 
 DATA_DIR is laid out like vitiligo_real (images/, masks/, index.csv with source_group and shows_face). Every
@@ -36,7 +36,7 @@ from vitiscore.io import write_csv, write_json
 from vitiscore.lesion_shapes import load_shape_model
 from vitiscore.mask_agreement import agreement
 from vitiscore.pipeline import ScoreOptions, score_image
-from vitiscore.segment import load_segmenter
+from vitiscore.segment import DEFAULT_MODEL, load_segmenter
 from vitiscore.stats import cluster_bootstrap_ci
 from vitiscore.training_data import (BAND_B_STAR, BAND_ITA_EXAMPLES, BaseImage, jpeg_roundtrip, paint_lesions,
                                      retone_to_ita)
@@ -149,7 +149,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data_dir", type=Path, help="folder laid out like vitiligo_real")
     parser.add_argument("-o", "--out", type=Path, required=True)
-    parser.add_argument("--models", nargs="+", default=["unet-mobilenetv2-v1", "classical"],
+    parser.add_argument("--models", nargs="+", default=[DEFAULT_MODEL, "classical"],
                         help="model ids or folders; the first two are compared pairwise")
     parser.add_argument("--groups", choices=("all", "validation", "training"), default="all",
                         help="which source groups of DATA_DIR to evaluate (see datasets.split_real)")

@@ -2,8 +2,8 @@
 
 Three skin tones (light: the original; tan and brown: melanin added) x two visits (baseline, week24), as small
 JPEGs. Each "subject" takes a different course to week 24 (:data:`COURSES`), so that ``vitiscore compare`` has a
-responder and non-responders to find: the light face clears (100 % less), the tan face partly repigments (70 %
-less: an F-VASI50 but not an F-VASI75 responder), the brown face spreads (32 % more). Also writes truth.csv (the
+responder and non-responders to find: the light face clears (100 % less), the tan face partly repigments (68 %
+less: an F-VASI50 but not an F-VASI75 responder), the brown face spreads (27 % more). Also writes truth.csv (the
 painted lesion area and the true depigmented fraction of the facial area drawn by vitiscore on the unpainted
 photo, default options) and manifest.csv (path, subject_id, visit, view) for ``vitiscore score --manifest``.
 
