@@ -42,18 +42,19 @@ from vitiscore.mask_agreement import agreement
 from vitiscore.segment.learned import run_network, save_model_folder, storage_state
 from vitiscore.segment.tone import TARGET_B, TARGET_LIGHTNESS
 from vitiscore.training import IMAGENET_MEAN, IMAGENET_STD, TrainConfig, fit_long_side, model_config, train
-from vitiscore.training_data import (BAND_B_STAR, BAND_ITA_EXAMPLES, jpeg_roundtrip, resized_base, retone_to_ita,
-                                     synthesize)
+from vitiscore.training_data import (BAND_B_STAR, BAND_ITA_EXAMPLES, NEGATIVE_RATE, jpeg_roundtrip, resized_base,
+                                     retone_to_ita, synthesize)
 
 THRESHOLD_GRID = np.round(np.arange(0.2, 0.951, 0.05), 2)
 
 
 def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int, validation: bool = False,
-                    pale_scenery_rate: float = 0.0, skin_ita_range: tuple[float, float] | None = None):
+                    pale_scenery_rate: float = 0.0, skin_ita_range: tuple[float, float] | None = None,
+                    negative_rate: float = NEGATIVE_RATE):
     """Synthetic training pairs, or with ``validation`` pairs painted (every one with lesions) on the
     threshold-validation half of the FASSEG frontal test faces, which neither training nor the synthetic test
-    of scripts/evaluate.py uses. ``pale_scenery_rate``, ``skin_ita_range``: see
-    :func:`vitiscore.training_data.synthesize`."""
+    of scripts/evaluate.py uses. ``pale_scenery_rate``, ``skin_ita_range``, ``negative_rate`` (training pairs
+    only): see :func:`vitiscore.training_data.synthesize`."""
     shapes = load_shape_model(data_dir / "lesion_shapes" / "distribution-40-new.mat")
     fasseg = data_dir / "faces_fasseg"
     if validation:
@@ -67,7 +68,7 @@ def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int, validation: bo
     pairs = []
     for i in range(n):
         base = bases[rng.integers(len(bases))]
-        pairs.append(fit_long_side(*synthesize(base, rng, shapes, negative_rate=0.0 if validation else 1 / 6,
+        pairs.append(fit_long_side(*synthesize(base, rng, shapes, negative_rate=0.0 if validation else negative_rate,
                                                pale_scenery_rate=pale_scenery_rate,
                                                skin_ita_range=skin_ita_range), size))
     return pairs, len(bases)
@@ -150,6 +151,8 @@ def main(argv=None) -> int:
     parser.add_argument("--real-share", type=float, default=TrainConfig.real_share,
                         help="probability that a batch item is a real photo")
     parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
+    parser.add_argument("--negative-rate", type=float, default=NEGATIVE_RATE,
+                        help="share of synthetic training pairs with no lesion, only look-alikes (0-1)")
     parser.add_argument("--pale-scenery-rate", type=float, default=0.0,
                         help="share of synthetic training pairs whose scenery becomes a pale backdrop (0-1)")
     parser.add_argument("--skin-ita-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
@@ -171,7 +174,8 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     ita_range = tuple(args.skin_ita_range) if args.skin_ita_range else None
     synthetic, n_bases = synthetic_pairs(args.data_dir, args.synthetic, config.input_size, config.seed,
-                                         pale_scenery_rate=args.pale_scenery_rate, skin_ita_range=ita_range)
+                                         pale_scenery_rate=args.pale_scenery_rate, skin_ita_range=ita_range,
+                                         negative_rate=args.negative_rate)
     train_records, val_records = datasets.split_real(datasets.read_real_index(args.data_dir / "vitiligo_real"))
     real_train = real_pairs(train_records, config.input_size)
     real_val = real_pairs(val_records, config.input_size)
@@ -202,6 +206,7 @@ def main(argv=None) -> int:
         training = {"recipe": "scripts/train.py", "config": asdict(config),
                     "initialised_from": str(args.init) if args.init else None, "synthetic_pairs": len(synthetic),
                     "pale_scenery_rate": args.pale_scenery_rate, "skin_ita_range": ita_range,
+                    "negative_rate": args.negative_rate,
                     "max_clear_fp": args.max_clear_fp,
                     "synthetic_base_photos": n_bases, "real_training_photos": len(real_train),
                     "real_validation_photos": len(real_val),
