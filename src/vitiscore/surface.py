@@ -15,8 +15,8 @@ Decisions written out:
 * **Depth.** The mesh's z is used as it is (:data:`DEPTH_SCALE` 1.0). Checked on the FASSEG multipose faces
   (14 people at 15-45 degrees, ``scripts/check_surface.py``): rotating the frontal mesh by the labelled turn
   predicts the triangles' projected areas in the turned photo best with depth x 1.0 (median log error 0.07 at
-  15 degrees, 0.10 at 30, 0.16 at 45), worse with x 0.8 or x 1.25. (The yaw estimate's own calibration,
-  ``YAW_CALIBRATION``, corrects a two-point angle, not the depth.)
+  15 degrees, 0.10 at 30, 0.16 at 45), worse with x 0.8 or x 1.25. This concerns the frontal mesh; the
+  depth of a turned photo's own mesh is corrected separately (next point).
 * **Turned heads** (:func:`turn_corrected`). On a turned head the landmark model rotates its mesh too little out
   of the image plane (its ear-to-ear line shows 0.8 x the true turn, the same compression that
   ``YAW_CALIBRATION`` corrects), so the far side of the face looks squarer to the camera and smaller on the
