@@ -1,6 +1,6 @@
 """Evaluate depigmentation models on real photos with hand-drawn masks, and on synthetic faces of known truth.
 
-    python scripts/evaluate.py DATA_DIR -o OUT [--models unet-mobilenetv2-v3 classical] [--groups validation]
+    python scripts/evaluate.py DATA_DIR -o OUT [--models unet-mobilenetv2-v4 classical] [--groups validation]
         [--synthetic-faces FASSEG_DIR --lesion-shapes MAT]
 
 DATA_DIR is laid out like vitiligo_real (images/, masks/, index.csv with source_group and shows_face). Every

@@ -106,8 +106,8 @@ def test_demo_visits_end_to_end(tmp_path):
                                                  score_col="true_fvasi").per_subject}
     assert set(measured) == set(truth) == {"astronaut_light", "astronaut_tan", "astronaut_brown"}
     # Truth: the light face clears (100 % less), the tan face repigments partly (68 % less), the brown face
-    # spreads (27 % more). F-VASI90 is left out: the light face's clearance reads as about 84 % less, because
-    # the model marks about 1 % of its clear week-24 face as depigmented (issue 4's light-skin weakness).
+    # spreads (27 % more). F-VASI90 is left out: the light face's clearance reads as about 87 % less, because
+    # the model marks under 1 % of its clear week-24 face as depigmented (issue 4's light-skin weakness).
     for subject, row in measured.items():
         assert row["status"] == "evaluable"
         for endpoint in ("F-VASI25", "F-VASI50", "F-VASI75"):

@@ -73,7 +73,7 @@ def _load_classical() -> Segmenter:
 _LOADERS: dict[str, Callable[[], Segmenter]] = {"classical": _load_classical}
 
 # The model the pipeline uses unless told otherwise: the shipped learned model (see models/<id>/README.md).
-DEFAULT_MODEL = "unet-mobilenetv2-v3"
+DEFAULT_MODEL = "unet-mobilenetv2-v4"
 
 
 def models_dir() -> Path:
