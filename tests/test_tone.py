@@ -1,22 +1,13 @@
 """Skin-tone normalisation of the learned model's input, against values worked out by hand."""
 
-import cv2
 import numpy as np
 import pytest
 
 from vitiscore import datasets
 from vitiscore.segment.tone import normalise_tone, skin_reference
+from vitiscore.skin_tone import lab_to_rgb as _from_lab
+from vitiscore.skin_tone import rgb_to_lab as _lab
 from vitiscore.training_data import retone_to_ita
-
-
-def _from_lab(lab_rows):
-    """A (h, w, 3) uint8 RGB image from rows of CIELAB colours."""
-    lab = np.asarray(lab_rows, np.float32)
-    return np.clip(np.round(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255), 0, 255).astype(np.uint8)
-
-
-def _lab(rgb):
-    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
 
 
 def test_flat_skin_goes_to_the_target():

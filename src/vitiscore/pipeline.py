@@ -206,11 +206,12 @@ def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, tim
     sizes = _sizes(surf, iris, hand, options.face_hand_units)
     result = area_mod.measure(labels, depigmented, sizes["face_hand_units"])
     lightness, b_star, ita = normal_skin_ita(crop, facial.mask & ~seg.mask)
-    flags = _quality_flags(landmarks, options, crop, facial, ita)
+    band = ita_band(ita)
+    flags = _quality_flags(landmarks, options, crop, facial, band)
     timings["scoring"] = time.perf_counter() - tick
     return FaceScore(
         status="ok", flags=flags, width=width, height=height, landmarks=landmarks, measure=result,
-        skin_lightness=lightness, skin_b=b_star, ita_deg=ita, ita_band=ita_band(ita),
+        skin_lightness=lightness, skin_b=b_star, ita_deg=ita, ita_band=band,
         forehead_hair_stop=facial.forehead_hair_stop, surface=surf, elements=elements, iris=iris,
         photo_mm_per_px=iris.mm_per_px * facial.scale if iris else float("nan"), hand=hand,
         fvasi_surface=surf.depigmented_fraction * sizes["face_hand_units"],
@@ -235,7 +236,7 @@ def _sizes(surf: surface_mod.SurfaceScore, iris: scale_mod.IrisScale | None, han
             "face_hand_units": facial_cm2 / hand.cm2, "hu_source": hand.source}
 
 
-def _quality_flags(landmarks, options: ScoreOptions, crop: np.ndarray, facial, ita: float) -> list[str]:
+def _quality_flags(landmarks, options: ScoreOptions, crop: np.ndarray, facial, band: str) -> list[str]:
     flags = []
     if landmarks.n_faces > 1:
         flags.append("multiple_faces")
@@ -248,6 +249,6 @@ def _quality_flags(landmarks, options: ScoreOptions, crop: np.ndarray, facial, i
         flags.append("overexposed")
     if facial.forehead_hair_stop < 0.3:
         flags.append("hairline_not_found")
-    if ita_band(ita) in ("light", "very_light"):
+    if band in ("light", "very_light"):
         flags.append("light_skin")
     return flags

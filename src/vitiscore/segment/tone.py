@@ -3,7 +3,7 @@
 Depigmentation is a change *relative to the person's own skin*: on very light skin, vitiligo is only a little
 lighter and less yellow than normal skin, and in absolute colour it resembles normal skin of the next lighter
 type. A network that sees absolute colour can learn "pale means depigmented" and mark much of a clear fair face
-(the shipped model does: see its model card). Normalising the input is meant to remove that shortcut: the skin
+(unet-mobilenetv2-v1 did, marking a median 15-40 % of clear light faces). Normalising the input is meant to remove that shortcut: the skin
 of every photo reaches the network at the same lightness and yellowness, and only what differs from it stands
 out. Used by a model only when its config has ``input_tone`` (``scripts/train.py --tone-normalise``); no shipped
 model uses it yet. In the one trial so far (2026-11-29, a 2000-step second stage whose synthetic light skin
