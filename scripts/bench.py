@@ -4,7 +4,9 @@
     python scripts/bench.py data/samples --megapixels 12 # each photo upscaled to ~12 MP first
     python scripts/bench.py data/samples --model classical
 
-Prints a table and writes bench.json into the output folder (a temporary one by default).
+Prints a table and writes bench.json into the output folder (a temporary one by default). For a learned model it
+also times the network alone on one face crop at the model's input size (``network_ms_per_crop``: median and
+10th percentile of --crop-runs runs, after 5 warm-up runs), on --threads CPU threads.
 """
 
 from __future__ import annotations
@@ -18,10 +20,28 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 from PIL import Image
 
 from vitiscore import ScoreOptions, score_folder
 from vitiscore.io import discover_photos, load_photo
+from vitiscore.segment import load_segmenter
+from vitiscore.segment.learned import LearnedSegmenter
+
+
+def network_ms(segmenter: LearnedSegmenter, runs: int) -> dict:
+    """Median and 10th percentile (ms) of the network's time on one input_size x input_size crop."""
+    size = segmenter.input_size
+    crop = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
+    for _ in range(5):
+        segmenter.probabilities([crop])
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        segmenter.probabilities([crop])
+        times.append(1000 * (time.perf_counter() - start))
+    return {"crop": f"{size}x{size}", "runs": runs, "median": round(float(np.median(times)), 1),
+            "p10": round(float(np.percentile(times, 10)), 1)}
 
 
 def main() -> None:
@@ -30,8 +50,13 @@ def main() -> None:
     parser.add_argument("--megapixels", type=float, default=0, help="upscale every photo to about this size first")
     parser.add_argument("--repeat", type=int, default=1, help="score the folder this many times")
     parser.add_argument("--model", default=None, help="model id or folder (default: the default model)")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for the network (default 2)")
+    parser.add_argument("--crop-runs", type=int, default=30, help="timed network runs on one crop (default 30)")
     parser.add_argument("-o", "--out", default=None, help="output folder (default: a temporary one)")
     args = parser.parse_args()
+    if args.threads < 1 or args.crop_runs < 1:
+        parser.error("--threads and --crop-runs must be at least 1")
+    torch.set_num_threads(args.threads)
     work = Path(args.out or tempfile.mkdtemp(prefix="vitiscore-bench-"))
     photos = discover_photos([args.folder])
     source = work / "photos"
@@ -56,11 +81,14 @@ def main() -> None:
     size = load_photo(next(source.iterdir())).rgb.shape
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report = {
-        "model": options.model, "photos": n, "photo_size": f"{size[1]}x{size[0]} ({size[0] * size[1] / 1e6:.1f} MP)",
+        "model": options.model, "threads": args.threads, "photos": n, "photo_size": f"{size[1]}x{size[0]} ({size[0] * size[1] / 1e6:.1f} MP)",
         "seconds": round(elapsed, 3), "photos_per_second": round(n / elapsed, 3),
         "ms_per_photo_by_stage": {k: round(1000 * v / n, 1) for k, v in totals.items()},
         "peak_rss_mb": round(peak_mb, 1),
     }
+    segmenter = load_segmenter(options.model)
+    if isinstance(segmenter, LearnedSegmenter):
+        report["network_ms_per_crop"] = network_ms(segmenter, args.crop_runs)
     (work / "bench.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
 

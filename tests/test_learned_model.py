@@ -72,3 +72,29 @@ def test_demo_photos_within_003_of_truth():
         score = score_image(SAMPLES / row["image"], segmenter=segmenter)
         assert score.ok, row["image"]
         assert abs(score.depigmented_fraction - float(row["true_depigmented_fraction"])) <= 0.03, row["image"]
+
+
+def test_folding_batch_norms_keeps_the_output():
+    # The reference is the same network computed with its batch norms in place; the running statistics are
+    # made far from 0/1 so that a wrong fold (e.g. ignoring the mean or epsilon) would show.
+    import torch
+
+    from vitiscore.segment.learned import fold_batch_norms
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1, bias=False), torch.nn.BatchNorm2d(8),
+                              torch.nn.ReLU(),
+                              torch.nn.Sequential(torch.nn.Conv2d(8, 4, 1), torch.nn.BatchNorm2d(4)))
+    for norm in (net[1], net[3][1]):
+        norm.running_mean.uniform_(-2, 2)
+        norm.running_var.uniform_(0.1, 5)
+        norm.weight.data.uniform_(0.5, 2)
+        norm.bias.data.uniform_(-1, 1)
+    net.eval()
+    x = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        before = net(x)
+        assert fold_batch_norms(net) == 2
+        after = net(x)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+    assert torch.allclose(before, after, atol=1e-5)

@@ -156,6 +156,41 @@ def read_model_folder(folder: str | Path) -> ModelFolder:
     return ModelFolder(folder, config, thresholds)
 
 
+def fold_batch_norms(module) -> int:
+    """Fold every batch norm that directly follows a convolution inside an ``nn.Sequential`` of ``module`` (in
+    eval mode) into that convolution, in place, leaving an identity; return how many were folded. Exact up to
+    float rounding, since an eval-mode batch norm is a per-channel affine map."""
+    import torch
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    folded = 0
+    for parent in module.modules():
+        if not isinstance(parent, torch.nn.Sequential):
+            continue
+        names = list(parent._modules)
+        for first, second in zip(names, names[1:]):
+            conv, norm = parent._modules[first], parent._modules[second]
+            if isinstance(conv, torch.nn.Conv2d) and isinstance(norm, torch.nn.BatchNorm2d):
+                parent._modules[first] = fuse_conv_bn_eval(conv, norm)
+                parent._modules[second] = torch.nn.Identity()
+                folded += 1
+    return folded
+
+
+def inference_network(network):
+    """``network`` in eval mode, prepared for fast CPU inference: batch norms folded into their convolutions
+    (:func:`fold_batch_norms`) and the weights in channels-last memory layout.
+
+    Why: measured on 2 CPU threads with unet-mobilenetv2-v4 (320 px crop), this takes the network from 64 to
+    39 ms per crop (median of 30, same run); the probabilities move by under 1e-5.
+    """
+    import torch
+
+    network = network.eval()
+    fold_batch_norms(network)
+    return network.to(memory_format=torch.channels_last)
+
+
 def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray,
                 tone: tuple[float, float] | None = None) -> list[np.ndarray]:
     """Probability maps (float32, 0-1, each at its image's size) from ``network`` for ``images`` ((h, w, 3)
@@ -179,7 +214,8 @@ def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, 
         batch[i] = ((square.astype(np.float32) - mean) / std).transpose(2, 0, 1)
         placed.append((nh, nw))
     with torch.inference_mode():
-        maps = torch.sigmoid(network(torch.from_numpy(batch))[:, 0]).numpy()
+        x = torch.from_numpy(batch).contiguous(memory_format=torch.channels_last)
+        maps = torch.sigmoid(network(x)[:, 0]).contiguous().numpy()
     return [cv2.resize(maps[i, :nh, :nw], (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
             for i, ((nh, nw), rgb) in enumerate(zip(placed, images))]
 
@@ -212,9 +248,9 @@ class LearnedSegmenter:
         self._std = np.asarray(norm["std"], np.float32) * 255.0
         tone = spec.config.get("input_tone")  # absent in models trained without tone normalisation
         self.tone = None if tone is None else (float(tone["lightness"]), float(tone["b_star"]))
-        self.network = build_network(spec.config["architecture"])
-        self.network.load_state_dict(load_file(str(weights)), strict=True)
-        self.network.eval()
+        network = build_network(spec.config["architecture"])
+        network.load_state_dict(load_file(str(weights)), strict=True)
+        self.network = inference_network(network)
 
     def probabilities(self, images: list[np.ndarray]) -> list[np.ndarray]:
         """Depigmentation probability (float32, 0-1) of every pixel of each image (each (h, w, 3) uint8),
