@@ -158,3 +158,20 @@ def test_forehead_band_takes_the_slope_of_the_top_row(astronaut, astronaut_landm
 def test_fuse_rejects_bad_input():
     with pytest.raises(ValueError, match="at least one view"):
         surface.fuse([])
+
+
+def test_triangle_table_round_trips_through_csv(tmp_path):
+    # Values chosen by hand: 4-decimal rounding, a NaN facing (an element not seen) and integer units.
+    from vitiscore.surface import ElementTable, read_table, write_table
+
+    table = ElementTable(visible_px=np.array([12.0, 0.0]), facial_px=np.array([10.0, 0.0]),
+                         depigmented_px=np.array([3.0, 0.0]), involved_px=np.array([4.0, 0.0]),
+                         area_3d=np.array([20.123456, 7.5]), facing=np.array([0.87654321, np.nan]),
+                         unit=np.array([3, 0]))
+    write_table(tmp_path / "t.csv", table)
+    lines = (tmp_path / "t.csv").read_text().splitlines()
+    assert lines[0] == "element,visible_px,facial_px,depigmented_px,involved_px,area_3d,facing,unit"
+    assert lines[1:] == ["0,12.0,10.0,3.0,4.0,20.1235,0.8765,3.0", "1,0.0,0.0,0.0,0.0,7.5,,0.0"]
+    back = read_table(tmp_path / "t.csv")
+    assert back.area_3d.tolist() == [20.1235, 7.5] and back.unit.tolist() == [3, 0]
+    assert back.facing[0] == 0.8765 and np.isnan(back.facing[1])
