@@ -81,7 +81,8 @@ def main() -> None:
     size = load_photo(next(source.iterdir())).rgb.shape
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report = {
-        "model": options.model, "threads": args.threads, "photos": n, "photo_size": f"{size[1]}x{size[0]} ({size[0] * size[1] / 1e6:.1f} MP)",
+        "model": options.model, "threads": args.threads, "photos": n,
+        "photo_size": f"{size[1]}x{size[0]} ({size[0] * size[1] / 1e6:.1f} MP)",
         "seconds": round(elapsed, 3), "photos_per_second": round(n / elapsed, 3),
         "ms_per_photo_by_stage": {k: round(1000 * v / n, 1) for k, v in totals.items()},
         "peak_rss_mb": round(peak_mb, 1),
