@@ -182,7 +182,8 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    # Channels-last layout: on 2 CPU threads a training step (batch 8, 224 px) took 0.67 s instead of 0.81 s.
+    # Channels-last layout: on 2 CPU threads a step of stage 3's recipe (batch 8, 224 px) took 0.63 s instead of
+    # 0.94 s (100 steps each, same data); the network alone, 0.67 s instead of 0.81 s.
     network = build_network(config.architecture()).to(memory_format=torch.channels_last)
     optimiser = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=max(config.steps, 2),
