@@ -1,16 +1,16 @@
 """Skin-tone normalisation of a learned model's input: the person's skin is brought to one reference colour.
 
 Depigmentation is a change *relative to the person's own skin*: on very light skin, vitiligo is only a little
-lighter and less yellow than normal skin, and in absolute colour it resembles normal skin of the next lighter
-type. A network that sees absolute colour can learn "pale means depigmented" and mark much of a clear fair face
-(unet-mobilenetv2-v1 did, marking a median 15-40 % of clear light faces). Normalising the input is meant to remove that shortcut: the skin
-of every photo reaches the network at the same lightness and yellowness, and only what differs from it stands
-out. Used by a model only when its config has ``input_tone`` (``scripts/train.py --tone-normalise``); no shipped
-model uses it yet. In the one trial so far (2026-11-29, a 2000-step second stage whose synthetic light skin
-was still re-toned with flattened texture) it marked about as much of clear fair faces with texture kept as the
-same stage without it (14-20 % against 13-16 % of the facial area), and more of overexposed real faces (FASSEG
-test faces at 1.6x exposure: 3.6 % against 0.5 % for the shipped model), whose clipped highlights it turns into
-grey patches.
+lighter and less yellow than normal skin, and in absolute colour it resembles normal skin of the next lighter type.
+A network that sees absolute colour can learn "pale means depigmented" and mark much of a clear fair face
+(unet-mobilenetv2-v1 did, marking a median 15-40 % of clear light faces). Normalising the input is meant to remove
+that shortcut: the skin of every photo reaches the network at the same lightness and yellowness, and only what
+differs from it stands out. Used by a model only when its config has ``input_tone`` (``scripts/train.py
+--tone-normalise``); no shipped model uses it yet. In the one trial so far (2026-11-29, a 2000-step second stage
+whose synthetic light skin was still re-toned with flattened texture) it marked about as much of clear fair faces
+with texture kept as the same stage without it (14-20 % against 13-16 % of the facial area), and more of
+overexposed real faces (FASSEG test faces at 1.6x exposure: 3.6 % against 0.5 % for the shipped model), whose
+clipped highlights it turns into grey patches.
 
 The reference is the median CIELAB L* and b* of the image's skin-coloured pixels
 (:func:`vitiscore.skin_tone.skin_colour_likeness` over 0.5, leaving out deep shadow and clipped highlights).
