@@ -51,11 +51,11 @@ THRESHOLD_GRID = np.round(np.arange(0.2, 0.951, 0.05), 2)
 
 def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int, validation: bool = False,
                     pale_scenery_rate: float = 0.0, skin_ita_range: tuple[float, float] | None = None,
-                    negative_rate: float = NEGATIVE_RATE):
+                    negative_rate: float = NEGATIVE_RATE, light_hair_rate: float = 0.0):
     """Synthetic training pairs, or with ``validation`` pairs painted (every one with lesions) on the
     threshold-validation half of the FASSEG frontal test faces, which neither training nor the synthetic test
-    of scripts/evaluate.py uses. ``pale_scenery_rate``, ``skin_ita_range``, ``negative_rate`` (training pairs
-    only): see :func:`vitiscore.training_data.synthesize`."""
+    of scripts/evaluate.py uses. ``pale_scenery_rate``, ``skin_ita_range``, ``negative_rate``,
+    ``light_hair_rate`` (training pairs only): see :func:`vitiscore.training_data.synthesize`."""
     shapes = load_shape_model(data_dir / "lesion_shapes" / "distribution-40-new.mat")
     fasseg = data_dir / "faces_fasseg"
     if validation:
@@ -71,7 +71,8 @@ def synthetic_pairs(data_dir: Path, n: int, size: int, seed: int, validation: bo
         base = bases[rng.integers(len(bases))]
         pairs.append(fit_long_side(*synthesize(base, rng, shapes, negative_rate=0.0 if validation else negative_rate,
                                                pale_scenery_rate=pale_scenery_rate,
-                                               skin_ita_range=skin_ita_range), size))
+                                               skin_ita_range=skin_ita_range,
+                                               light_hair_rate=0.0 if validation else light_hair_rate), size))
     return pairs, len(bases)
 
 
@@ -156,6 +157,8 @@ def main(argv=None) -> int:
                         help="share of synthetic training pairs with no lesion, only look-alikes (0-1)")
     parser.add_argument("--pale-scenery-rate", type=float, default=0.0,
                         help="share of synthetic training pairs whose scenery becomes a pale backdrop (0-1)")
+    parser.add_argument("--light-hair-rate", type=float, default=0.0,
+                        help="share of synthetic training pairs whose hair (FASSEG faces) turns blond or grey (0-1)")
     parser.add_argument("--skin-ita-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
                         help="re-tone synthetic skin to an ITA (degrees) drawn from this range, e.g. -55 65 "
                              "(all six bands); without it, to a lightness, as the first models were trained")
@@ -168,6 +171,8 @@ def main(argv=None) -> int:
     parser.add_argument("--init", type=Path, help="start from this stage's weights: a run folder "
                                                    "(its checkpoint.pt) or a model folder (weights.safetensors)")
     parser.add_argument("--no-resume", action="store_true")
+    parser.add_argument("--device", default="cpu",
+                        help="where the network trains: cpu (the recipe's reference), or cuda where a GPU is")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     config = replace(TrainConfig(), steps=args.steps, seed=args.seed, real_share=args.real_share, lr=args.lr,
@@ -176,7 +181,7 @@ def main(argv=None) -> int:
     ita_range = tuple(args.skin_ita_range) if args.skin_ita_range else None
     synthetic, n_bases = synthetic_pairs(args.data_dir, args.synthetic, config.input_size, config.seed,
                                          pale_scenery_rate=args.pale_scenery_rate, skin_ita_range=ita_range,
-                                         negative_rate=args.negative_rate)
+                                         negative_rate=args.negative_rate, light_hair_rate=args.light_hair_rate)
     train_records, val_records = datasets.split_real(datasets.read_real_index(args.data_dir / "vitiligo_real"))
     real_train = real_pairs(train_records, config.input_size)
     real_val = real_pairs(val_records, config.input_size)
@@ -185,7 +190,7 @@ def main(argv=None) -> int:
     network = train(synthetic, real_train, config, args.out,
                     validate=lambda net: mean_dice(probability_maps(net, real_val, config), real_val),
                     resume=not args.no_resume, progress=sys.stderr.isatty(),
-                    initial_weights=initial_weights(args.init))
+                    initial_weights=initial_weights(args.init), device=args.device)
     # Tune the threshold on the weights exactly as they will be stored.
     network.load_state_dict(storage_state(network))
     # The threshold serves faces (synthetic validation) and whole real photos (validation groups) alike.
@@ -207,8 +212,8 @@ def main(argv=None) -> int:
         training = {"recipe": "scripts/train.py", "config": asdict(config),
                     "initialised_from": str(args.init) if args.init else None, "synthetic_pairs": len(synthetic),
                     "pale_scenery_rate": args.pale_scenery_rate, "skin_ita_range": ita_range,
-                    "negative_rate": args.negative_rate,
-                    "max_clear_fp": args.max_clear_fp,
+                    "negative_rate": args.negative_rate, "light_hair_rate": args.light_hair_rate,
+                    "max_clear_fp": args.max_clear_fp, "device": args.device,
                     "synthetic_base_photos": n_bases, "real_training_photos": len(real_train),
                     "real_validation_photos": len(real_val),
                     "real_validation_groups": sorted({r.source_group for r in val_records})}

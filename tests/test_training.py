@@ -68,6 +68,16 @@ def test_nothing_to_train_on_is_an_error(tmp_path):
         train([], [], TINY, tmp_path, progress=False)
 
 
+def test_bad_device_is_an_error_that_names_it(pairs, tmp_path):
+    import torch
+
+    with pytest.raises(ValueError, match="device must be"):
+        train(pairs, [], TINY, tmp_path, progress=False, device="gpu-please")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="sees no GPU"):
+            train(pairs, [], TINY, tmp_path, progress=False, device="cuda")
+
+
 def test_tone_normalised_model_normalises_at_inference(pairs, tmp_path):
     # A model trained on tone-normalised crops says so in its config, and the loaded segmenter reads it, so that
     # inference normalises as training did.

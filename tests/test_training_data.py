@@ -6,7 +6,7 @@ import pytest
 
 from vitiscore import datasets, synth
 from vitiscore.skin_tone import ita_band, normal_skin_ita
-from vitiscore.training_data import (BaseImage, paint_lesions, retone_to_ita, skin_lab_for_ita,
+from vitiscore.training_data import (BaseImage, lighten_hair, paint_lesions, retone_to_ita, skin_lab_for_ita,
                                      synthesize)
 
 
@@ -152,3 +152,43 @@ def test_synthesis_follows_the_ita_range(base):
     assert median_ita((58.0, 62.0)) > 41.0     # light or very light
     with pytest.raises(ValueError, match="skin_ita_range"):
         synthesize(base, np.random.default_rng(0), skin_ita_range=(20.0, 10.0))
+
+
+def _dark_haired_head():
+    # Dark hair (L* about 20, strands of +-5) over the top third, skin (L* about 65) below, and one small dark
+    # eyebrow that the hair label also covers, as FASSEG's does.
+    rng = np.random.default_rng(0)
+    rgb = np.empty((120, 90, 3), np.uint8)
+    rgb[:] = (205, 150, 125)
+    rgb[:40] = np.clip(np.array([50, 38, 30]) + rng.normal(0, 6, (40, 90, 1)), 0, 255).astype(np.uint8)
+    hair = np.zeros((120, 90), bool)
+    hair[:40] = True
+    hair[60:64, 20:35] = True
+    rgb[60:64, 20:35] = (60, 45, 35)
+    skin = ~hair
+    skin[:44] = False
+    return BaseImage(rgb, skin, np.zeros((0, 2)), "head", hair=hair)
+
+
+def test_light_hair_changes_the_head_hair_only():
+    head = _dark_haired_head()
+    for seed in range(4):
+        light = lighten_hair(head.rgb, head.hair, np.random.default_rng(seed))
+        # Every shade is at least L* 55 at the hair's median, from about 20.
+        assert np.median(_lightness(light)[:40]) > 50 > 25 > np.median(_lightness(head.rgb)[:40])
+        np.testing.assert_array_equal(light[45:], head.rgb[45:])  # skin and eyebrow (under 1/5 of the hair)
+    with pytest.raises(ValueError, match="hair"):
+        lighten_hair(head.rgb, head.hair[:10], np.random.default_rng(0))
+
+
+def test_light_hair_is_never_labelled_and_draws_nothing_at_rate_zero():
+    head = _dark_haired_head()
+    rgb, mask = synthesize(head, np.random.default_rng(2), negative_rate=1.0, light_hair_rate=1.0)
+    assert not mask.any()
+    plain = BaseImage(head.rgb, head.skin, head.sites, head.name)
+    a_rgb, a_mask = synthesize(plain, np.random.default_rng(6))
+    b_rgb, b_mask = synthesize(head, np.random.default_rng(6), light_hair_rate=0.0)
+    np.testing.assert_array_equal(a_rgb, b_rgb)
+    np.testing.assert_array_equal(a_mask, b_mask)
+    with pytest.raises(ValueError, match="light_hair_rate"):
+        synthesize(head, np.random.default_rng(0), light_hair_rate=1.5)

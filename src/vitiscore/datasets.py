@@ -112,7 +112,8 @@ def _fasseg_base(rgb_path: Path, label_path: Path) -> BaseImage:
         n, _, _, centroids = cv2.connectedComponentsWithStats((labels == value).astype(np.uint8))
         sites.extend(centroids[1:n])
     return BaseImage(rgb, skin, np.array(sites, float).reshape(-1, 2),
-                     f"fasseg/{rgb_path.parent.name}/{rgb_path.name}", scenery=labels == FASSEG_BACKGROUND)
+                     f"fasseg/{rgb_path.parent.name}/{rgb_path.name}", scenery=labels == FASSEG_BACKGROUND,
+                     hair=labels == FASSEG_HAIR)
 
 
 def fasseg_frontal(fasseg_dir: str | Path, split: str) -> list[BaseImage]:

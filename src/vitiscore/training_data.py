@@ -21,6 +21,9 @@ pair. What varies, and why:
   replaced by a plain pale backdrop (white, grey, beige, pale blue or pink walls and sheets, with gradients,
   blotches and edges), because clinical photos are often taken against one and a model that has only seen
   darker scenery calls a pale wall depigmented.
+- **Light hair** (optional, ``light_hair_rate``): the hair (``BaseImage.hair``) turns blond or grey, because
+  most base photos have dark hair, and a model that has never seen a blond fringe over a fair forehead calls it
+  depigmented.
 - **Capture**: illumination gradient, white balance, gamma, blur, sensor noise, JPEG quality and in-plane
   rotation. Head pose comes from the base photos themselves (FASSEG multipose).
 
@@ -66,6 +69,7 @@ class BaseImage:
         name: where it came from, for logs.
         scenery: (h, w) bool, the scene behind the person (not skin, hair, eyes, lips or clothes on the
             body), which pale-scenery synthesis may replace; None when unknown.
+        hair: (h, w) bool, head hair and eyebrows, which light-hair synthesis may recolour; None when unknown.
     """
 
     rgb: np.ndarray
@@ -73,6 +77,7 @@ class BaseImage:
     sites: np.ndarray
     name: str = ""
     scenery: np.ndarray | None = None
+    hair: np.ndarray | None = None
 
     def __post_init__(self):
         if self.rgb.ndim != 3 or self.rgb.shape[2] != 3 or self.rgb.dtype != np.uint8:
@@ -81,8 +86,9 @@ class BaseImage:
             raise ValueError(f"skin must have shape {self.rgb.shape[:2]}, got {self.skin.shape}")
         if self.sites.ndim != 2 or self.sites.shape[1] != 2:
             raise ValueError("sites must be a (k, 2) array of (x, y) pixels")
-        if self.scenery is not None and self.scenery.shape != self.skin.shape:
-            raise ValueError(f"scenery must have shape {self.skin.shape}, got {self.scenery.shape}")
+        for name, mask in (("scenery", self.scenery), ("hair", self.hair)):
+            if mask is not None and mask.shape != self.skin.shape:
+                raise ValueError(f"{name} must have shape {self.skin.shape}, got {mask.shape}")
 
 
 def resized_base(base: BaseImage, long_side: int) -> BaseImage:
@@ -95,7 +101,8 @@ def resized_base(base: BaseImage, long_side: int) -> BaseImage:
         return cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
 
     scenery = None if base.scenery is None else nearest(base.scenery)
-    return BaseImage(rgb, nearest(base.skin), base.sites * f, base.name, scenery)
+    hair = None if base.hair is None else nearest(base.hair)
+    return BaseImage(rgb, nearest(base.skin), base.sites * f, base.name, scenery, hair)
 
 
 def _skin_lightness(rgb: np.ndarray, skin: np.ndarray) -> float:
@@ -216,6 +223,53 @@ def _replace_scenery(rgb: np.ndarray, scenery: np.ndarray, rng: np.random.Genera
     return np.clip(rgb * (1 - alpha) + pale_scenery(scenery.shape, rng) * alpha, 0, 255).astype(np.uint8)
 
 
+# Light hair: blond (yellow) or grey to white. L* and b* ranges are those of the blond and grey hair swatches
+# in the hair-colour literature, roughly; what matters is that they overlap depigmented skin in lightness.
+LIGHT_HAIR_SHADES = {"blond": ((55.0, 80.0), (14.0, 32.0)), "grey": ((58.0, 90.0), (0.0, 8.0))}
+
+
+def lighten_hair(rgb: np.ndarray, hair: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``rgb`` with the ``hair`` pixels recoloured to a light shade (:data:`LIGHT_HAIR_SHADES`, blond or grey).
+
+    A face that has only been seen with dark hair leaves the model free to call anything light at the hairline
+    depigmented, and blond fringes over a fair forehead are where models trained so over-read. Strands keep
+    their texture: lightness is scaled about the hair's median (by at most 2, so that dark hair's specular
+    streaks stay streaks, and at most 15 up so that they never blow out), and b* shifted. Only the head hair changes: pieces under a fifth of the largest
+    (eyebrows, which FASSEG labels as hair) keep their colour, since white brows would teach that a white patch
+    above the eye is never a lesion. Within 2 px past the label, which often stops short of the hairline, pixels
+    change as far as they are as dark as hair. Pixels farther from the head hair are unchanged.
+    """
+    if hair.shape != rgb.shape[:2]:
+        raise ValueError(f"hair must have shape {rgb.shape[:2]}, got {hair.shape}")
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(hair.astype(np.uint8))
+    if n < 2:
+        return rgb.copy()
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    hair = np.isin(labels, 1 + np.flatnonzero(areas >= 0.2 * areas.max()))
+    (l_low, l_high), (b_low, b_high) = LIGHT_HAIR_SHADES[str(rng.choice(sorted(LIGHT_HAIR_SHADES)))]
+    lab = rgb_to_lab(rgb)
+    now_l, now_a, now_b = (float(np.median(lab[..., i][hair])) for i in range(3))
+    target_l = rng.uniform(l_low, l_high)
+    gain = min(target_l / max(now_l, 1.0), 2.0)
+    light = lab.copy()
+    light[..., 0] = np.clip(target_l + np.clip((lab[..., 0] - now_l) * gain, -30.0, 15.0), 0.0, 100.0)
+    light[..., 1] = (lab[..., 1] - now_a) * 0.5 + rng.uniform(0.0, 6.0)
+    light[..., 2] = lab[..., 2] - now_b + rng.uniform(b_low, b_high)
+    # Past the label, only pixels as dark as hair change (the strands the label missed): a flat reach would
+    # paint a pale halo on the skin at the hairline, an unlabelled look-alike of a lesion.
+    reach = cv2.dilate(hair.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))).astype(bool)
+    ring = reach & ~hair
+    if ring.any():
+        around = float(np.median(lab[..., 0][ring]))
+        hair_like = np.clip((max(around, now_l + 1.0) - lab[..., 0]) / max(around - now_l, 1.0), 0.0, 1.0)
+    else:
+        hair_like = np.zeros(hair.shape, np.float32)
+    alpha = np.where(hair, 1.0, np.where(ring, hair_like, 0.0)).astype(np.float32)
+    alpha = np.maximum(cv2.GaussianBlur(alpha, (0, 0), 1.0), hair)[..., None]
+    out = rgb.astype(np.float32) * (1 - alpha) + lab_to_rgb(light).astype(np.float32) * alpha
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
 def _capture(rgb: np.ndarray, mask: np.ndarray, rng: np.random.Generator):
     """Camera and lighting variety; geometric changes are applied to the mask as well."""
     h, w = mask.shape
@@ -323,7 +377,8 @@ def retone_to_ita(rgb: np.ndarray, skin: np.ndarray, ita_deg: float, b_star: flo
 
 def synthesize(base: BaseImage, rng: np.random.Generator, shapes: FourierShapeModel | None = None,
                negative_rate: float = NEGATIVE_RATE, pale_scenery_rate: float = 0.0,
-               skin_ita_range: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+               skin_ita_range: tuple[float, float] | None = None,
+               light_hair_rate: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """One synthetic training pair from ``base``: (rgb (h, w, 3) uint8, mask (h, w) bool of depigmented skin).
 
     Deterministic for a given generator state. ``negative_rate`` (0-1) is the share of images with no lesion
@@ -331,9 +386,12 @@ def synthesize(base: BaseImage, rng: np.random.Generator, shapes: FourierShapeMo
     (where the base knows it) becomes a pale backdrop; at 0 no random number is drawn for it, so pairs made
     before the option existed are made again unchanged. ``skin_ita_range`` (low, high degrees): re-tone the
     skin to an ITA drawn from it (:func:`retone_to_ita`, e.g. SKIN_ITA_RANGE); None re-tones by lightness as
-    the earliest models were trained. A base with no skin pixels gives the re-captured photo and an empty mask.
+    the earliest models were trained. ``light_hair_rate`` (0-1) is the share of images whose hair (where the
+    base knows it) turns blond or grey (:func:`lighten_hair`); like the scenery, no draw at 0. A base with no
+    skin pixels gives the re-captured photo and an empty mask.
     """
-    for name, rate in (("negative_rate", negative_rate), ("pale_scenery_rate", pale_scenery_rate)):
+    for name, rate in (("negative_rate", negative_rate), ("pale_scenery_rate", pale_scenery_rate),
+                       ("light_hair_rate", light_hair_rate)):
         if not 0 <= rate <= 1:
             raise ValueError(f"{name} must be in [0, 1], got {rate}")
     if skin_ita_range is None:
@@ -345,6 +403,8 @@ def synthesize(base: BaseImage, rng: np.random.Generator, shapes: FourierShapeMo
         rgb = retone_to_ita(base.rgb, base.skin, rng.uniform(low, high), rng.uniform(*SKIN_B_RANGE))
     if pale_scenery_rate > 0 and base.scenery is not None and rng.random() < pale_scenery_rate:
         rgb = _replace_scenery(rgb, base.scenery, rng)
+    if light_hair_rate > 0 and base.hair is not None and rng.random() < light_hair_rate:
+        rgb = lighten_hair(rgb, base.hair, rng)
     mask = np.zeros(base.skin.shape, bool)
     if not base.skin.any():
         return _capture(rgb, mask, rng)

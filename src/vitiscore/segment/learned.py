@@ -100,7 +100,7 @@ def storage_state(network) -> dict:
     import torch
 
     dtype = getattr(torch, STORAGE_DTYPE)
-    return {k: (v.detach().to(dtype) if v.is_floating_point() else v.detach()).contiguous()
+    return {k: (v.detach().to("cpu", dtype) if v.is_floating_point() else v.detach().cpu()).contiguous()
             for k, v in network.state_dict().items()}
 
 
@@ -197,7 +197,7 @@ def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, 
     """Probability maps (float32, 0-1, each at its image's size) from ``network`` for ``images`` ((h, w, 3)
     uint8), each scaled to a longer side of ``size`` pixels, with ``tone`` (target L*, b*) its skin tone
     normalised (:func:`vitiscore.segment.tone.normalise_tone`), and reflect-padded to a square; ``mean`` and
-    ``std`` are per channel on the 0-255 scale."""
+    ``std`` are per channel on the 0-255 scale. Runs on the device that holds the network's weights."""
     import torch
 
     if not images:
@@ -215,8 +215,9 @@ def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, 
         batch[i] = ((square.astype(np.float32) - mean) / std).transpose(2, 0, 1)
         placed.append((nh, nw))
     with torch.inference_mode():
-        x = torch.from_numpy(batch).contiguous(memory_format=torch.channels_last)
-        maps = torch.sigmoid(network(x)[:, 0]).contiguous().numpy()
+        device = next(network.parameters()).device
+        x = torch.from_numpy(batch).to(device).contiguous(memory_format=torch.channels_last)
+        maps = torch.sigmoid(network(x)[:, 0]).float().cpu().contiguous().numpy()
     return [cv2.resize(maps[i, :nh, :nw], (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
             for i, ((nh, nw), rgb) in enumerate(zip(placed, images))]
 
