@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,9 +44,11 @@ def import_smp():
     Two environment facts are handled here, once: ``HF_HUB_OFFLINE`` is set so that nothing is ever fetched
     (encoders are built without pretrained weights anyway), and the pinned torchvision wheel is a CUDA build
     whose import fails next to CPU torch because two operator schemas (``torchvision::nms``, ``qnms``) are
-    missing. Declaring those schemas lets it load; smp never calls them. The declaration is skipped when the
-    operators exist (a matching torchvision), and kept alive in a module global, because a
-    ``torch.library.Library`` removes its definitions when garbage-collected.
+    missing. Then, and only then, those schemas are declared and torchvision imported again; smp never calls
+    them. A matching torchvision (e.g. on a GPU machine) imports the first time and is left alone: declaring
+    the schemas before it loads would make its own registration abort the process. The declaration is kept
+    alive in a module global, because a ``torch.library.Library`` removes its definitions when
+    garbage-collected.
     """
     global _TORCHVISION_SCHEMAS
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -53,14 +56,19 @@ def import_smp():
 
     if _TORCHVISION_SCHEMAS is None:
         try:
-            torch.ops.torchvision.nms  # noqa: B018 - probing whether the operator is registered
-        except (AttributeError, RuntimeError):
+            import torchvision  # noqa: F401 - smp imports it; this is where it fails or not
+            _TORCHVISION_SCHEMAS = False
+        except RuntimeError as error:
+            if "torchvision::nms" not in str(error):
+                raise
             library = torch.library.Library("torchvision", "DEF")
             library.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
             library.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
             _TORCHVISION_SCHEMAS = library
-        else:
-            _TORCHVISION_SCHEMAS = False
+            # The failed import left half-initialised submodules behind; import it afresh.
+            for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+                del sys.modules[name]
+            import torchvision  # noqa: F401
     import segmentation_models_pytorch as smp
 
     return smp
