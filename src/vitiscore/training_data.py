@@ -22,7 +22,7 @@ pair. What varies, and why:
   blotches and edges), because clinical photos are often taken against one and a model that has only seen
   darker scenery calls a pale wall depigmented.
 - **Light hair** (optional, ``light_hair_rate``): the hair (``BaseImage.hair``) turns blond or grey, because
-  most base photos have dark hair, and a model that has never seen a blond fringe over a fair forehead calls it
+  most base photos have dark hair, and models trained on them have called a fair forehead under a blond fringe
   depigmented.
 - **Capture**: illumination gradient, white balance, gamma, blur, sensor noise, JPEG quality and in-plane
   rotation. Head pose comes from the base photos themselves (FASSEG multipose).
@@ -223,21 +223,22 @@ def _replace_scenery(rgb: np.ndarray, scenery: np.ndarray, rng: np.random.Genera
     return np.clip(rgb * (1 - alpha) + pale_scenery(scenery.shape, rng) * alpha, 0, 255).astype(np.uint8)
 
 
-# Light hair: blond (yellow) or grey to white. L* and b* ranges are those of the blond and grey hair swatches
-# in the hair-colour literature, roughly; what matters is that they overlap depigmented skin in lightness.
+# Light hair: blond (yellow) or grey to white, CIELAB (L*, b*) ranges chosen by eye on the rendered faces. What
+# matters is that they overlap depigmented skin in lightness.
 LIGHT_HAIR_SHADES = {"blond": ((55.0, 80.0), (14.0, 32.0)), "grey": ((58.0, 90.0), (0.0, 8.0))}
 
 
 def lighten_hair(rgb: np.ndarray, hair: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """``rgb`` with the ``hair`` pixels recoloured to a light shade (:data:`LIGHT_HAIR_SHADES`, blond or grey).
 
-    A face that has only been seen with dark hair leaves the model free to call anything light at the hairline
-    depigmented, and blond fringes over a fair forehead are where models trained so over-read. Strands keep
-    their texture: lightness is scaled about the hair's median (by at most 2, so that dark hair's specular
-    streaks stay streaks, and at most 15 up so that they never blow out), and b* shifted. Only the head hair changes: pieces under a fifth of the largest
-    (eyebrows, which FASSEG labels as hair) keep their colour, since white brows would teach that a white patch
-    above the eye is never a lesion. Within 2 px past the label, which often stops short of the hairline, pixels
-    change as far as they are as dark as hair. Pixels farther from the head hair are unchanged.
+    Why: nearly every base photo has dark hair, and models trained on them have called a fair forehead under a
+    blond fringe depigmented (the measured effect is in the v4 model card). Strands keep their texture:
+    lightness is scaled about the hair's median (by at most 2, so that dark hair's specular streaks stay
+    streaks, and by at most +15 L* so that they never blow out), and b* is shifted. Only the head hair changes:
+    pieces under a fifth of the largest (eyebrows, which FASSEG labels as hair) keep their colour, since white
+    brows would teach that a white patch above the eye is never a lesion. Within 2 px past the label, which
+    often stops short of the hairline, pixels change as far as they are as dark as hair. Pixels farther from
+    the head hair are unchanged.
     """
     if hair.shape != rgb.shape[:2]:
         raise ValueError(f"hair must have shape {rgb.shape[:2]}, got {hair.shape}")
