@@ -183,9 +183,9 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
         device = torch.device(device)
     except RuntimeError as error:
         raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r}") from error
-    if device.type != "cpu" and not torch.cuda.is_available():
-        raise ValueError(f"device {str(device)!r} was asked for but torch sees no GPU; use device='cpu'")
     if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {str(device)!r} was asked for but torch sees no GPU; use device='cpu'")
         # The recipe is float32, as on a CPU; cuDNN would otherwise run convolutions in TF32 (10-bit mantissa).
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
