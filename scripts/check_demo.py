@@ -1,0 +1,118 @@
+"""Check a depigmentation model on the project's demo photos, whose truth is known: the acceptance check for a
+retrained model before it becomes the default.
+
+    python scripts/check_demo.py MODEL [--samples data/samples] [--tolerance 0.03] [-o OUT.csv]
+
+MODEL is a model id or a model folder, as for ``vitiscore score --model``. Every photo of SAMPLES/truth.csv is
+scored through the whole pipeline. The model passes when each photo's depigmented fraction of the facial area is within
+``--tolerance`` (0-1) of the truth. The default, 0.03, is what the tests require of the shipped model.
+
+It also prints each subject's responder calls from baseline to week 24 (F-VASI25/50/75/90,
+:func:`vitiscore.visits.responder_flags`) beside those of the true F-VASI, for information: the light demo face
+clears, and a model that marks a few per cent of the cleared face loses its F-VASI75 call. They do not decide the
+verdict, because the F-VASI90 call of a full clearance is lost as soon as the week-24 photo reads a tenth of the
+baseline: the shipped model's 0.6 % of the cleared face against 5.6 % at baseline does that.
+
+Prints one line per photo and per subject, optionally writes the photo rows to a CSV, and exits 0 when
+the model passes, 1 otherwise (2 for bad input). Retrained models have passed every held-out measure of
+scripts/evaluate.py and still failed this check, so run it before shipping one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from vitiscore import score_image
+from vitiscore.io import write_csv
+from vitiscore.segment import load_segmenter
+from vitiscore.visits import responder_flags
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+TOLERANCE = 0.03
+
+
+def measure(model: str, samples: Path = SAMPLES) -> list[dict]:
+    """One row per photo of ``samples``/truth.csv: truth and measurement (fractions 0-1, F-VASI) and the error."""
+    truth_csv = samples / "truth.csv"
+    if not truth_csv.is_file():
+        raise ValueError(f"samples: {truth_csv} not found (make it with scripts/make_demo_data.py)")
+    segmenter = load_segmenter(model)
+    with open(truth_csv, newline="") as handle:
+        truth = list(csv.DictReader(handle))
+    rows = []
+    for row in truth:
+        score = score_image(samples / row["image"], segmenter=segmenter)
+        if not score.ok:
+            raise ValueError(f"samples: {row['image']} could not be scored ({score.status})")
+        true_fraction = float(row["true_depigmented_fraction"])
+        rows.append({"image": row["image"], "subject_id": row["subject_id"], "visit": row["visit"],
+                     "true_fraction": true_fraction, "fraction": score.depigmented_fraction,
+                     "error": score.depigmented_fraction - true_fraction,
+                     "true_fvasi": float(row["true_fvasi"]), "fvasi": score.fvasi, "model_id": segmenter.model_id})
+    return rows
+
+
+def subject_calls(rows: list[dict]) -> list[dict]:
+    """Per subject with a baseline and a week-24 photo: the responder calls from the true and measured F-VASI,
+    and whether they agree."""
+    by_subject: dict[str, dict] = {}
+    for row in rows:
+        by_subject.setdefault(row["subject_id"], {})[row["visit"]] = row
+    out = []
+    for subject, visits in by_subject.items():
+        if {"baseline", "week24"} - visits.keys():
+            continue
+        base, week24 = visits["baseline"], visits["week24"]
+        true_calls = responder_flags(base["true_fvasi"], week24["true_fvasi"])
+        calls = responder_flags(base["fvasi"], week24["fvasi"]) if base["fvasi"] > 0 else None
+        out.append({"subject_id": subject, "true_calls": true_calls, "calls": calls, "agree": calls == true_calls,
+                    "true_change": 100 * (week24["true_fvasi"] / base["true_fvasi"] - 1),
+                    "change": 100 * (week24["fvasi"] / base["fvasi"] - 1) if base["fvasi"] > 0 else float("nan")})
+    return out
+
+
+def passes(rows: list[dict], tolerance: float = TOLERANCE) -> bool:
+    """True when every photo's depigmented fraction is within ``tolerance`` of the truth."""
+    return all(abs(r["error"]) <= tolerance for r in rows)
+
+
+def _called(calls: dict | None) -> str:
+    if calls is None:
+        return "no baseline score"
+    return ", ".join(name for name, hit in calls.items() if hit) or "none"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", help="model id or model folder")
+    parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder with the demo photos and truth.csv")
+    parser.add_argument("--tolerance", type=float, default=TOLERANCE,
+                        help="largest allowed error of a photo's depigmented fraction (0-1)")
+    parser.add_argument("-o", "--out", type=Path, help="write the photo rows to this CSV")
+    args = parser.parse_args(argv)
+    if not 0 <= args.tolerance < 1:
+        parser.error(f"--tolerance must be in [0, 1), got {args.tolerance}")
+    try:
+        rows = measure(args.model, args.samples)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for r in rows:
+        mark = "ok" if abs(r["error"]) <= args.tolerance else "FAIL"
+        print(f"{r['image']:20s} truth {r['true_fraction']:.3f}  measured {r['fraction']:.3f}  "
+              f"error {r['error']:+.3f}  {mark}")
+    for s in subject_calls(rows):
+        print(f"{s['subject_id']:20s} change {s['change']:+.0f} % (truth {s['true_change']:+.0f} %)  "
+              f"responder: {_called(s['calls'])} (truth: {_called(s['true_calls'])})  {'same' if s['agree'] else 'differs'}")
+    if args.out:
+        write_csv(args.out, rows, list(rows[0]))
+    ok = passes(rows, args.tolerance)
+    print(f"{rows[0]['model_id']}: {'passes' if ok else 'FAILS'} the demo check (tolerance {args.tolerance})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
