@@ -42,7 +42,8 @@ from vitiscore.lesion_shapes import load_shape_model
 from vitiscore.mask_agreement import agreement
 from vitiscore.segment.learned import run_network, save_model_folder, storage_state
 from vitiscore.segment.tone import TARGET_B, TARGET_LIGHTNESS
-from vitiscore.training import IMAGENET_MEAN, IMAGENET_STD, TrainConfig, fit_long_side, model_config, train
+from vitiscore.training import (IMAGENET_MEAN, IMAGENET_STD, TrainConfig, fit_long_side, float32_only, model_config,
+                                train)
 from vitiscore.training_data import (BAND_B_STAR, BAND_ITA_EXAMPLES, NEGATIVE_RATE, jpeg_roundtrip, resized_base,
                                      retone_to_ita, synthesize)
 
@@ -187,21 +188,23 @@ def main(argv=None) -> int:
     real_val = real_pairs(val_records, config.input_size)
     logging.info("%d synthetic pairs from %d base photos, %d real training and %d validation photos (%.0f s)",
                  len(synthetic), n_bases, len(real_train), len(real_val), time.perf_counter() - started)
-    network = train(synthetic, real_train, config, args.out,
-                    validate=lambda net: mean_dice(probability_maps(net, real_val, config), real_val),
-                    resume=not args.no_resume, progress=sys.stderr.isatty(),
-                    initial_weights=initial_weights(args.init), device=args.device)
-    # Tune the threshold on the weights exactly as they will be stored.
-    network.load_state_dict(storage_state(network))
-    # The threshold serves faces (synthetic validation) and whole real photos (validation groups) alike.
-    synthetic_val, _ = synthetic_pairs(args.data_dir, len(real_val), config.input_size, config.seed + 1,
-                                       validation=True, skin_ita_range=ita_range)
-    real_probs = probability_maps(network, real_val, config)
-    synthetic_probs = probability_maps(network, synthetic_val, config)
-    clear = clear_faces(args.data_dir, config.input_size) if args.max_clear_fp is not None else None
-    clear_probs = probability_maps(network, clear, config) if clear else None
-    threshold, table, fp_table = tune_threshold(real_probs + synthetic_probs, real_val + synthetic_val,
-                                                clear_probs, clear, args.max_clear_fp)
+    # Threshold tuning runs on the same device as training, and in float32 there too.
+    with float32_only(args.device):
+        network = train(synthetic, real_train, config, args.out,
+                        validate=lambda net: mean_dice(probability_maps(net, real_val, config), real_val),
+                        resume=not args.no_resume, progress=sys.stderr.isatty(),
+                        initial_weights=initial_weights(args.init), device=args.device)
+        # Tune the threshold on the weights exactly as they will be stored.
+        network.load_state_dict(storage_state(network))
+        # The threshold serves faces (synthetic validation) and whole real photos (validation groups) alike.
+        synthetic_val, _ = synthetic_pairs(args.data_dir, len(real_val), config.input_size, config.seed + 1,
+                                           validation=True, skin_ita_range=ita_range)
+        real_probs = probability_maps(network, real_val, config)
+        synthetic_probs = probability_maps(network, synthetic_val, config)
+        clear = clear_faces(args.data_dir, config.input_size) if args.max_clear_fp is not None else None
+        clear_probs = probability_maps(network, clear, config) if clear else None
+        threshold, table, fp_table = tune_threshold(real_probs + synthetic_probs, real_val + synthetic_val,
+                                                    clear_probs, clear, args.max_clear_fp)
     summary = {"threshold": threshold, "validation_dice_by_threshold": table,
                "clear_face_marked_share_by_threshold": fp_table,
                "real_validation_dice_at_threshold": mean_dice(real_probs, real_val, threshold),

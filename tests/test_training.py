@@ -78,6 +78,29 @@ def test_bad_device_is_an_error_that_names_it(pairs, tmp_path):
             train(pairs, [], TINY, tmp_path, progress=False, device="cuda")
 
 
+def test_float32_only_restores_the_callers_tf32_settings():
+    # Setting the flags needs no GPU, so the CUDA branch is exercised here too.
+    import torch
+
+    from vitiscore.training import float32_only
+
+    backends = (torch.backends.cudnn, torch.backends.cuda.matmul)
+    saved = [b.allow_tf32 for b in backends]
+    try:
+        for b in backends:
+            b.allow_tf32 = True
+        with float32_only("cpu"):
+            assert all(b.allow_tf32 for b in backends)
+        with pytest.raises(RuntimeError, match="inside"):
+            with float32_only("cuda:0"):
+                assert not any(b.allow_tf32 for b in backends)
+                raise RuntimeError("inside")
+        assert all(b.allow_tf32 for b in backends)
+    finally:
+        for b, value in zip(backends, saved):
+            b.allow_tf32 = value
+
+
 def test_tone_normalised_model_normalises_at_inference(pairs, tmp_path):
     # A model trained on tone-normalised crops says so in its config, and the loaded segmenter reads it, so that
     # inference normalises as training did.

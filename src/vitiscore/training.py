@@ -11,6 +11,7 @@ on the same machine and library versions.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import logging
@@ -140,6 +141,24 @@ def dice_bce_loss(logits, target):
     return bce + dice.mean()
 
 
+@contextlib.contextmanager
+def float32_only(device):
+    """Within the block, a CUDA ``device`` computes convolutions and matrix products in float32, as a CPU does
+    (cuDNN would otherwise use TF32, a 10-bit mantissa, and the recipe would not be the same one); the caller's
+    settings come back afterwards. Nothing changes for other devices."""
+    import torch
+
+    if str(device).split(":")[0] != "cuda":  # a bad name is left for the caller to report
+        yield
+        return
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+
+
 @dataclass
 class TrainState:
     step: int = 0
@@ -186,9 +205,6 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(f"device {str(device)!r} was asked for but torch sees no GPU; use device='cpu'")
-        # The recipe is float32, as on a CPU; cuDNN would otherwise run convolutions in TF32 (10-bit mantissa).
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cuda.matmul.allow_tf32 = False
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(config.threads)
@@ -216,7 +232,7 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
     (run_dir / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
     log_path = run_dir / "log.csv"
     new_log = not log_path.is_file() or state.step == 0
-    with open(log_path, "w" if new_log else "a", newline="") as log_file:
+    with float32_only(device), open(log_path, "w" if new_log else "a", newline="") as log_file:
         writer = csv.writer(log_file)
         if new_log:
             writer.writerow(["step", "loss", "lr", "validation", "seconds"])
