@@ -4,8 +4,8 @@ retrained model before it becomes the default.
     python scripts/check_demo.py MODEL [--samples data/samples] [--tolerance 0.03] [-o OUT.csv]
 
 MODEL is a model id or a model folder, as for ``vitiscore score --model``. Every photo of SAMPLES/truth.csv is
-scored through the whole pipeline. The model passes when each photo's depigmented fraction of the facial area is within
-``--tolerance`` (0-1) of the truth. The default, 0.03, is what the tests require of the shipped model.
+scored through the whole pipeline. The model passes when each photo's depigmented fraction of the facial area is
+within ``--tolerance`` (0-1) of the truth. The default, 0.03, is what the tests require of the shipped model.
 
 It also prints each subject's responder calls from baseline to week 24 (F-VASI25/50/75/90,
 :func:`vitiscore.visits.responder_flags`) beside those of the true F-VASI, for information: the light demo face
@@ -106,7 +106,8 @@ def main(argv=None) -> int:
               f"error {r['error']:+.3f}  {mark}")
     for s in subject_calls(rows):
         print(f"{s['subject_id']:20s} change {s['change']:+.0f} % (truth {s['true_change']:+.0f} %)  "
-              f"responder: {_called(s['calls'])} (truth: {_called(s['true_calls'])})  {'same' if s['agree'] else 'differs'}")
+              f"responder: {_called(s['calls'])} (truth: {_called(s['true_calls'])})  "
+              f"{'same' if s['agree'] else 'differs'}")
     if args.out:
         write_csv(args.out, rows, list(rows[0]))
     ok = passes(rows, args.tolerance)
