@@ -42,8 +42,8 @@ from vitiscore.lesion_shapes import load_shape_model
 from vitiscore.mask_agreement import agreement
 from vitiscore.segment.learned import run_network, save_model_folder, storage_state
 from vitiscore.segment.tone import TARGET_B, TARGET_LIGHTNESS
-from vitiscore.training import (IMAGENET_MEAN, IMAGENET_STD, TrainConfig, fit_long_side, float32_only, model_config,
-                                train)
+from vitiscore.training import (IMAGENET_MEAN, IMAGENET_STD, TrainConfig, check_crop, fit_long_side, float32_only,
+                                model_config, train)
 from vitiscore.training_data import (BAND_B_STAR, BAND_ITA_EXAMPLES, NEGATIVE_RATE, jpeg_roundtrip, resized_base,
                                      retone_to_ita, synthesize)
 
@@ -151,6 +151,9 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=TrainConfig.steps)
     parser.add_argument("--synthetic", type=int, default=2000, help="number of synthetic pairs")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--crop", type=int, default=TrainConfig.crop,
+                        help="side (pixels) of the square training crops, a multiple of 32. The shipped recipe uses "
+                             "224; a step at 192 took 0.45 s against 0.70 s on 2 threads, its quality is untried")
     parser.add_argument("--real-share", type=float, default=TrainConfig.real_share,
                         help="probability that a batch item is a real photo")
     parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
@@ -177,7 +180,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     config = replace(TrainConfig(), steps=args.steps, seed=args.seed, real_share=args.real_share, lr=args.lr,
-                     tone_normalise=args.tone_normalise)
+                     tone_normalise=args.tone_normalise, crop=args.crop)
+    try:
+        check_crop(config)  # before minutes of synthesis
+    except ValueError as error:
+        parser.error(f"--crop: {error}")
     started = time.perf_counter()
     ita_range = tuple(args.skin_ita_range) if args.skin_ita_range else None
     synthetic, n_bases = synthetic_pairs(args.data_dir, args.synthetic, config.input_size, config.seed,

@@ -78,6 +78,12 @@ def test_bad_device_is_an_error_that_names_it(pairs, tmp_path):
             train(pairs, [], TINY, tmp_path, progress=False, device="cuda")
 
 
+def test_bad_crop_is_an_error_that_names_it(pairs, tmp_path):
+    for crop in (48, 96):  # not a multiple of 32; larger than TINY's input size (64)
+        with pytest.raises(ValueError, match=f"crop must be .*got {crop}"):
+            train(pairs, [], replace(TINY, crop=crop), tmp_path, progress=False)
+
+
 def test_float32_only_restores_the_callers_tf32_settings():
     # Setting the flags needs no GPU, so the CUDA branch is exercised here too.
     import torch

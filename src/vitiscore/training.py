@@ -72,6 +72,14 @@ class TrainConfig:
 Pair = tuple[np.ndarray, np.ndarray]
 
 
+def check_crop(config: TrainConfig) -> None:
+    """ValueError unless ``config.crop`` is a multiple of 32 from 32 to ``config.input_size``: the U-Net halves
+    its input five times, and crops are cut from images scaled to input_size (and padded)."""
+    if config.crop % 32 or not 32 <= config.crop <= config.input_size:
+        raise ValueError(f"crop must be a multiple of 32 from 32 to input_size ({config.input_size}), "
+                         f"got {config.crop}")
+
+
 def fit_long_side(rgb: np.ndarray, mask: np.ndarray, long_side: int) -> Pair:
     """Scale an (rgb, mask) pair so that its longer side is ``long_side`` pixels."""
     h, w = mask.shape
@@ -198,6 +206,7 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
     import_smp()
     if not synthetic and not real:
         raise ValueError("synthetic and real are both empty: nothing to train on")
+    check_crop(config)
     try:
         device = torch.device(device)
     except RuntimeError as error:
