@@ -67,16 +67,22 @@ def subject_calls(rows: list[dict]) -> list[dict]:
             continue
         base, week24 = visits["baseline"], visits["week24"]
         true_calls = responder_flags(base["true_fvasi"], week24["true_fvasi"])
-        calls = responder_flags(base["fvasi"], week24["fvasi"]) if base["fvasi"] > 0 else None
+        scored = base["fvasi"] > 0  # a change from a zero baseline is undefined
+        calls = responder_flags(base["fvasi"], week24["fvasi"]) if scored else None
         out.append({"subject_id": subject, "true_calls": true_calls, "calls": calls, "agree": calls == true_calls,
                     "true_change": 100 * (week24["true_fvasi"] / base["true_fvasi"] - 1),
-                    "change": 100 * (week24["fvasi"] / base["fvasi"] - 1) if base["fvasi"] > 0 else float("nan")})
+                    "change": 100 * (week24["fvasi"] / base["fvasi"] - 1) if scored else float("nan")})
     return out
 
 
+def within(row: dict, tolerance: float = TOLERANCE) -> bool:
+    """True when the photo's depigmented fraction is within ``tolerance`` of the truth."""
+    return abs(row["error"]) <= tolerance
+
+
 def passes(rows: list[dict], tolerance: float = TOLERANCE) -> bool:
-    """True when every photo's depigmented fraction is within ``tolerance`` of the truth."""
-    return all(abs(r["error"]) <= tolerance for r in rows)
+    """True when every photo passes :func:`within`."""
+    return all(within(r, tolerance) for r in rows)
 
 
 def _called(calls: dict | None) -> str:
@@ -101,9 +107,8 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for r in rows:
-        mark = "ok" if abs(r["error"]) <= args.tolerance else "FAIL"
         print(f"{r['image']:20s} truth {r['true_fraction']:.3f}  measured {r['fraction']:.3f}  "
-              f"error {r['error']:+.3f}  {mark}")
+              f"error {r['error']:+.3f}  {'ok' if within(r, args.tolerance) else 'FAIL'}")
     for s in subject_calls(rows):
         print(f"{s['subject_id']:20s} change {s['change']:+.0f} % (truth {s['true_change']:+.0f} %)  "
               f"responder: {_called(s['calls'])} (truth: {_called(s['true_calls'])})  "
