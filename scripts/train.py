@@ -19,7 +19,8 @@ lesion_shapes/. What is used for what:
   responder into a non-responder. (0.01 of the face is 0.03 F-VASI at 3 HU, under the 0.05 that the trials'
   lowest baseline, 0.5, leaves an F-VASI90 responder; the shipped model used 0.03, which keeps a full clearance
   from that baseline an F-VASI75 responder, reading about 82 % better.) When no cut qualifies, the most specific
-  one is taken and a warning logged.
+  one is taken and a warning logged. With --threshold-rule one-se, the most specific cut whose Dice is within one
+  standard error of the best is taken instead of the best (vitiscore.training.choose_threshold says why).
 
 The run folder gets config.json, log.csv and checkpoint.pt; run it again with the same arguments to resume.
 With --export, the final network is written with its threshold tuned on the validation groups.
@@ -42,8 +43,8 @@ from vitiscore.lesion_shapes import load_shape_model
 from vitiscore.mask_agreement import agreement
 from vitiscore.segment.learned import run_network, save_model_folder, storage_state
 from vitiscore.segment.tone import TARGET_B, TARGET_LIGHTNESS
-from vitiscore.training import (IMAGENET_MEAN, IMAGENET_STD, TrainConfig, check_crop, fit_long_side, float32_only,
-                                model_config, train)
+from vitiscore.training import (IMAGENET_MEAN, IMAGENET_STD, THRESHOLD_RULES, TrainConfig, check_crop,
+                                choose_threshold, fit_long_side, float32_only, model_config, train)
 from vitiscore.training_data import (BAND_B_STAR, BAND_ITA_EXAMPLES, NEGATIVE_RATE, jpeg_roundtrip, resized_base,
                                      retone_to_ita, synthesize)
 
@@ -107,16 +108,22 @@ def probability_maps(network, pairs, config: TrainConfig) -> list:
     return probs
 
 
+def dice_by_image(probs, pairs, threshold: float = 0.5) -> np.ndarray:
+    return np.array([agreement(p >= threshold, m).dice for p, (_, m) in zip(probs, pairs)])
+
+
 def mean_dice(probs, pairs, threshold: float = 0.5) -> float:
-    return float(np.mean([agreement(p >= threshold, m).dice for p, (_, m) in zip(probs, pairs)]))
+    return float(dice_by_image(probs, pairs, threshold).mean())
 
 
-def tune_threshold(probs, pairs, clear_probs=None, clear=None, max_clear_fp: float | None = None):
-    """(threshold, Dice by threshold, clear-face marked share by threshold or None): the threshold of
-    THRESHOLD_GRID with the best mean Dice (ties go to the one nearest 0.5); when ``max_clear_fp`` is given,
-    among those that mark at most that share of the clear faces' skin, or the most specific threshold when none
-    does."""
-    table = {float(t): mean_dice(probs, pairs, t) for t in THRESHOLD_GRID}
+def tune_threshold(probs, pairs, clear_probs=None, clear=None, max_clear_fp: float | None = None,
+                   rule: str = "best"):
+    """(threshold, mean Dice by threshold, clear-face marked share by threshold or None): the threshold of
+    THRESHOLD_GRID that ``rule`` picks (:func:`vitiscore.training.choose_threshold`); when ``max_clear_fp``
+    is given, among those that mark at most that share of the clear faces' skin, or the most specific
+    threshold when none does."""
+    per_image = {float(t): dice_by_image(probs, pairs, t) for t in THRESHOLD_GRID}
+    table = {t: float(d.mean()) for t, d in per_image.items()}
     allowed = list(table)
     fp_table = None
     if max_clear_fp is not None:
@@ -126,8 +133,7 @@ def tune_threshold(probs, pairs, clear_probs=None, clear=None, max_clear_fp: flo
             logging.warning("no threshold marks at most %.3f of clear skin (the most specific marks %.3f)",
                             max_clear_fp, fp_table[max(table)])
             allowed = [max(table)]
-    best = max(allowed, key=lambda t: (table[t], -abs(t - 0.5)))
-    return best, table, fp_table
+    return choose_threshold(per_image, allowed, rule), table, fp_table
 
 
 def initial_weights(path: Path | None) -> dict | None:
@@ -172,6 +178,9 @@ def main(argv=None) -> int:
     parser.add_argument("--max-clear-fp", type=float,
                         help="choose the threshold among those that mark at most this share (0-1) of clear "
                              "held-out faces' skin, e.g. 0.03 (the shipped model); without it, by Dice alone")
+    parser.add_argument("--threshold-rule", choices=THRESHOLD_RULES, default="best",
+                        help="best: the cut of highest validation Dice (v4 and earlier); one-se: the most specific "
+                             "cut within one standard error of that Dice (vitiscore.training.choose_threshold)")
     parser.add_argument("--init", type=Path, help="start from this stage's weights: a run folder "
                                                    "(its checkpoint.pt) or a model folder (weights.safetensors)")
     parser.add_argument("--no-resume", action="store_true")
@@ -211,8 +220,8 @@ def main(argv=None) -> int:
         clear = clear_faces(args.data_dir, config.input_size) if args.max_clear_fp is not None else None
         clear_probs = probability_maps(network, clear, config) if clear else None
         threshold, table, fp_table = tune_threshold(real_probs + synthetic_probs, real_val + synthetic_val,
-                                                    clear_probs, clear, args.max_clear_fp)
-    summary = {"threshold": threshold, "validation_dice_by_threshold": table,
+                                                    clear_probs, clear, args.max_clear_fp, args.threshold_rule)
+    summary = {"threshold": threshold, "threshold_rule": args.threshold_rule, "validation_dice_by_threshold": table,
                "clear_face_marked_share_by_threshold": fp_table,
                "real_validation_dice_at_threshold": mean_dice(real_probs, real_val, threshold),
                "minutes": round((time.perf_counter() - started) / 60, 1)}
@@ -223,7 +232,8 @@ def main(argv=None) -> int:
                     "initialised_from": str(args.init) if args.init else None, "synthetic_pairs": len(synthetic),
                     "pale_scenery_rate": args.pale_scenery_rate, "skin_ita_range": ita_range,
                     "negative_rate": args.negative_rate, "light_hair_rate": args.light_hair_rate,
-                    "max_clear_fp": args.max_clear_fp, "device": args.device,
+                    "max_clear_fp": args.max_clear_fp, "threshold_rule": args.threshold_rule,
+                    "device": args.device,
                     "synthetic_base_photos": n_bases, "real_training_photos": len(real_train),
                     "real_validation_photos": len(real_val),
                     "real_validation_groups": sorted({r.source_group for r in val_records})}
@@ -232,6 +242,8 @@ def main(argv=None) -> int:
         if fp_table is not None:
             tuned_on += (f", among thresholds marking at most {args.max_clear_fp} of the skin of {len(clear)} "
                          "clear held-out faces (one tone per ITA band)")
+        if args.threshold_rule == "one-se":
+            tuned_on += "; the most specific within one standard error of the best Dice"
         thresholds = {"threshold": threshold, "tuned_on": tuned_on, "validation_dice_by_threshold": table,
                       **({"clear_face_marked_share_by_threshold": fp_table} if fp_table is not None else {})}
         sha = save_model_folder(network, model_config(config, args.model_id, training), thresholds, args.export)

@@ -84,6 +84,26 @@ def test_bad_crop_is_an_error_that_names_it(pairs, tmp_path):
             train(pairs, [], replace(TINY, crop=crop), tmp_path, progress=False)
 
 
+def test_threshold_rules_on_hand_worked_dice():
+    from vitiscore.training import choose_threshold
+
+    # Means 0.60, 0.55, 0.49, 0.15. The best cut (0.2) has per-image SD 0.1414 over 2 images: SE 0.10, so the
+    # one-SE band is Dice >= 0.50, which 0.4 reaches and 0.6 misses.
+    dice = {0.2: [0.50, 0.70], 0.4: [0.45, 0.65], 0.6: [0.40, 0.58], 0.8: [0.10, 0.20]}
+    assert choose_threshold(dice, rule="best") == 0.2
+    assert choose_threshold(dice, rule="one-se") == 0.4
+    # Without 0.2 the best is 0.4 (SE 0.10 again), whose band (>= 0.45) now takes in 0.6 (0.49).
+    assert choose_threshold(dice, [0.4, 0.6, 0.8], rule="best") == 0.4
+    assert choose_threshold(dice, [0.4, 0.6, 0.8], rule="one-se") == 0.6
+    # Exact ties under "best" go to the cut nearest 0.5; under "one-se" to the most specific.
+    tied = {0.3: [0.6, 0.6], 0.5: [0.6, 0.6], 0.7: [0.6, 0.6]}
+    assert choose_threshold(tied) == 0.5 and choose_threshold(tied, rule="one-se") == 0.7
+    with pytest.raises(ValueError, match="rule must be one of best, one-se, not 'median'"):
+        choose_threshold(dice, rule="median")
+    with pytest.raises(ValueError, match="allowed"):
+        choose_threshold(dice, [])
+
+
 def test_float32_only_restores_the_callers_tf32_settings():
     # Setting the flags needs no GPU, so the CUDA branch is exercised here too.
     import torch

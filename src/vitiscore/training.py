@@ -279,6 +279,35 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
     return network
 
 
+THRESHOLD_RULES = ("best", "one-se")
+
+
+def choose_threshold(dice_by_threshold: dict[float, np.ndarray], allowed: list[float] | None = None,
+                     rule: str = "best") -> float:
+    """The operating cut (0-1) of a probability map, from each candidate cut's per-image Dice (0-1).
+
+    ``best``: the cut of highest mean Dice (ties go to the one nearest 0.5). ``one-se``: the highest (most
+    specific) cut whose mean Dice is within one standard error of that best, the SE being that of the best
+    cut's mean over the images (sample SD / sqrt(n)): the one-standard-error rule of model selection (Breiman
+    et al., CART, 1984). Why: the real photos' coarse polygon masks reward masks that spill over, so their Dice
+    is nearly flat over low cuts and a best-Dice cut lands low, where clear light skin is over-read; a cut
+    that Dice cannot tell apart from the best within its own noise and marks less is the safer one.
+    Only ``allowed`` cuts (default: all) are considered.
+    """
+    if rule not in THRESHOLD_RULES:
+        raise ValueError(f"rule must be one of {', '.join(THRESHOLD_RULES)}, not {rule!r}")
+    allowed = list(dice_by_threshold) if allowed is None else list(allowed)
+    if not allowed:
+        raise ValueError("allowed: no threshold to choose from")
+    means = {t: float(np.mean(dice_by_threshold[t])) for t in allowed}
+    best = max(allowed, key=lambda t: (means[t], -abs(t - 0.5)))
+    if rule == "best":
+        return best
+    scores = np.asarray(dice_by_threshold[best], float)
+    se = float(scores.std(ddof=1) / np.sqrt(len(scores))) if len(scores) > 1 else 0.0
+    return max(t for t in allowed if means[t] >= means[best] - se)
+
+
 def model_config(config: TrainConfig, model_id: str, training: dict) -> dict:
     """The ``config.json`` of a shipped model trained with ``config``."""
     return {
