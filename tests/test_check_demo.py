@@ -38,6 +38,20 @@ def test_verdict_and_calls_on_hand_made_rows(check_demo):
     assert calls["change"] == pytest.approx(-87.5) and calls["true_change"] == pytest.approx(-100)
 
 
+def test_lost_primary_endpoint_fails_although_every_photo_is_within_tolerance(check_demo):
+    # A full clearance read as 0.080 -> 0.025: both photos within 0.03, but only 68.75 % better, so the
+    # F-VASI75 call (true: responder) is lost.
+    rows = [_row("a", "baseline", 0.078, 0.080), _row("a", "week24", 0.0, 0.025)]
+    assert not check_demo.passes(rows, 0.03)
+    assert check_demo.passes(rows, 0.03, endpoint="F-VASI50")
+    assert check_demo.passes(rows, 0.03, endpoint=None)
+    # A baseline read as 0 gives no call at all: a failure at any endpoint.
+    unread = [_row("b", "baseline", 0.02, 0.0), _row("b", "week24", 0.0, 0.0)]
+    assert not check_demo.passes(unread, 0.03, endpoint="F-VASI25")
+    with pytest.raises(ValueError, match="endpoint must be one of F-VASI25, F-VASI50, F-VASI75, F-VASI90"):
+        check_demo.passes(rows, 0.03, endpoint="F-VASI100")
+
+
 def test_subject_without_both_visits_is_left_out(check_demo):
     assert check_demo.subject_calls([_row("a", "baseline", 0.05, 0.05)]) == []
 
