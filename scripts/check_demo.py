@@ -87,12 +87,12 @@ def within(row: dict, tolerance: float = TOLERANCE) -> bool:
 def passes(rows: list[dict], tolerance: float = TOLERANCE, endpoint: str | None = ENDPOINT) -> bool:
     """True when every photo passes :func:`within` and, unless ``endpoint`` is None, every subject's measured
     call at that endpoint is the true one (a subject whose baseline reads 0 has no call, and fails)."""
+    if endpoint is not None and endpoint not in ENDPOINT_NAMES:
+        raise ValueError(f"endpoint must be one of {', '.join(ENDPOINT_NAMES)}, not {endpoint!r}")
     if not all(within(r, tolerance) for r in rows):
         return False
     if endpoint is None:
         return True
-    if endpoint not in ENDPOINT_NAMES:
-        raise ValueError(f"endpoint must be one of {', '.join(ENDPOINT_NAMES)}, not {endpoint!r}")
     return all(s["calls"] is not None and s["calls"][endpoint] == s["true_calls"][endpoint]
                for s in subject_calls(rows))
 
