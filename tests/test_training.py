@@ -45,6 +45,40 @@ def test_resume_continues_where_the_run_stopped(pairs, tmp_path):
         np.testing.assert_allclose(resumed[key], straight[key], rtol=1e-5, atol=1e-6)
 
 
+def test_weight_average_is_the_hand_worked_mix_of_each_steps_weights_and_survives_a_resume(pairs, tmp_path):
+    from vitiscore.segment.learned import build_network
+
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(7)
+    start = build_network(TINY.architecture()).state_dict()
+    w0 = {k: v.numpy().copy() for k, v in start.items()}
+    two = replace(TINY, steps=2)
+    w1 = _weights(train(pairs, [], TINY, tmp_path / "one", progress=False, initial_weights=start))
+    w2 = _weights(train(pairs, [], two, tmp_path / "one", progress=False))  # resumed: the second step
+    # d = 0.75, two steps: d² = 0.5625 of the start, d(1 - d) = 0.1875 of step 1, 1 - d = 0.25 of step 2;
+    # counters are the last step's.
+    averaged = replace(TINY, ema_decay=0.75)
+    train(pairs, [], averaged, tmp_path / "avg", progress=False, initial_weights=start)
+    result = train(pairs, [], replace(averaged, steps=2), tmp_path / "avg", progress=False)
+    got = _weights(result)
+    for key in w0:
+        if np.issubdtype(w0[key].dtype, np.floating):
+            np.testing.assert_allclose(got[key], 0.5625 * w0[key] + 0.1875 * w1[key] + 0.25 * w2[key], rtol=1e-5,
+                                       atol=1e-6, err_msg=key)
+        else:
+            assert np.array_equal(got[key], w2[key]), key
+    assert not all(np.allclose(got[k], w2[k]) for k in w0)  # the average is not the last step's weights
+    saved = torch.load(tmp_path / "avg" / "checkpoint.pt", weights_only=True)
+    for key in w2:  # the checkpoint keeps the last step's own weights
+        np.testing.assert_allclose(saved["network"][key].numpy(), w2[key], rtol=1e-5, atol=1e-6)
+
+
+def test_bad_ema_decay_is_an_error_that_names_it(pairs, tmp_path):
+    for decay in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="ema_decay"):
+            train(pairs, [], replace(TINY, ema_decay=decay), tmp_path, progress=False)
+
+
 def test_exported_folder_loads_and_segments(pairs, tmp_path):
     from vitiscore.segment import load_segmenter
     from vitiscore.segment.learned import save_model_folder

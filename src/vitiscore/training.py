@@ -45,6 +45,10 @@ class TrainConfig:
         tone_normalise: bring every training crop's skin to one reference tone
             (:func:`vitiscore.segment.tone.normalise_tone`), as the exported model then does at inference.
         seed: seeds every random draw.
+        ema_decay: 0 (off) or the decay d (0-1) of an exponential moving average of the weights, updated after
+            every step (average = d * average + (1 - d) * weights, starting from the initial weights); the
+            run's result is then that average, not the last step's weights. 0.995 averages over roughly the
+            last 200 steps.
         checkpoint_every, validate_every: in steps.
         threads: CPU threads for torch.
     """
@@ -61,6 +65,7 @@ class TrainConfig:
     real_share: float = 0.5
     tone_normalise: bool = False
     seed: int = 0
+    ema_decay: float = 0.0
     checkpoint_every: int = 200
     validate_every: int = 500
     threads: int = 2
@@ -78,6 +83,25 @@ def check_crop(config: TrainConfig) -> None:
     if config.crop % 32 or not 32 <= config.crop <= config.input_size:
         raise ValueError(f"crop must be a multiple of 32 from 32 to input_size ({config.input_size}), "
                          f"got {config.crop}")
+
+
+def check_ema_decay(config: TrainConfig) -> None:
+    """ValueError unless ``config.ema_decay`` is 0 (off) or in (0, 1)."""
+    if not 0 <= config.ema_decay < 1:
+        raise ValueError(f"ema_decay must be 0 (off) or between 0 and 1 (below 1), got {config.ema_decay}")
+
+
+def update_average(average: dict, state: dict, decay: float) -> None:
+    """One step of the weights' moving average, in place: each floating-point entry of ``average`` becomes
+    ``decay * average + (1 - decay) * state``; other entries (batch-norm step counters) take ``state``'s."""
+    import torch
+
+    with torch.no_grad():
+        for name, value in state.items():
+            if value.is_floating_point():
+                average[name].mul_(decay).add_(value, alpha=1 - decay)
+            else:
+                average[name].copy_(value)
 
 
 def fit_long_side(rgb: np.ndarray, mask: np.ndarray, long_side: int) -> Pair:
@@ -177,13 +201,15 @@ def _checkpoint_path(run_dir: Path) -> Path:
     return run_dir / "checkpoint.pt"
 
 
-def _save_checkpoint(run_dir: Path, network, optimiser, scheduler, rng, state: TrainState) -> None:
+def _save_checkpoint(run_dir: Path, network, optimiser, scheduler, rng, state: TrainState,
+                     average: dict | None) -> None:
     import torch
 
     tmp = run_dir / "checkpoint.pt.tmp"
     torch.save({"network": network.state_dict(), "optimiser": optimiser.state_dict(),
                 "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
-                "numpy_rng": json.dumps(rng.bit_generator.state), "step": state.step}, tmp)
+                "numpy_rng": json.dumps(rng.bit_generator.state), "step": state.step,
+                **({"average": average} if average is not None else {})}, tmp)
     tmp.replace(_checkpoint_path(run_dir))
 
 
@@ -207,6 +233,7 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
     if not synthetic and not real:
         raise ValueError("synthetic and real are both empty: nothing to train on")
     check_crop(config)
+    check_ema_decay(config)
     try:
         device = torch.device(device)
     except RuntimeError as error:
@@ -238,6 +265,13 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
         log.info("resumed at step %d", state.step)
     elif initial_weights is not None:  # a second stage starts from the first stage's network
         network.load_state_dict(initial_weights, strict=True)
+    average = None
+    if config.ema_decay:
+        if state.step and "average" not in saved:
+            raise ValueError(f"{checkpoint} was written without a weight average (ema_decay 0); resume it with "
+                             "the same ema_decay, or start afresh")
+        average = saved["average"] if state.step else {k: v.detach().clone() for k, v in
+                                                      network.state_dict().items()}
     (run_dir / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
     log_path = run_dir / "log.csv"
     new_log = not log_path.is_file() or state.step == 0
@@ -257,10 +291,16 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
             loss.backward()
             optimiser.step()
             scheduler.step()
+            if average is not None:
+                update_average(average, network.state_dict(), config.ema_decay)
             state.step += 1
             running.append(loss.item())
             bar.update(1)
             last = state.step == config.steps
+            swapped = last and average is not None
+            if swapped:  # the final validation is of the network as it will be returned
+                live = {k: v.detach().clone() for k, v in network.state_dict().items()}
+                network.load_state_dict(average)
             score = ""
             if validate is not None and (state.step % config.validate_every == 0 or last):
                 network.eval()
@@ -272,9 +312,13 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
                 log_file.flush()
                 bar.set_postfix(loss=f"{np.mean(running):.3f}", val=score or "-")
                 running = []
+            if swapped:  # the checkpoint keeps the last step's own weights beside the average
+                network.load_state_dict(live)
             if state.step % config.checkpoint_every == 0 or last:
-                _save_checkpoint(run_dir, network, optimiser, scheduler, rng, state)
+                _save_checkpoint(run_dir, network, optimiser, scheduler, rng, state, average)
         bar.close()
+    if average is not None:
+        network.load_state_dict(average)
     network.eval()
     return network
 
