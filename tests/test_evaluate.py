@@ -1,0 +1,44 @@
+"""scripts/evaluate.py: the synthetic test's summary, on hand-made rows of known error."""
+
+import importlib.util
+import math
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "evaluate.py"
+
+
+@pytest.fixture(scope="module")
+def evaluate():
+    spec = importlib.util.spec_from_file_location("evaluate", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _row(model, face, target, error, band="light", clear=0.0):
+    return dict(model=model, face=face, target_ita=target, status="ok", ita_band=band, error=error,
+                unpainted_fraction=clear)
+
+
+def test_synthetic_summary_mae_ci_by_face_and_paired_difference(evaluate):
+    # Model a: |errors| 0.01, 0.03 (face A), 0.02, 0.02 (B), 0.05, 0.01 (C): MAE 0.14 / 6; face means 0.02, 0.02,
+    # 0.03, so every resample's MAE, and the CI, lies within [0.02, 0.03]. Model b is 0.01 better on every case:
+    # the paired difference is 0.01 exactly, with a CI of zero width. Face C's +60 tone alone is "very_light".
+    a = [(face, target, err) for face, errs in {"A": (0.01, -0.03), "B": (-0.02, 0.02), "C": (0.05, -0.01)}.items()
+         for target, err in zip((34.0, 60.0), errs)]
+    rows = [_row("a", f, t, e, "very_light" if (f, t) == ("C", 60.0) else "light") for f, t, e in a]
+    rows += [_row("b", f, t, e - math.copysign(0.01, e)) for f, t, e in a]
+    rows.append(dict(model="a", face="D", target_ita=34.0, status="no_face"))  # not scored: left out
+    out = {(r["model"], r["by"], r["group"]): r for r in evaluate.summarise_synthetic(rows, ["a", "b"], 500)}
+    whole = out[("a", "all", "all")]
+    assert whole["n"] == 6 and whole["mae"] == pytest.approx(0.14 / 6)
+    assert 0.02 - 1e-12 <= whole["mae_ci_low"] < whole["mae"] < whole["mae_ci_high"] <= 0.03 + 1e-12
+    lone = out[("a", "ita_band", "very_light")]
+    assert lone["n"] == 1 and lone["mae"] == pytest.approx(0.01) and math.isnan(lone["mae_ci_low"])
+    paired = out[("a minus b", "all", "all")]
+    assert paired["n"] == 6 and paired["mae"] == pytest.approx(0.01)
+    assert paired["mae_ci_low"] == pytest.approx(0.01) and paired["mae_ci_high"] == pytest.approx(0.01)
+    assert out[("a minus b", "target_ita", "+60")]["n"] == 3
+    assert not any(k[0] == "a minus b" and k[1] == "ita_band" for k in out)
