@@ -21,6 +21,18 @@ def astronaut_landmarks(astronaut):
     return locate(astronaut)
 
 
+def load_script(name: str):
+    """The module of ``scripts/<name>.py``: the scripts are not a package, but their functions are tested."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def save_jpeg(path, rgb: np.ndarray, quality: int = 95, exif=None):
     from PIL import Image
 

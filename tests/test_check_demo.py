@@ -1,22 +1,16 @@
 """scripts/check_demo.py: the acceptance check of a model on the demo photos."""
 
 import csv
-import importlib.util
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import load_script
 from vitiscore.segment import DEFAULT_MODEL
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "check_demo.py"
 
 
 @pytest.fixture(scope="module")
 def check_demo():
-    spec = importlib.util.spec_from_file_location("check_demo", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("check_demo")
 
 
 def _row(subject, visit, true_fraction, fraction):

@@ -1,20 +1,15 @@
 """scripts/evaluate.py: the synthetic test's summary, on hand-made rows of known error."""
 
-import importlib.util
 import math
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "evaluate.py"
+from tests.conftest import load_script
 
 
 @pytest.fixture(scope="module")
 def evaluate():
-    spec = importlib.util.spec_from_file_location("evaluate", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("evaluate")
 
 
 def _row(model, face, target, error, band="light", clear=0.0):
