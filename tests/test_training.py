@@ -180,3 +180,18 @@ def test_tone_normalised_model_normalises_at_inference(pairs, tmp_path):
     save_model_folder(network, model_config(TINY, "plain-test", {}), {"threshold": 0.5}, plain)
     assert "input_tone" not in json.loads((plain / "config.json").read_text())
     assert load_segmenter(str(plain)).tone is None
+
+
+def test_next_stage_starts_from_a_runs_average_when_it_kept_one(tmp_path):
+    torch = pytest.importorskip("torch")
+    from tests.conftest import load_script
+
+    initial_weights = load_script("train").initial_weights
+    last, average = {"w": torch.zeros(2)}, {"w": torch.ones(2)}
+    (tmp_path / "plain").mkdir()
+    torch.save({"network": last, "step": 5}, tmp_path / "plain" / "checkpoint.pt")
+    (tmp_path / "averaged").mkdir()
+    torch.save({"network": last, "average": average, "step": 5}, tmp_path / "averaged" / "checkpoint.pt")
+    assert initial_weights(tmp_path / "plain")["w"].tolist() == [0.0, 0.0]
+    assert initial_weights(tmp_path / "averaged")["w"].tolist() == [1.0, 1.0]
+    assert initial_weights(None) is None
