@@ -19,7 +19,8 @@ measured normal skin and by target tone; each face is also scored at the same to
 marked pixel is a false positive. Each MAE comes with a 95 % bootstrap CI over faces, and the first two models'
 paired difference in MAE with its CI.
 
-Outputs: OUT/per_image.csv, OUT/summary.csv, OUT/summary.json, and with synthetic faces OUT/synthetic.csv.
+Outputs: OUT/per_image.csv, OUT/summary.csv, OUT/summary.json, and with synthetic faces OUT/synthetic.csv (one
+row per case) and OUT/synthetic_summary.csv (the summary, also in summary.json).
 """
 
 from __future__ import annotations
@@ -206,6 +207,7 @@ def main(argv=None) -> int:
         synthetic = evaluate_synthetic(args.synthetic_faces, args.lesion_shapes, segmenters, args.seed)
         write_csv(args.out / "synthetic.csv", synthetic, sorted({k for r in synthetic for k in r}))
         report["synthetic"] = summarise_synthetic(synthetic, ids, args.bootstrap)
+        write_csv(args.out / "synthetic_summary.csv", report["synthetic"], list(report["synthetic"][0]))
         for r in report["synthetic"]:
             if "bias" not in r:  # a paired difference
                 logging.info("%-50s %-10s %-6s n=%3d  MAE difference %+.4f (95%% CI %+.4f to %+.4f)", r["model"],
