@@ -77,6 +77,10 @@ def test_bad_ema_decay_is_an_error_that_names_it(pairs, tmp_path):
     for decay in (-0.1, 1.0):
         with pytest.raises(ValueError, match="ema_decay"):
             train(pairs, [], replace(TINY, ema_decay=decay), tmp_path, progress=False)
+    # A run checkpointed without an average cannot be resumed with one: its average would start mid-run.
+    train(pairs, [], TINY, tmp_path / "plain", progress=False)
+    with pytest.raises(ValueError, match="without a weight average"):
+        train(pairs, [], replace(TINY, steps=2, ema_decay=0.9), tmp_path / "plain", progress=False)
 
 
 def test_exported_folder_loads_and_segments(pairs, tmp_path):
