@@ -138,10 +138,10 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
     out = []
     ok = [r for r in rows if r["status"] == "ok"]
 
-    def mae_ci(errors, faces):
-        if len(set(faces)) < 2:
+    def ci_by_face(values, faces):
+        if len(set(faces)) < 2:  # nothing to resample
             return float("nan"), float("nan")
-        return cluster_bootstrap_ci(np.abs(errors), faces, n_resamples=n_resamples)
+        return cluster_bootstrap_ci(values, faces, n_resamples=n_resamples)
 
     for model in models:
         mine = [r for r in ok if r["model"] == model]
@@ -153,7 +153,7 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
         for by, group, chosen in groups:
             errors = np.array([r["error"] for r in chosen])
             clear = np.array([r["unpainted_fraction"] for r in chosen])
-            low, high = mae_ci(errors, [r["face"] for r in chosen])
+            low, high = ci_by_face(np.abs(errors), [r["face"] for r in chosen])
             out.append(dict(model=model, by=by, group=group, n=len(chosen), mae=float(np.abs(errors).mean()),
                             mae_ci_low=low, mae_ci_high=high,
                             bias=float(errors.mean()), max_abs=float(np.abs(errors).max()),
@@ -168,9 +168,7 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
             if not keys:
                 continue
             diff = np.array([abs(first[k]["error"]) - abs(second[k]["error"]) for k in keys])
-            faces = [k[0] for k in keys]
-            low, high = (cluster_bootstrap_ci(diff, faces, n_resamples=n_resamples) if len(set(faces)) > 1
-                         else (float("nan"), float("nan")))
+            low, high = ci_by_face(diff, [k[0] for k in keys])
             out.append(dict(model=f"{models[0]} minus {models[1]}", by=by, group=group, n=len(keys),
                             mae=float(diff.mean()), mae_ci_low=low, mae_ci_high=high))
     return out

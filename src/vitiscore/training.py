@@ -104,6 +104,10 @@ def update_average(average: dict, state: dict, decay: float) -> None:
                 average[name].copy_(value)
 
 
+def _state_copy(network) -> dict:
+    return {k: v.detach().clone() for k, v in network.state_dict().items()}
+
+
 def fit_long_side(rgb: np.ndarray, mask: np.ndarray, long_side: int) -> Pair:
     """Scale an (rgb, mask) pair so that its longer side is ``long_side`` pixels."""
     h, w = mask.shape
@@ -270,8 +274,7 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
         if state.step and "average" not in saved:
             raise ValueError(f"{checkpoint} was written without a weight average (ema_decay 0); resume it with "
                              "the same ema_decay, or start afresh")
-        average = saved["average"] if state.step else {k: v.detach().clone() for k, v in
-                                                      network.state_dict().items()}
+        average = saved["average"] if state.step else _state_copy(network)
     (run_dir / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
     log_path = run_dir / "log.csv"
     new_log = not log_path.is_file() or state.step == 0
@@ -299,7 +302,7 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
             last = state.step == config.steps
             swapped = last and average is not None
             if swapped:  # the final validation is of the network as it will be returned
-                live = {k: v.detach().clone() for k, v in network.state_dict().items()}
+                live = _state_copy(network)
                 network.load_state_dict(average)
             score = ""
             if validate is not None and (state.step % config.validate_every == 0 or last):
