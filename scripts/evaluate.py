@@ -1,7 +1,8 @@
 """Evaluate depigmentation models on real photos with hand-drawn masks, and on synthetic faces of known truth.
 
     python scripts/evaluate.py DATA_DIR -o OUT [--models unet-mobilenetv2-v4 classical] [--groups validation]
-        [--synthetic-faces FASSEG_DIR --lesion-shapes MAT]
+        [--synthetic-faces FASSEG_DIR --lesion-shapes MAT [--synthetic-portraits PRATHEEPAN_DIR]
+         [--lesion-draws K]]
 
 DATA_DIR is laid out like vitiligo_real (images/, masks/, index.csv with source_group and shows_face). Every
 model segments each whole photo (as ``vitiscore segment`` does) and is compared with the mask: Dice, IoU, 95 %
@@ -17,7 +18,10 @@ inside each of the six skin-tone bands (training_data.BAND_ITA_EXAMPLES), and ea
 whole pipeline: the error is measured minus true depigmented fraction of the facial area, by ITA band of the
 measured normal skin and by target tone; each face is also scored at the same tone without lesions, where every
 marked pixel is a false positive. Each MAE comes with a 95 % bootstrap CI over faces, and the first two models'
-paired difference in MAE with its CI.
+paired difference in MAE with its CI. --synthetic-portraits adds the held-out Pratheepan single portraits (other
+cameras and light than FASSEG's studio; also never trained on), summarised by source as well; --lesion-draws K
+paints K independent sets of lesions on each face and tone (narrowing the lesion part of the noise only: the
+bootstrap still resamples faces).
 
 Outputs: OUT/per_image.csv, OUT/summary.csv, OUT/summary.json, and with synthetic faces OUT/synthetic.csv (one
 row per case) and OUT/synthetic_summary.csv (the summary, also in summary.json).
@@ -92,37 +96,55 @@ def summarise(rows: list[dict], models: list[str], n_resamples: int) -> list[dic
     return out
 
 
-def evaluate_synthetic(fasseg_dir: Path, shapes_path: Path | None, segmenters: list, seed: int) -> list[dict]:
+def synthetic_test_faces(fasseg_dir: Path, portraits_dir: Path | None = None) -> list[tuple[str, BaseImage]]:
+    """(source, face) of every face of the synthetic test: the FASSEG frontal test faces of the test half and, with
+    ``portraits_dir`` (the skin_pratheepan folder), the held-out Pratheepan single portraits (FacePhoto; the group
+    photos' faces are too small to score). None of them is used in training or to choose the threshold."""
+    faces = [("fasseg", f) for f in datasets.fasseg_frontal_test_halves(fasseg_dir)[1]]
+    if portraits_dir is not None:
+        faces += [("pratheepan", f) for f in datasets.pratheepan(portraits_dir)[1] if "/FacePhoto/" in f.name]
+    return faces
+
+
+def evaluate_synthetic(faces: list[tuple[str, BaseImage]], shapes_path: Path | None, segmenters: list, seed: int,
+                       draws: int = 1) -> list[dict]:
+    """One row per (face, target tone, lesion draw, model) for ``faces`` from :func:`synthetic_test_faces`;
+    ``draws`` independent lesion paintings per face and tone (each face and tone is scored once without
+    lesions, for every draw's ``unpainted_fraction``)."""
+    if draws < 1:
+        raise ValueError(f"draws must be at least 1, got {draws}")
     shapes = load_shape_model(shapes_path) if shapes_path else None
     rng = np.random.default_rng(seed)
     rows = []
-    faces = datasets.fasseg_frontal_test_halves(fasseg_dir)[1]
-    for face, target_ita in ((f, t) for f in faces for t in BAND_ITA_EXAMPLES):
+    for (source, face), target_ita in ((f, t) for f in faces for t in BAND_ITA_EXAMPLES):
+        case = dict(source=source, face=face.name, target_ita=target_ita)
         rgb = retone_to_ita(face.rgb, face.skin, target_ita, BAND_B_STAR)
         # The facial area of the unpainted face is where lesions may go.
         plain = score_image(rgb, ScoreOptions(model="classical"))
         if not plain.ok:
-            rows.append(dict(face=face.name, target_ita=target_ita, model="", status=plain.status))
+            rows.append(dict(case, model="", status=plain.status))
             continue
         inner = cv2.erode((plain.labels > 0).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-        painted, lesion = paint_lesions(rgb, BaseImage(rgb, inner, face.sites, face.name), rng, shapes)
-        painted = jpeg_roundtrip(painted, 92)
+        paintings = [paint_lesions(rgb, BaseImage(rgb, inner, face.sites, face.name), rng, shapes)
+                     for _ in range(draws)]
+        paintings = [(jpeg_roundtrip(painted, 92), lesion) for painted, lesion in paintings]
         unpainted = jpeg_roundtrip(rgb, 92)
         for segmenter in segmenters:
-            score = score_image(painted, ScoreOptions(model=segmenter.model_id), segmenter)
             # The same face and tone without lesions: whatever is marked there is a false positive.
             clear = score_image(unpainted, ScoreOptions(model=segmenter.model_id), segmenter)
-            if not score.ok or not clear.ok:
-                rows.append(dict(face=face.name, target_ita=target_ita, model=segmenter.model_id,
-                                 status=score.status if not score.ok else clear.status))
-                continue
-            area = score.labels > 0
-            truth = float((lesion & area).sum() / area.sum())
-            rows.append(dict(face=face.name, target_ita=target_ita, model=segmenter.model_id, status="ok",
-                             ita_deg=score.ita_deg, ita_band=score.ita_band, flags=",".join(score.flags),
-                             true_fraction=truth, measured_fraction=score.depigmented_fraction,
-                             error=score.depigmented_fraction - truth,
-                             unpainted_fraction=clear.depigmented_fraction))
+            for draw, (painted, lesion) in enumerate(paintings):
+                score = score_image(painted, ScoreOptions(model=segmenter.model_id), segmenter)
+                row = dict(case, draw=draw, model=segmenter.model_id)
+                if not score.ok or not clear.ok:
+                    rows.append(dict(row, status=score.status if not score.ok else clear.status))
+                    continue
+                area = score.labels > 0
+                truth = float((lesion & area).sum() / area.sum())
+                rows.append(dict(row, status="ok", ita_deg=score.ita_deg, ita_band=score.ita_band,
+                                 flags=",".join(score.flags), true_fraction=truth,
+                                 measured_fraction=score.depigmented_fraction,
+                                 error=score.depigmented_fraction - truth,
+                                 unpainted_fraction=clear.depigmented_fraction))
     return rows
 
 
@@ -133,8 +155,9 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
     ``mae_ci_low``/``mae_ci_high``: 95 % bootstrap CI of the MAE resampling faces (a face's six tones are not
     independent). A band with few cases has a wide interval: v4's very light band (9 cases) measured 0.046 with
     0.018-0.087, so a target of 0.04 per band cannot be judged from one such test. With two or more models, rows
-    "A minus B" give the paired difference in MAE over the cases both scored, for all cases and per target tone
-    (bands are left out: a case's band can differ between models)."""
+    "A minus B" give the paired difference in MAE over the cases both scored (a case: face, tone and lesion
+    draw), for all cases and per target tone (bands are left out: a case's band can differ between models).
+    Rows with a ``source`` (the face's data set) are also summarised per source when there are several."""
     out = []
     ok = [r for r in rows if r["status"] == "ok"]
 
@@ -150,6 +173,9 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
                    for band in sorted({r["ita_band"] for r in mine})]
         groups += [("target_ita", f"{t:+.0f}", [r for r in mine if r["target_ita"] == t])
                    for t in sorted({r["target_ita"] for r in mine})]
+        sources = sorted({r.get("source", "") for r in mine})
+        if len(sources) > 1:
+            groups += [("source", source, [r for r in mine if r["source"] == source]) for source in sources]
         for by, group, chosen in groups:
             errors = np.array([r["error"] for r in chosen])
             clear = np.array([r["unpainted_fraction"] for r in chosen])
@@ -160,7 +186,8 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
                             unpainted_mean=float(clear.mean()), unpainted_median=float(np.median(clear)),
                             unpainted_max=float(clear.max())))
     if len(models) >= 2:
-        first, second = ({(r["face"], r["target_ita"]): r for r in ok if r["model"] == m} for m in models[:2])
+        first, second = ({(r["face"], r["target_ita"], r.get("draw", 0)): r for r in ok if r["model"] == m}
+                         for m in models[:2])
         common = sorted(set(first) & set(second))
         targets = [("all", "all", common)] + [("target_ita", f"{t:+.0f}", [k for k in common if k[1] == t])
                                               for t in sorted({k[1] for k in common})]
@@ -184,9 +211,17 @@ def main(argv=None) -> int:
                         help="which source groups of DATA_DIR to evaluate (see datasets.split_real)")
     parser.add_argument("--synthetic-faces", type=Path, help="faces_fasseg folder: also run the synthetic test")
     parser.add_argument("--lesion-shapes", type=Path, help="Fourier shape model (.mat) for the synthetic lesions")
+    parser.add_argument("--synthetic-portraits", type=Path,
+                        help="skin_pratheepan folder: add its held-out single portraits to the synthetic test")
+    parser.add_argument("--lesion-draws", type=int, default=1,
+                        help="independent lesion paintings per face and tone in the synthetic test (default 1)")
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
+    if args.lesion_draws < 1:
+        parser.error(f"--lesion-draws must be at least 1, got {args.lesion_draws}")
+    if args.synthetic_portraits and not args.synthetic_faces:
+        parser.error("--synthetic-portraits adds to the synthetic test: give --synthetic-faces too")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     segmenters = [load_segmenter(m) for m in args.models]
     ids = [s.model_id for s in segmenters]
@@ -202,7 +237,8 @@ def main(argv=None) -> int:
             logging.info("%-40s %-4s n=%3d  Dice %.3f (95%% CI %.3f-%.3f)", r["model"], r["subset"], r["n_images"],
                          r["mean"], r["ci_low"], r["ci_high"])
     if args.synthetic_faces:
-        synthetic = evaluate_synthetic(args.synthetic_faces, args.lesion_shapes, segmenters, args.seed)
+        faces = synthetic_test_faces(args.synthetic_faces, args.synthetic_portraits)
+        synthetic = evaluate_synthetic(faces, args.lesion_shapes, segmenters, args.seed, args.lesion_draws)
         write_csv(args.out / "synthetic.csv", synthetic, sorted({k for r in synthetic for k in r}))
         report["synthetic"] = summarise_synthetic(synthetic, ids, args.bootstrap)
         write_csv(args.out / "synthetic_summary.csv", report["synthetic"], list(report["synthetic"][0]))

@@ -37,3 +37,42 @@ def test_synthetic_summary_mae_ci_by_face_and_paired_difference(evaluate):
     assert paired["mae_ci_low"] == pytest.approx(0.01) and paired["mae_ci_high"] == pytest.approx(0.01)
     assert out[("a minus b", "target_ita", "+60")]["n"] == 3
     assert not any(k[0] == "a minus b" and k[1] == "ita_band" for k in out)
+
+
+def test_lesion_draws_are_paired_one_by_one_and_sources_are_summarised_apart(evaluate):
+    # Two draws of one face and tone are two cases: without the draw in the pairing key, draw 1 would replace
+    # draw 0 and the paired difference would count 2 cases, not 4. Model b is 0.01 better on every case.
+    rows = []
+    for source, face in (("fasseg", "A"), ("pratheepan", "P")):
+        for draw, err in enumerate((0.03, -0.05)):
+            rows.append(dict(_row("a", face, 48.0, err), source=source, draw=draw))
+            rows.append(dict(_row("b", face, 48.0, err - math.copysign(0.01, err)), source=source, draw=draw))
+    out = {(r["model"], r["by"], r["group"]): r for r in evaluate.summarise_synthetic(rows, ["a", "b"], 200)}
+    assert out[("a minus b", "all", "all")]["n"] == 4
+    assert out[("a minus b", "all", "all")]["mae"] == pytest.approx(0.01)
+    assert out[("a", "all", "all")]["mae"] == pytest.approx(0.04)
+    for source in ("fasseg", "pratheepan"):
+        mine = out[("a", "source", source)]
+        assert mine["n"] == 2 and mine["mae"] == pytest.approx(0.04) and math.isnan(mine["mae_ci_low"])
+
+
+def test_synthetic_draws_share_the_clear_face_and_keep_earlier_cases(evaluate, monkeypatch):
+    from vitiscore import datasets
+    from vitiscore.segment import load_segmenter
+
+    monkeypatch.setattr(evaluate, "BAND_ITA_EXAMPLES", (-10.0, 34.0))
+    faces = [("astronaut", datasets.astronaut_base())]
+    classical = [load_segmenter("classical")]
+    one = evaluate.evaluate_synthetic(faces, None, classical, seed=5, draws=1)
+    two = evaluate.evaluate_synthetic(faces, None, classical, seed=5, draws=2)
+    assert [r["status"] for r in one + two] == ["ok"] * 6
+    assert [(r["target_ita"], r["draw"]) for r in two] == [(-10.0, 0), (-10.0, 1), (34.0, 0), (34.0, 1)]
+    # The first painting comes from the same random numbers whatever the number of draws.
+    assert two[0] == one[0]
+    for first, second in (two[:2], two[2:]):
+        # One clear face per tone serves every draw; the paintings are independent.
+        assert first["unpainted_fraction"] == second["unpainted_fraction"]
+        assert first["true_fraction"] != second["true_fraction"]
+        assert 0 < first["true_fraction"] < 0.5 and 0 < second["true_fraction"] < 0.5
+    with pytest.raises(ValueError, match="draws"):
+        evaluate.evaluate_synthetic(faces, None, classical, seed=5, draws=0)
