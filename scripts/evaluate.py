@@ -8,7 +8,9 @@ DATA_DIR is laid out like vitiligo_real (images/, masks/, index.csv with source_
 model segments each whole photo (as ``vitiscore segment`` does) and is compared with the mask: Dice, IoU, 95 %
 Hausdorff and average surface distance (pixels) per image (vitiscore.mask_agreement, empty-mask rules there).
 Means come with a 95 % bootstrap CI that resamples source groups (copies of one picture are not independent),
-for all images and for the face subset, plus the paired difference between the first two models.
+for all images, for the face subset and per skin-tone band (the ITA of each photo's skin-coloured pixels away
+from its drawn lesions, written per image; uncalibrated photos make it a rough guide), plus the paired difference
+between the first two models.
 ``--groups validation`` keeps only the groups that training held out (datasets.split_real); use ``all`` for a
 folder the models never saw.
 
@@ -43,11 +45,29 @@ from vitiscore.lesion_shapes import load_shape_model
 from vitiscore.mask_agreement import agreement
 from vitiscore.pipeline import ScoreOptions, score_image
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
+from vitiscore.skin_tone import ita_band, normal_skin_ita, rgb_to_lab, skin_colour_likeness
 from vitiscore.stats import cluster_bootstrap_ci
 from vitiscore.training_data import (BAND_B_STAR, BAND_ITA_EXAMPLES, BaseImage, jpeg_roundtrip, paint_lesions,
                                      retone_to_ita)
 
 METRICS = ("dice", "iou", "hd95", "asd")
+
+
+# Normal skin of a labelled photo starts this share of the photo's longer side away from the drawn lesions: the
+# polygons are coarse, and depigmented skin just outside them would make the skin look lighter than it is.
+LESION_MARGIN = 0.01
+
+
+def labelled_skin_tone(rgb: np.ndarray, reference: np.ndarray) -> tuple[float, str, float]:
+    """(ITA in degrees, its band, share 0-1 of the photo used) of the normal skin of a photo whose depigmented
+    skin is ``reference`` (bool): the skin-coloured pixels (:func:`vitiscore.skin_tone.skin_colour_likeness`
+    over 0.5) at least LESION_MARGIN of the longer side away from it. (nan, "", share) when under 20 such
+    pixels remain. The photos are not colour-calibrated, so the band is a rough guide to the skin type."""
+    margin = max(1, round(LESION_MARGIN * max(reference.shape)))
+    near = cv2.dilate(reference.astype(np.uint8), np.ones((2 * margin + 1,) * 2, np.uint8)).astype(bool)
+    normal = (skin_colour_likeness(rgb_to_lab(rgb)) > 0.5) & ~near
+    ita = normal_skin_ita(rgb, normal)[2]
+    return ita, ita_band(ita), float(normal.mean())
 
 
 def evaluate_real(data_dir: Path, segmenters: list, groups: str) -> list[dict]:
@@ -58,20 +78,28 @@ def evaluate_real(data_dir: Path, segmenters: list, groups: str) -> list[dict]:
     rows = []
     for record in records:
         rgb, ref = datasets.load_real(record)
+        ita, band, share = labelled_skin_tone(rgb, ref)
         whole = np.ones(ref.shape, bool)
         for segmenter in segmenters:
             pred = segmenter.predict(rgb, whole).mask
             a = agreement(pred, ref)
             rows.append(dict(model=segmenter.model_id, image=record.image.name, source_group=record.source_group,
-                             shows_face=int(record.shows_face), dice=a.dice, iou=a.iou, hd95=a.hd95, asd=a.asd,
+                             shows_face=int(record.shows_face), normal_skin_ita=ita, ita_band=band,
+                             normal_skin_share=share, dice=a.dice, iou=a.iou, hd95=a.hd95, asd=a.asd,
                              pred_fraction=a.pred_px / ref.size, ref_fraction=a.ref_px / ref.size))
     return rows
 
 
 def summarise(rows: list[dict], models: list[str], n_resamples: int) -> list[dict]:
+    """Mean of each metric per model with a 95 % CI resampling source groups (none with one group), and the first
+    two models' paired difference, for subsets "all", "face" (photos showing a face) and "ita:<band>" per band
+    of the normal skin ("ita:unmeasured" where too little normal skin was found)."""
     out = []
-    for subset in ("all", "face"):
-        chosen = [r for r in rows if subset == "all" or r["shows_face"]]
+    subsets = [("all", rows), ("face", [r for r in rows if r["shows_face"]])]
+    if any("ita_band" in r for r in rows):
+        subsets += [(f"ita:{band or 'unmeasured'}", [r for r in rows if r["ita_band"] == band])
+                    for band in sorted({r["ita_band"] for r in rows})]
+    for subset, chosen in subsets:
         for model in models:
             mine = [r for r in chosen if r["model"] == model]
             if not mine:
@@ -234,7 +262,7 @@ def main(argv=None) -> int:
               "models": {s.model_id: s.sha256 for s in segmenters}, "real": summary}
     for r in summary:
         if r["metric"] == "dice":
-            logging.info("%-40s %-4s n=%3d  Dice %.3f (95%% CI %.3f-%.3f)", r["model"], r["subset"], r["n_images"],
+            logging.info("%-40s %-17s n=%3d  Dice %.3f (95%% CI %.3f-%.3f)", r["model"], r["subset"], r["n_images"],
                          r["mean"], r["ci_low"], r["ci_high"])
     if args.synthetic_faces:
         faces = synthetic_test_faces(args.synthetic_faces, args.synthetic_portraits)

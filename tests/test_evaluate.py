@@ -1,6 +1,9 @@
-"""scripts/evaluate.py: the synthetic test's summary, on hand-made rows of known error."""
+"""scripts/evaluate.py: summaries on hand-made rows of known error, the skin tone of labelled photos, and the
+synthetic test's lesion draws."""
 
 import math
+
+import numpy as np
 
 import pytest
 
@@ -76,3 +79,36 @@ def test_synthetic_draws_share_the_clear_face_and_keep_earlier_cases(evaluate, m
         assert 0 < first["true_fraction"] < 0.5 and 0 < second["true_fraction"] < 0.5
     with pytest.raises(ValueError, match="draws"):
         evaluate.evaluate_synthetic(faces, None, classical, seed=5, draws=0)
+
+
+def test_labelled_skin_tone_reads_the_normal_skin_around_the_drawn_lesions(evaluate):
+    from vitiscore.skin_tone import lab_to_rgb
+
+    # Normal skin L* 65, b* 15: ITA = atan((65 - 50) / 15) = 45 degrees, "light" (41-55). A depigmented patch
+    # (L* 85, b* 10: ITA 74, still skin-coloured) covers 60 % of the photo, so it would decide the median if it
+    # were counted.
+    lab = np.zeros((100, 100, 3), np.float32)
+    lab[...] = (65.0, 12.0, 15.0)
+    lab[:, :60] = (85.0, 10.0, 10.0)
+    reference = np.zeros((100, 100), bool)
+    reference[:, :60] = True
+    ita, band, share = evaluate.labelled_skin_tone(lab_to_rgb(lab), reference)
+    # 8-bit sRGB moves b* by a few tenths, and near 45 degrees each tenth moves the ITA by 0.2 degrees.
+    assert ita == pytest.approx(45.0, abs=1.0) and band == "light"
+    # The margin, 1 % of 100 px = 1 px, also leaves out column 60: columns 61-99 remain.
+    assert share == pytest.approx(0.39)
+    grey = np.full((100, 100, 3), 128, np.uint8)  # no skin-coloured pixel: nothing to measure
+    ita, band, share = evaluate.labelled_skin_tone(grey, reference)
+    assert math.isnan(ita) and band == "" and share == 0.0
+
+
+def test_real_summary_has_a_subset_per_skin_tone_band(evaluate):
+    rows = []
+    for image, group, band, dice in (("p1", "g1", "dark", 0.8), ("p2", "g2", "dark", 0.6), ("p3", "g3", "", 0.1)):
+        rows.append(dict(model="m", image=image, source_group=group, shows_face=0, ita_band=band, dice=dice,
+                         iou=dice, hd95=1.0, asd=1.0))
+    out = {(r["subset"], r["metric"]): r for r in evaluate.summarise(rows, ["m"], 200)}
+    assert out[("ita:dark", "dice")]["n_images"] == 2 and out[("ita:dark", "dice")]["mean"] == pytest.approx(0.7)
+    assert out[("ita:unmeasured", "dice")]["mean"] == pytest.approx(0.1)
+    assert out[("all", "dice")]["n_images"] == 3
+    assert ("face", "dice") not in out  # no photo shows a face
