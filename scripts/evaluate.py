@@ -56,18 +56,25 @@ METRICS = ("dice", "iou", "hd95", "asd")
 # Normal skin of a labelled photo starts this share of the photo's longer side away from the drawn lesions: the
 # polygons are coarse, and depigmented skin just outside them would make the skin look lighter than it is.
 LESION_MARGIN = 0.01
+# Below this share of the photo, the "normal skin" left is a few stray pixels (a photo that is nearly all lesion,
+# or a close-up of something else) and its colour says little about the person's skin.
+MIN_NORMAL_SKIN_SHARE = 0.01
 
 
 def labelled_skin_tone(rgb: np.ndarray, reference: np.ndarray) -> tuple[float, str, float]:
     """(ITA in degrees, its band, share 0-1 of the photo used) of the normal skin of a photo whose depigmented
     skin is ``reference`` (bool): the skin-coloured pixels (:func:`vitiscore.skin_tone.skin_colour_likeness`
-    over 0.5) at least LESION_MARGIN of the longer side away from it. (nan, "", share) when under 20 such
-    pixels remain. The photos are not colour-calibrated, so the band is a rough guide to the skin type."""
+    over 0.5) at least LESION_MARGIN of the longer side away from it. (nan, "", share) when they are under
+    MIN_NORMAL_SKIN_SHARE of the photo. The photos are not colour-calibrated, so the band is a rough guide to the
+    skin type."""
     margin = max(1, round(LESION_MARGIN * max(reference.shape)))
     near = cv2.dilate(reference.astype(np.uint8), np.ones((2 * margin + 1,) * 2, np.uint8)).astype(bool)
     normal = (skin_colour_likeness(rgb_to_lab(rgb)) > 0.5) & ~near
+    share = float(normal.mean())
+    if share < MIN_NORMAL_SKIN_SHARE:
+        return float("nan"), "", share
     ita = normal_skin_ita(rgb, normal)[2]
-    return ita, ita_band(ita), float(normal.mean())
+    return ita, ita_band(ita), share
 
 
 def evaluate_real(data_dir: Path, segmenters: list, groups: str) -> list[dict]:

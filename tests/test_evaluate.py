@@ -97,9 +97,12 @@ def test_labelled_skin_tone_reads_the_normal_skin_around_the_drawn_lesions(evalu
     assert ita == pytest.approx(45.0, abs=1.0) and band == "light"
     # The margin, 1 % of 100 px = 1 px, also leaves out column 60: columns 61-99 remain.
     assert share == pytest.approx(0.39)
-    grey = np.full((100, 100, 3), 128, np.uint8)  # no skin-coloured pixel: nothing to measure
-    ita, band, share = evaluate.labelled_skin_tone(grey, reference)
-    assert math.isnan(ita) and band == "" and share == 0.0
+    # Normal skin on only 0.5 % of a grey photo (50 pixels, enough for a median): too little to say what the
+    # person's skin is.
+    grey = np.full((100, 100, 3), 128, np.uint8)
+    grey[:5, :10] = lab_to_rgb(lab[:5, -10:])
+    ita, band, share = evaluate.labelled_skin_tone(grey, np.zeros((100, 100), bool))
+    assert math.isnan(ita) and band == "" and share == pytest.approx(0.005)
 
 
 def test_real_summary_has_a_subset_per_skin_tone_band(evaluate):
