@@ -14,16 +14,16 @@ between the first two models.
 ``--groups validation`` keeps only the groups that training held out (datasets.split_real); use ``all`` for a
 folder the models never saw.
 
-With --synthetic-faces (the faces_fasseg folder), lesions are painted inside the facial area of the FASSEG
-frontal test faces of the test half (never used in training nor to choose the threshold), each re-toned to an ITA
-inside each of the six skin-tone bands (training_data.BAND_ITA_EXAMPLES), and each model scores them through the
-whole pipeline: the error is measured minus true depigmented fraction of the facial area, by ITA band of the
-measured normal skin and by target tone; each face is also scored at the same tone without lesions, where every
-marked pixel is a false positive. Each MAE comes with a 95 % bootstrap CI over faces, and the first two models'
-paired difference in MAE with its CI. --synthetic-portraits adds the held-out Pratheepan single portraits (other
-cameras and light than FASSEG's studio; also never trained on), summarised by source as well; --lesion-draws K
-paints K independent sets of lesions on each face and tone (narrowing the lesion part of the noise only: the
-bootstrap still resamples faces).
+With --synthetic-faces (the faces_fasseg folder), lesions are painted on the skin inside the facial area of the
+FASSEG frontal test faces of the test half (never used in training nor to choose the threshold), each re-toned to
+an ITA inside each of the six skin-tone bands (training_data.BAND_ITA_EXAMPLES), and each model scores them
+through the whole pipeline: the error is measured minus true depigmented fraction of the facial area, by ITA band
+of the measured normal skin and by target tone; each face is also scored at the same tone without lesions, where
+every marked pixel is a false positive. Each MAE comes with a 95 % bootstrap CI over faces, and the first two
+models' paired difference in MAE with its CI. --synthetic-portraits adds the held-out Pratheepan single portraits
+(other cameras and light than FASSEG's studio; also never trained on), summarised by source as well;
+--lesion-draws K paints K independent sets of lesions on each face and tone (narrowing the lesion part of the
+noise only: the bootstrap still resamples faces).
 
 Outputs: OUT/per_image.csv, OUT/summary.csv, OUT/summary.json, and with synthetic faces OUT/synthetic.csv (one
 row per case) and OUT/synthetic_summary.csv (the summary, also in summary.json).
@@ -154,12 +154,13 @@ def evaluate_synthetic(faces: list[tuple[str, BaseImage]], shapes_path: Path | N
     for (source, face), target_ita in ((f, t) for f in faces for t in BAND_ITA_EXAMPLES):
         case = dict(source=source, face=face.name, target_ita=target_ita)
         rgb = retone_to_ita(face.rgb, face.skin, target_ita, BAND_B_STAR)
-        # The facial area of the unpainted face is where lesions may go.
+        # Lesions may go on the face's labelled skin inside the facial area of the unpainted face: the area
+        # alone can hold hair or a headdress, where painted "lesions" would be truth that no photo could show.
         plain = score_image(rgb, ScoreOptions(model="classical"))
         if not plain.ok:
             rows.append(dict(case, model="", status=plain.status))
             continue
-        inner = cv2.erode((plain.labels > 0).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+        inner = cv2.erode((plain.labels > 0).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & face.skin
         paintings = [paint_lesions(rgb, BaseImage(rgb, inner, face.sites, face.name), rng, shapes)
                      for _ in range(draws)]
         paintings = [(jpeg_roundtrip(painted, 92), lesion) for painted, lesion in paintings]
