@@ -115,3 +115,25 @@ def test_real_summary_has_a_subset_per_skin_tone_band(evaluate):
     assert out[("ita:unmeasured", "dice")]["mean"] == pytest.approx(0.1)
     assert out[("all", "dice")]["n_images"] == 3
     assert ("face", "dice") not in out  # no photo shows a face
+
+
+def test_synthetic_lesions_go_only_on_labelled_skin_inside_the_facial_area(evaluate, monkeypatch):
+    from vitiscore import datasets
+    from vitiscore.segment import load_segmenter
+
+    base = datasets.astronaut_base()
+    half = base.skin.copy()
+    half[:, : half.shape[1] // 2] = False  # only the right half of the face is labelled skin
+    face = datasets.BaseImage(base.rgb, half, base.sites, base.name)
+    allowed = []
+    paint = evaluate.paint_lesions
+
+    def recording(rgb, where, rng, shapes):
+        allowed.append(where.skin)
+        return paint(rgb, where, rng, shapes)
+
+    monkeypatch.setattr(evaluate, "paint_lesions", recording)
+    monkeypatch.setattr(evaluate, "BAND_ITA_EXAMPLES", (19.0,))
+    rows = evaluate.evaluate_synthetic([("astronaut", face)], None, [load_segmenter("classical")], seed=2)
+    assert rows[0]["status"] == "ok" and rows[0]["true_fraction"] > 0
+    assert len(allowed) == 1 and allowed[0].any() and not (allowed[0] & ~half).any()
