@@ -193,7 +193,9 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
     0.018-0.087, so a target of 0.04 per band cannot be judged from one such test. With two or more models, rows
     "A minus B" give the paired difference in MAE over the cases both scored (a case: face, tone and lesion
     draw), for all cases and per target tone (bands are left out: a case's band can differ between models).
-    Rows with a ``source`` (the face's data set) are also summarised per source when there are several."""
+    Rows with a ``source`` (the face's data set) are also summarised per source when there are several, and rows
+    with ``flags`` (the pipeline's comma-separated quality flags) per flag, a case counting under each of its
+    flags, and "none" for the unflagged cases."""
     out = []
     ok = [r for r in rows if r["status"] == "ok"]
 
@@ -209,6 +211,11 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
                    for band in sorted({r["ita_band"] for r in mine})]
         groups += [("target_ita", f"{t:+.0f}", [r for r in mine if r["target_ita"] == t])
                    for t in sorted({r["target_ita"] for r in mine})]
+        # The pipeline's quality flags say which scores a user should doubt; how wrong are those, and the rest?
+        flags = sorted({f for r in mine for f in r.get("flags", "").split(",") if f})
+        groups += [("flag", flag, [r for r in mine if flag in r["flags"].split(",")]) for flag in flags]
+        if flags:
+            groups.append(("flag", "none", [r for r in mine if not r["flags"]]))
         sources = sorted({r.get("source", "") for r in mine})
         if len(sources) > 1:
             groups += [("source", source, [r for r in mine if r["source"] == source]) for source in sources]

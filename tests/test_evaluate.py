@@ -42,6 +42,16 @@ def test_synthetic_summary_mae_ci_by_face_and_paired_difference(evaluate):
     assert not any(k[0] == "a minus b" and k[1] == "ita_band" for k in out)
 
 
+def test_synthetic_summary_per_quality_flag(evaluate):
+    # |errors| 0.05 (overexposed, light_skin), 0.03 (light_skin), 0.01 and 0.02 (no flag).
+    rows = [dict(_row("a", face, 60.0, err), flags=flags) for face, err, flags in
+            (("A", 0.05, "overexposed,light_skin"), ("B", -0.03, "light_skin"), ("C", 0.01, ""), ("D", -0.02, ""))]
+    out = {(r["by"], r["group"]): r for r in evaluate.summarise_synthetic(rows, ["a"], 200)}
+    assert out[("flag", "overexposed")]["n"] == 1 and out[("flag", "overexposed")]["mae"] == pytest.approx(0.05)
+    assert out[("flag", "light_skin")]["n"] == 2 and out[("flag", "light_skin")]["mae"] == pytest.approx(0.04)
+    assert out[("flag", "none")]["n"] == 2 and out[("flag", "none")]["mae"] == pytest.approx(0.015)
+
+
 def test_lesion_draws_are_paired_one_by_one_and_sources_are_summarised_apart(evaluate):
     # Two draws of one face and tone are two cases: without the draw in the pairing key, draw 1 would replace
     # draw 0 and the paired difference would count 2 cases, not 4. Model b is 0.01 better on every case.
