@@ -189,10 +189,11 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
     depends on what the model left as normal skin) and per re-toning target (the same faces for every model).
 
     ``mae_ci_low``/``mae_ci_high``: 95 % bootstrap CI of the MAE resampling faces (a face's six tones are not
-    independent). A band with few cases has a wide interval: v4's very light band (9 cases) measured 0.046 with
-    0.018-0.087, so a target of 0.04 per band cannot be judged from one such test. With two or more models, rows
-    "A minus B" give the paired difference in MAE over the cases both scored (a case: face, tone and lesion
-    draw), for all cases and per target tone (bands are left out: a case's band can differ between models).
+    independent). A band with few cases has a wide interval: v4's very light band (9 cases of the 20 FASSEG faces)
+    measured 0.046 with 0.018-0.087; the portraits and three lesion draws gave 41 cases and 0.047-0.098. With two
+    or more models, rows "A minus B" give the paired difference in MAE over the cases both scored (a case: face,
+    tone and lesion draw), for all cases and per target tone (bands are left out: a case's band can differ
+    between models).
     Rows with a ``source`` (the face's data set) are also summarised per source when there are several, and rows
     with ``flags`` (the pipeline's comma-separated quality flags) per flag, a case counting under each of its
     flags, and "none" for the unflagged cases."""
