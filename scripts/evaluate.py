@@ -207,6 +207,8 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
 
     for model in models:
         mine = [r for r in ok if r["model"] == model]
+        if not mine:  # every case failed for this model (its rows say why)
+            continue
         groups = [("all", "all", mine)]
         groups += [("ita_band", band, [r for r in mine if r["ita_band"] == band])
                    for band in sorted({r["ita_band"] for r in mine})]

@@ -50,6 +50,9 @@ def test_synthetic_summary_per_quality_flag(evaluate):
     assert out[("flag", "overexposed")]["n"] == 1 and out[("flag", "overexposed")]["mae"] == pytest.approx(0.05)
     assert out[("flag", "light_skin")]["n"] == 2 and out[("flag", "light_skin")]["mae"] == pytest.approx(0.04)
     assert out[("flag", "none")]["n"] == 2 and out[("flag", "none")]["mae"] == pytest.approx(0.015)
+    # A model none of whose cases was scored gets no rows (and no paired difference), not an error.
+    both = evaluate.summarise_synthetic(rows, ["a", "failed"], 200)
+    assert {r["model"] for r in both} == {"a"} and len(both) == len(out)
 
 
 def test_lesion_draws_are_paired_one_by_one_and_sources_are_summarised_apart(evaluate):
