@@ -192,11 +192,10 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
     independent). A band with few cases has a wide interval: v4's very light band (9 cases of the 20 FASSEG faces)
     measured 0.046 with 0.018-0.087; the portraits and three lesion draws gave 41 cases and 0.047-0.098. With two
     or more models, rows "A minus B" give the paired difference in MAE over the cases both scored (a case: face,
-    tone and lesion draw), for all cases and per target tone (bands are left out: a case's band can differ
-    between models).
-    Rows with a ``source`` (the face's data set) are also summarised per source when there are several, and rows
-    with ``flags`` (the pipeline's comma-separated quality flags) per flag, a case counting under each of its
-    flags, and "none" for the unflagged cases."""
+    tone and lesion draw), for all cases and per target tone (bands are left out: a case's band can differ between
+    models). Rows with a ``source`` (the face's data set) are also summarised per source when there are several,
+    and rows with ``flags`` (the pipeline's comma-separated quality flags) per flag, a case counting under each of
+    its flags, and "none" for the unflagged cases."""
     out = []
     ok = [r for r in rows if r["status"] == "ok"]
 
@@ -215,13 +214,14 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
         groups += [("target_ita", f"{t:+.0f}", [r for r in mine if r["target_ita"] == t])
                    for t in sorted({r["target_ita"] for r in mine})]
         # The pipeline's quality flags say which scores a user should doubt; how wrong are those, and the rest?
-        flags = sorted({f for r in mine for f in r.get("flags", "").split(",") if f})
-        groups += [("flag", flag, [r for r in mine if flag in r["flags"].split(",")]) for flag in flags]
-        if flags:
-            groups.append(("flag", "none", [r for r in mine if not r["flags"]]))
+        flags = {id(r): [f for f in r.get("flags", "").split(",") if f] for r in mine}
+        names = sorted({f for listed in flags.values() for f in listed})
+        groups += [("flag", name, [r for r in mine if name in flags[id(r)]]) for name in names]
+        if names:
+            groups.append(("flag", "none", [r for r in mine if not flags[id(r)]]))
         sources = sorted({r.get("source", "") for r in mine})
         if len(sources) > 1:
-            groups += [("source", source, [r for r in mine if r["source"] == source]) for source in sources]
+            groups += [("source", source, [r for r in mine if r.get("source", "") == source]) for source in sources]
         for by, group, chosen in groups:
             errors = np.array([r["error"] for r in chosen])
             clear = np.array([r["unpainted_fraction"] for r in chosen])
