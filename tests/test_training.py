@@ -199,3 +199,51 @@ def test_next_stage_starts_from_a_runs_average_when_it_kept_one(tmp_path):
     assert initial_weights(tmp_path / "plain")["w"].tolist() == [0.0, 0.0]
     assert initial_weights(tmp_path / "averaged")["w"].tolist() == [1.0, 1.0]
     assert initial_weights(None) is None
+
+
+def test_average_weights_is_the_mean_of_floats_and_keeps_the_first_counters():
+    torch = pytest.importorskip("torch")
+    from vitiscore.training import average_weights
+
+    a = {"w": torch.tensor([1.0, 2.0]), "bn.running_var": torch.tensor([4.0]), "bn.num_batches_tracked": torch.tensor(3)}
+    b = {"w": torch.tensor([3.0, 6.0]), "bn.running_var": torch.tensor([8.0]), "bn.num_batches_tracked": torch.tensor(9)}
+    c = {"w": torch.tensor([5.0, 1.0]), "bn.running_var": torch.tensor([0.0]), "bn.num_batches_tracked": torch.tensor(1)}
+    mean = average_weights([a, b, c])
+    assert mean["w"].tolist() == [3.0, 3.0]
+    assert mean["bn.running_var"].tolist() == [4.0]
+    assert mean["bn.num_batches_tracked"].item() == 3
+    assert a["w"].tolist() == [1.0, 2.0]  # the inputs are left as they were
+
+
+@pytest.mark.parametrize("other, message", [({"v": [1.0]}, "other entries"), ({"w": [1.0, 2.0]}, "shape")])
+def test_average_weights_refuses_states_of_different_networks(other, message):
+    torch = pytest.importorskip("torch")
+    from vitiscore.training import average_weights
+
+    with pytest.raises(ValueError, match=message):
+        average_weights([{"w": torch.tensor([1.0])}, {k: torch.tensor(v) for k, v in other.items()}])
+    with pytest.raises(ValueError, match="empty"):
+        average_weights([])
+
+
+def test_several_seeds_train_one_run_each_and_return_the_mean_that_a_next_stage_starts_from(pairs, tmp_path):
+    torch = pytest.importorskip("torch")
+    from tests.conftest import load_script
+    from vitiscore.segment.learned import build_network
+
+    script = load_script("train")
+    torch.manual_seed(7)
+    start = build_network(TINY.architecture()).state_dict()
+    alone = [_weights(train(pairs, [], replace(TINY, seed=s), tmp_path / f"alone{s}", progress=False,
+                            initial_weights=start)) for s in (1, 2)]
+    differ = [k for k in start if not np.allclose(alone[0][k], alone[1][k], rtol=1e-4, atol=1e-6)]
+    assert differ  # the seeds gave different networks, so the mean is neither of them
+    mean = _weights(script.train_seeds(pairs, [], TINY, [1, 2], tmp_path / "both", start=start, progress=False))
+    assert (tmp_path / "both" / "seed-1" / "checkpoint.pt").is_file()
+    assert (tmp_path / "both" / "seed-2" / "checkpoint.pt").is_file()
+    stored = script.initial_weights(tmp_path / "both")
+    for key in start:
+        if np.issubdtype(alone[0][key].dtype, np.floating):
+            np.testing.assert_allclose(mean[key], (alone[0][key] + alone[1][key]) / 2, rtol=1e-5, atol=1e-6,
+                                       err_msg=key)
+            np.testing.assert_allclose(stored[key].numpy(), mean[key], rtol=1e-6, atol=1e-7, err_msg=key)

@@ -104,6 +104,31 @@ def update_average(average: dict, state: dict, decay: float) -> None:
                 average[name].copy_(value)
 
 
+def average_weights(states: list[dict]) -> dict:
+    """The uniform mean of several networks' state dicts (a "model soup", Wortsman et al., ICML 2022): every
+    floating-point entry, batch-norm running statistics included, is averaged in float32; other entries (step
+    counters) are taken from the first state. Meant for runs that start from the same weights and differ only in
+    their seed, whose mean lies in the same basin. ValueError when ``states`` is empty or the states differ in
+    their entries or shapes."""
+    import torch
+
+    if not states:
+        raise ValueError("states is empty: nothing to average")
+    first = states[0]
+    for i, state in enumerate(states[1:], start=1):
+        if state.keys() != first.keys():
+            raise ValueError(f"states[{i}] has other entries than states[0]: "
+                             f"{sorted(state.keys() ^ first.keys())[:3]}")
+        for name, value in state.items():
+            if value.shape != first[name].shape:
+                raise ValueError(f"states[{i}][{name!r}] has shape {tuple(value.shape)}, "
+                                 f"states[0] {tuple(first[name].shape)}")
+    with torch.no_grad():
+        return {name: (torch.stack([s[name].detach().float() for s in states]).mean(0) if value.is_floating_point()
+                       else value.detach().clone())
+                for name, value in first.items()}
+
+
 def _state_copy(network) -> dict:
     return {k: v.detach().clone() for k, v in network.state_dict().items()}
 
