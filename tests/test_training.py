@@ -247,3 +247,13 @@ def test_several_seeds_train_one_run_each_and_return_the_mean_that_a_next_stage_
             np.testing.assert_allclose(mean[key], (alone[0][key] + alone[1][key]) / 2, rtol=1e-5, atol=1e-6,
                                        err_msg=key)
             np.testing.assert_allclose(stored[key].numpy(), mean[key], rtol=1e-6, atol=1e-7, err_msg=key)
+
+
+def test_a_seed_given_twice_is_an_error_that_names_the_option(tmp_path, capsys):
+    from tests.conftest import load_script
+
+    with pytest.raises(SystemExit) as exit_info:
+        load_script("train").main([str(tmp_path), "-o", str(tmp_path / "run"), "--seed", "3", "4", "3"])
+    assert exit_info.value.code == 2
+    assert "--seed" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()  # refused before any work
