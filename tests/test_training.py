@@ -205,9 +205,11 @@ def test_average_weights_is_the_mean_of_floats_and_keeps_the_first_counters():
     torch = pytest.importorskip("torch")
     from vitiscore.training import average_weights
 
-    a = {"w": torch.tensor([1.0, 2.0]), "bn.running_var": torch.tensor([4.0]), "bn.num_batches_tracked": torch.tensor(3)}
-    b = {"w": torch.tensor([3.0, 6.0]), "bn.running_var": torch.tensor([8.0]), "bn.num_batches_tracked": torch.tensor(9)}
-    c = {"w": torch.tensor([5.0, 1.0]), "bn.running_var": torch.tensor([0.0]), "bn.num_batches_tracked": torch.tensor(1)}
+    def state(w, running_var, steps):
+        return {"w": torch.tensor(w), "bn.running_var": torch.tensor([running_var]),
+                "bn.num_batches_tracked": torch.tensor(steps)}
+
+    a, b, c = state([1.0, 2.0], 4.0, 3), state([3.0, 6.0], 8.0, 9), state([5.0, 1.0], 0.0, 1)
     mean = average_weights([a, b, c])
     assert mean["w"].tolist() == [3.0, 3.0]
     assert mean["bn.running_var"].tolist() == [4.0]
