@@ -24,9 +24,9 @@ lesion_shapes/. What is used for what:
 
 The run folder gets config.json, log.csv and checkpoint.pt; run it again with the same arguments to resume.
 With several seeds (--seed 3 4 5) each seed's run gets its own folder RUN_DIR/seed-N, and the result is the mean
-of their weights (RUN_DIR/weights.safetensors; the model card says what averaging gained). With --export, the
-final network (with --ema-decay, the moving average of its weights) is written with its threshold tuned on the
-validation groups.
+of their weights (RUN_DIR/weights.safetensors; docs/training_experiments.md says what averaging gained). With
+--export, the final network (with --ema-decay, the moving average of its weights) is written with its threshold
+tuned on the validation groups.
 """
 
 from __future__ import annotations
@@ -189,7 +189,8 @@ def main(argv=None) -> int:
                              "model is the mean of their weights (training.average_weights)")
     parser.add_argument("--crop", type=int, default=TrainConfig.crop,
                         help="side (pixels) of the square training crops, a multiple of 32. The shipped recipe uses "
-                             "224; a step at 192 took 0.45 s against 0.70 s on 2 threads (one trial: model card)")
+                             "224; a step at 192 took 0.45 s against 0.70 s on 2 threads "
+                             "(docs/training_experiments.md)")
     parser.add_argument("--ema-decay", type=float, default=TrainConfig.ema_decay,
                         help="0 (off, v4 and earlier) or the decay (0-1) of a moving average of the weights that "
                              "becomes the run's result, e.g. 0.995 (about the last 200 steps)")
