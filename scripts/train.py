@@ -194,6 +194,10 @@ def main(argv=None) -> int:
     parser.add_argument("--ema-decay", type=float, default=TrainConfig.ema_decay,
                         help="0 (off, v4 and earlier) or the decay (0-1) of a moving average of the weights that "
                              "becomes the run's result, e.g. 0.995 (about the last 200 steps)")
+    parser.add_argument("--dice-lesion-images-only", action="store_true",
+                        help="soft Dice over the batch's images with a lesion only; clear images get BCE alone "
+                             "(v4 and earlier: Dice on every image, which punishes a clear image's last few "
+                             "marked pixels hardest)")
     parser.add_argument("--real-share", type=float, default=TrainConfig.real_share,
                         help="probability that a batch item is a real photo")
     parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
@@ -225,7 +229,8 @@ def main(argv=None) -> int:
     if len(set(args.seed)) < len(args.seed):
         parser.error(f"--seed: each seed once, got {args.seed}")
     config = replace(TrainConfig(), steps=args.steps, seed=args.seed[0], real_share=args.real_share, lr=args.lr,
-                     tone_normalise=args.tone_normalise, crop=args.crop, ema_decay=args.ema_decay)
+                     tone_normalise=args.tone_normalise, crop=args.crop, ema_decay=args.ema_decay,
+                     dice_lesion_images_only=args.dice_lesion_images_only)
     for option, check in (("--crop", check_crop), ("--ema-decay", check_ema_decay)):
         try:
             check(config)  # before minutes of synthesis

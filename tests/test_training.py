@@ -142,6 +142,44 @@ def test_threshold_rules_on_hand_worked_dice():
         choose_threshold(dice, [])
 
 
+def test_dice_on_lesion_images_only_leaves_clear_images_to_bce():
+    import torch
+
+    from vitiscore.training import dice_bce_loss
+
+    # Logits 0: every probability 0.5, and BCE is ln 2 on every pixel whatever the target. On 2 x 2 images the
+    # soft Dice term (smoothing 1) is 1 - (2*2 + 1) / (2 + 4 + 1) = 2/7 for an all-lesion image and
+    # 1 - 1 / (2 + 0 + 1) = 2/3 for a clear one.
+    logits = torch.zeros(2, 1, 2, 2)
+    lesion_and_clear = torch.stack([torch.ones(1, 2, 2), torch.zeros(1, 2, 2)])
+    ln2 = float(np.log(2))
+    assert float(dice_bce_loss(logits, lesion_and_clear)) == pytest.approx(ln2 + (2 / 7 + 2 / 3) / 2)
+    assert float(dice_bce_loss(logits, lesion_and_clear, lesion_images_only=True)) == pytest.approx(ln2 + 2 / 7)
+    clear = torch.zeros(2, 1, 2, 2)
+    assert float(dice_bce_loss(logits, clear)) == pytest.approx(ln2 + 2 / 3)
+    assert float(dice_bce_loss(logits, clear, lesion_images_only=True)) == pytest.approx(ln2)
+
+
+def test_dice_option_reaches_the_training_config(tmp_path, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("train_script", Path(__file__).parents[1] / "scripts/train.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    seen = []
+
+    def stop_at_the_first_check(config):  # the config as parsed, before any data is read
+        seen.append(config)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(script, "check_crop", stop_at_the_first_check)
+    for argv, expected in (([], False), (["--dice-lesion-images-only"], True)):
+        with pytest.raises(SystemExit):
+            script.main([str(tmp_path), "-o", str(tmp_path / "run"), *argv])
+        assert seen[-1].dice_lesion_images_only is expected
+
+
 def test_float32_only_restores_the_callers_tf32_settings():
     # Setting the flags needs no GPU, so the CUDA branch is exercised here too.
     import torch

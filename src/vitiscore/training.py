@@ -45,6 +45,8 @@ class TrainConfig:
         tone_normalise: bring every training crop's skin to one reference tone
             (:func:`vitiscore.segment.tone.normalise_tone`), as the exported model then does at inference.
         seed: seeds every random draw.
+        dice_lesion_images_only: average the soft Dice over the batch's images that have a lesion, and give
+            clear images BCE only (off in v4 and earlier: see :func:`dice_bce_loss`).
         ema_decay: 0 (off) or the decay d (0-1) of an exponential moving average of the weights, updated after
             every step (average = d * average + (1 - d) * weights, starting from the initial weights); the
             run's result is then that average, not the last step's weights. 0.995 averages over roughly the
@@ -65,6 +67,7 @@ class TrainConfig:
     real_share: float = 0.5
     tone_normalise: bool = False
     seed: int = 0
+    dice_lesion_images_only: bool = False
     ema_decay: float = 0.0
     checkpoint_every: int = 200
     validate_every: int = 500
@@ -189,17 +192,25 @@ def make_batch(synthetic: list[Pair], real: list[Pair], config: TrainConfig, rng
     return images, masks
 
 
-def dice_bce_loss(logits, target):
+def dice_bce_loss(logits, target, lesion_images_only: bool = False):
     """Binary cross-entropy plus soft Dice computed per image and averaged, so that a small facial lesion
     counts as much as a large patch on a hand (a Dice over the whole batch lets large masks drown small ones).
-    An image without lesions adds 1 - 1 / (1 + sum of its probabilities): every false positive costs."""
+
+    An image without lesions adds 1 - 1 / (1 + S), S the sum of its probabilities: every false positive costs,
+    and the last few the most (the gradient is 1 / (1 + S)² per pixel, thousands of times a lesion image's).
+    With ``lesion_images_only`` the Dice is averaged over the images that have a lesion only, and clear images
+    get BCE alone; a batch without any lesion is then BCE alone. Why: that steep cost may teach the network to
+    under-call faint lesions that resemble the clear negatives (very light skin)."""
     import torch
 
     bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
     p = torch.sigmoid(logits)
     dims = tuple(range(1, p.ndim))
     dice = 1 - (2 * (p * target).sum(dims) + 1) / (p.sum(dims) + target.sum(dims) + 1)
-    return bce + dice.mean()
+    if not lesion_images_only:
+        return bce + dice.mean()
+    has_lesion = target.sum(dims) > 0
+    return bce + (dice * has_lesion).sum() / has_lesion.sum().clamp(min=1)
 
 
 @contextlib.contextmanager
@@ -314,7 +325,7 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
         while state.step < config.steps:
             images, masks = make_batch(synthetic, real, config, rng)
             logits = network(torch.from_numpy(images).to(device).contiguous(memory_format=torch.channels_last))
-            loss = dice_bce_loss(logits, torch.from_numpy(masks).to(device))
+            loss = dice_bce_loss(logits, torch.from_numpy(masks).to(device), config.dice_lesion_images_only)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
