@@ -199,8 +199,9 @@ def dice_bce_loss(logits, target, lesion_images_only: bool = False):
     An image without lesions adds 1 - 1 / (1 + S), S the sum of its probabilities: every false positive costs,
     and the last few the most (the gradient is 1 / (1 + S)² per pixel, thousands of times a lesion image's).
     With ``lesion_images_only`` the Dice is averaged over the images that have a lesion only, and clear images
-    get BCE alone; a batch without any lesion is then BCE alone. Why: that steep cost may teach the network to
-    under-call faint lesions that resemble the clear negatives (very light skin)."""
+    get BCE alone; a batch without any lesion is then BCE alone. It was tried because that steep cost might
+    teach the network to under-call faint lesions that resemble clear negatives (very light skin); on v4's
+    stage 3 it did not help (docs/training_experiments.md)."""
     import torch
 
     bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
