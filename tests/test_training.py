@@ -161,12 +161,9 @@ def test_dice_on_lesion_images_only_leaves_clear_images_to_bce():
 
 
 def test_dice_option_reaches_the_training_config(tmp_path, monkeypatch):
-    import importlib.util
-    from pathlib import Path
+    from tests.conftest import load_script
 
-    spec = importlib.util.spec_from_file_location("train_script", Path(__file__).parents[1] / "scripts/train.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script("train")
     seen = []
 
     def stop_at_the_first_check(config):  # the config as parsed, before any data is read
