@@ -198,6 +198,10 @@ def main(argv=None) -> int:
                         help="soft Dice over the batch's images with a lesion only; clear images get BCE alone "
                              "(v4 and earlier: Dice on every image, which punishes a clear image's last few "
                              "marked pixels hardest)")
+    parser.add_argument("--bf16", action="store_true",
+                        help="forward pass of each training step in bfloat16 autocast (weights, loss and validation "
+                             "stay float32): quicker steps on CPUs with bfloat16 instructions "
+                             "(docs/training_experiments.md); v4 and earlier trained in float32")
     parser.add_argument("--real-share", type=float, default=TrainConfig.real_share,
                         help="probability that a batch item is a real photo")
     parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
@@ -230,7 +234,7 @@ def main(argv=None) -> int:
         parser.error(f"--seed: each seed once, got {args.seed}")
     config = replace(TrainConfig(), steps=args.steps, seed=args.seed[0], real_share=args.real_share, lr=args.lr,
                      tone_normalise=args.tone_normalise, crop=args.crop, ema_decay=args.ema_decay,
-                     dice_lesion_images_only=args.dice_lesion_images_only)
+                     dice_lesion_images_only=args.dice_lesion_images_only, bf16=args.bf16)
     for option, check in (("--crop", check_crop), ("--ema-decay", check_ema_decay)):
         try:
             check(config)  # before minutes of synthesis

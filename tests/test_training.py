@@ -160,7 +160,9 @@ def test_dice_on_lesion_images_only_leaves_clear_images_to_bce():
     assert float(dice_bce_loss(logits, clear, lesion_images_only=True)) == pytest.approx(ln2)
 
 
-def test_dice_option_reaches_the_training_config(tmp_path, monkeypatch):
+@pytest.mark.parametrize("option, field", [("--dice-lesion-images-only", "dice_lesion_images_only"),
+                                           ("--bf16", "bf16")])
+def test_switch_reaches_the_training_config(option, field, tmp_path, monkeypatch):
     from tests.conftest import load_script
 
     script = load_script("train")
@@ -171,10 +173,41 @@ def test_dice_option_reaches_the_training_config(tmp_path, monkeypatch):
         raise ValueError("stop here")
 
     monkeypatch.setattr(script, "check_crop", stop_at_the_first_check)
-    for argv, expected in (([], False), (["--dice-lesion-images-only"], True)):
+    for argv, expected in (([], False), ([option], True)):
         with pytest.raises(SystemExit):
             script.main([str(tmp_path), "-o", str(tmp_path / "run"), *argv])
-        assert seen[-1].dice_lesion_images_only is expected
+        assert getattr(seen[-1], field) is expected
+
+
+def test_bf16_steps_compute_in_bfloat16_and_return_float32_weights_one_adam_step_from_float32s(
+        pairs, tmp_path, monkeypatch):
+    import torch
+
+    import vitiscore.training as training
+    from vitiscore.segment.learned import build_network
+
+    conv_outputs = []
+
+    def network_that_reports(architecture):
+        network = build_network(architecture)
+        network.encoder.features[0][0].register_forward_hook(lambda m, i, out: conv_outputs.append(out.dtype))
+        return network
+
+    monkeypatch.setattr(training, "build_network", network_that_reports)
+    plain = train(pairs, [], TINY, tmp_path / "float32", progress=False)
+    assert conv_outputs == [torch.float32]
+    half = train(pairs, [], replace(TINY, bf16=True), tmp_path / "bf16", progress=False)
+    assert conv_outputs == [torch.float32, torch.bfloat16]
+    # Both start from the same weights (same seed). AdamW's first step moves each weight by lr * m / (sqrt(v) +
+    # eps), at most lr in size whatever the gradient, plus the same decay in both: rounding the forward pass can
+    # at worst flip a step's sign, so no weight may differ by more than 2 lr, and some must differ at all.
+    # The one-cycle schedule over 2 steps (train() never schedules fewer) with 10 % warm-up ends its warm-up at
+    # step 0.1 * 2 - 1 = -0.8, so step 0 is already 0.8 / 1.8 of the way down the cosine from the peak:
+    first_lr = TINY.lr * (1 + np.cos(np.pi * 0.8 / 1.8)) / 2  # (the floor, peak / 25 / 1e4, is negligible)
+    difference = [(dict(half.named_parameters())[name] - weight).abs().max().item()
+                  for name, weight in plain.named_parameters()]
+    assert all(p.dtype == torch.float32 for p in half.parameters())
+    assert 0 < max(difference) <= 2 * first_lr * (1 + 1e-3)
 
 
 def test_float32_only_restores_the_callers_tf32_settings():

@@ -51,6 +51,9 @@ class TrainConfig:
             every step (average = d * average + (1 - d) * weights, starting from the initial weights); the
             run's result is then that average, not the last step's weights. 0.995 averages over roughly the
             last 200 steps.
+        bf16: run the training steps' forward pass under bfloat16 autocast (convolutions in bfloat16, 8-bit
+            mantissa); the weights, the optimiser, the loss and every validation stay float32, so the network
+            that comes out is a float32 one like any other (off in v4 and earlier).
         checkpoint_every, validate_every: in steps.
         threads: CPU threads for torch.
     """
@@ -69,6 +72,7 @@ class TrainConfig:
     seed: int = 0
     dice_lesion_images_only: bool = False
     ema_decay: float = 0.0
+    bf16: bool = False
     checkpoint_every: int = 200
     validate_every: int = 500
     threads: int = 2
@@ -325,8 +329,10 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
         network.train()
         while state.step < config.steps:
             images, masks = make_batch(synthetic, real, config, rng)
-            logits = network(torch.from_numpy(images).to(device).contiguous(memory_format=torch.channels_last))
-            loss = dice_bce_loss(logits, torch.from_numpy(masks).to(device), config.dice_lesion_images_only)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16):
+                logits = network(torch.from_numpy(images).to(device).contiguous(memory_format=torch.channels_last))
+            # The loss sums over a few hundred thousand pixels: in float32 whatever the forward pass ran in.
+            loss = dice_bce_loss(logits.float(), torch.from_numpy(masks).to(device), config.dice_lesion_images_only)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
