@@ -271,6 +271,10 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     segmenters = [load_segmenter(m) for m in args.models]
     ids = [s.model_id for s in segmenters]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:  # rows are keyed by model id: two models under one id would be pooled and paired with themselves
+        parser.error(f"--models {' '.join(args.models)}: the model id {', '.join(repeated)} comes more than once; "
+                     "give each model folder its own model_id (its config.json)")
     args.out.mkdir(parents=True, exist_ok=True)
     rows = evaluate_real(args.data_dir, segmenters, args.groups)
     summary = summarise(rows, ids, args.bootstrap)

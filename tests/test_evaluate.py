@@ -150,3 +150,14 @@ def test_synthetic_lesions_go_only_on_labelled_skin_inside_the_facial_area(evalu
     rows = evaluate.evaluate_synthetic([("astronaut", face)], None, [load_segmenter("classical")], seed=2)
     assert rows[0]["status"] == "ok" and rows[0]["true_fraction"] > 0
     assert len(allowed) == 1 and allowed[0].any() and not (allowed[0] & ~half).any()
+
+
+def test_two_models_under_one_id_are_refused_before_anything_is_written(evaluate, tmp_path, capsys):
+    # A retrained folder exported with the id of another would otherwise be pooled with it in every summary.
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit):
+        evaluate.main([str(tmp_path), "-o", str(out), "--models", "unet-mobilenetv2-v4", "classical",
+                       "unet-mobilenetv2-v4"])
+    error = capsys.readouterr().err
+    assert "--models" in error and "the model id unet-mobilenetv2-v4 comes more than once" in error
+    assert not out.exists()
