@@ -204,8 +204,8 @@ def test_bf16_steps_compute_in_bfloat16_and_return_float32_weights_one_adam_step
     # The one-cycle schedule over 2 steps (train() never schedules fewer) with 10 % warm-up ends its warm-up at
     # step 0.1 * 2 - 1 = -0.8, so step 0 is already 0.8 / 1.8 of the way down the cosine from the peak:
     first_lr = TINY.lr * (1 + np.cos(np.pi * 0.8 / 1.8)) / 2  # (the floor, peak / 25 / 1e4, is negligible)
-    difference = [(dict(half.named_parameters())[name] - weight).abs().max().item()
-                  for name, weight in plain.named_parameters()]
+    half_weights = dict(half.named_parameters())
+    difference = [(half_weights[name] - weight).abs().max().item() for name, weight in plain.named_parameters()]
     assert all(p.dtype == torch.float32 for p in half.parameters())
     assert 0 < max(difference) <= 2 * first_lr * (1 + 1e-3)
 
