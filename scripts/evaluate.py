@@ -10,7 +10,7 @@ Hausdorff and average surface distance (pixels) per image (vitiscore.mask_agreem
 Means come with a 95 % bootstrap CI that resamples source groups (copies of one picture are not independent),
 for all images, for the face subset and per skin-tone band (the ITA of each photo's skin-coloured pixels away
 from its drawn lesions, written per image; uncalibrated photos make it a rough guide), plus the paired difference
-between the first two models.
+between the first model (the reference) and each of the others.
 ``--groups validation`` keeps only the groups that training held out (datasets.split_real); use ``all`` for a
 folder the models never saw.
 
@@ -19,9 +19,10 @@ FASSEG frontal test faces of the test half (never used in training nor to choose
 an ITA inside each of the six skin-tone bands (training_data.BAND_ITA_EXAMPLES), and each model scores them
 through the whole pipeline: the error is measured minus true depigmented fraction of the facial area, by ITA band
 of the measured normal skin and by target tone; each face is also scored at the same tone without lesions, where
-every marked pixel is a false positive. Each MAE comes with a 95 % bootstrap CI over faces, and the first two
-models' paired difference in MAE with its CI. --synthetic-portraits adds the held-out Pratheepan single portraits
-(other cameras and light than FASSEG's studio; also never trained on), summarised by source as well;
+every marked pixel is a false positive. Each MAE comes with a 95 % bootstrap CI over faces, and the paired
+difference in MAE between the first model and each other model with its CI. --synthetic-portraits adds the
+held-out Pratheepan single portraits (other cameras and light than FASSEG's studio; also never trained on),
+summarised by source as well;
 --lesion-draws K paints K independent sets of lesions on each face and tone (narrowing the lesion part of the
 noise only: the bootstrap still resamples faces).
 
@@ -98,9 +99,9 @@ def evaluate_real(data_dir: Path, segmenters: list, groups: str) -> list[dict]:
 
 
 def summarise(rows: list[dict], models: list[str], n_resamples: int) -> list[dict]:
-    """Mean of each metric per model with a 95 % CI resampling source groups (none with one group), and the first
-    two models' paired difference, for subsets "all", "face" (photos showing a face) and "ita:<band>" per band
-    of the normal skin ("ita:unmeasured" where too little normal skin was found)."""
+    """Mean of each metric per model with a 95 % CI resampling source groups (none with one group), and the paired
+    difference between the first model and each of the others, for subsets "all", "face" (photos showing a face)
+    and "ita:<band>" per band of the normal skin ("ita:unmeasured" where too little normal skin was found)."""
     out = []
     subsets = [("all", rows), ("face", [r for r in rows if r["shows_face"]])]
     if any("ita_band" in r for r in rows):
@@ -117,17 +118,19 @@ def summarise(rows: list[dict], models: list[str], n_resamples: int) -> list[dic
                 low, high = cluster_bootstrap_ci(values, groups, n_resamples=n_resamples)
                 out.append(dict(model=model, subset=subset, metric=metric, n_images=len(mine),
                                 n_groups=len(set(groups)), mean=float(np.mean(values)), ci_low=low, ci_high=high))
-        if len(models) >= 2:
-            first, second = ({r["image"]: r for r in chosen if r["model"] == m} for m in models[:2])
+        first = {r["image"]: r for r in chosen if r["model"] == models[0]}
+        for other in models[1:]:
+            second = {r["image"]: r for r in chosen if r["model"] == other}
             common = sorted(set(first) & set(second))
-            if len(common) >= 2:
-                groups = [first[i]["source_group"] for i in common]
-                for metric in METRICS:
-                    diff = [first[i][metric] - second[i][metric] for i in common]
-                    low, high = cluster_bootstrap_ci(diff, groups, n_resamples=n_resamples)
-                    out.append(dict(model=f"{models[0]} minus {models[1]}", subset=subset, metric=metric,
-                                    n_images=len(common), n_groups=len(set(groups)), mean=float(np.mean(diff)),
-                                    ci_low=low, ci_high=high))
+            if len(common) < 2:
+                continue
+            groups = [first[i]["source_group"] for i in common]
+            for metric in METRICS:
+                diff = [first[i][metric] - second[i][metric] for i in common]
+                low, high = cluster_bootstrap_ci(diff, groups, n_resamples=n_resamples)
+                out.append(dict(model=f"{models[0]} minus {other}", subset=subset, metric=metric,
+                                n_images=len(common), n_groups=len(set(groups)), mean=float(np.mean(diff)),
+                                ci_low=low, ci_high=high))
     return out
 
 
@@ -191,11 +194,12 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
     ``mae_ci_low``/``mae_ci_high``: 95 % bootstrap CI of the MAE resampling faces (a face's six tones are not
     independent). A band with few cases has a wide interval: v4's very light band (9 cases of the 20 FASSEG faces)
     measured 0.046 with 0.018-0.087; the portraits and three lesion draws gave 41 cases and 0.047-0.098. With two
-    or more models, rows "A minus B" give the paired difference in MAE over the cases both scored (a case: face,
-    tone and lesion draw), for all cases and per target tone (bands are left out: a case's band can differ between
-    models). Rows with a ``source`` (the face's data set) are also summarised per source when there are several,
-    and rows with ``flags`` (the pipeline's comma-separated quality flags) per flag, a case counting under each of
-    its flags, and "none" for the unflagged cases."""
+    or more models, rows "A minus B" give the paired difference in MAE between the first model A and each other
+    model B over the cases both scored (a case: face, tone and lesion draw), for all cases and per target tone
+    (bands are left out: a case's band can differ between models). Rows with a ``source`` (the face's data set)
+    are also summarised per source when there are several, and rows with ``flags`` (the pipeline's
+    comma-separated quality flags) per flag, a case counting under each of its flags, and "none" for the
+    unflagged cases."""
     out = []
     ok = [r for r in rows if r["status"] == "ok"]
 
@@ -231,9 +235,12 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
                             bias=float(errors.mean()), max_abs=float(np.abs(errors).max()),
                             unpainted_mean=float(clear.mean()), unpainted_median=float(np.median(clear)),
                             unpainted_max=float(clear.max())))
-    if len(models) >= 2:
-        first, second = ({(r["face"], r["target_ita"], r.get("draw", 0)): r for r in ok if r["model"] == m}
-                         for m in models[:2])
+    def keyed(model):
+        return {(r["face"], r["target_ita"], r.get("draw", 0)): r for r in ok if r["model"] == model}
+
+    first = keyed(models[0])
+    for other in models[1:]:
+        second = keyed(other)
         common = sorted(set(first) & set(second))
         targets = [("all", "all", common)] + [("target_ita", f"{t:+.0f}", [k for k in common if k[1] == t])
                                               for t in sorted({k[1] for k in common})]
@@ -242,7 +249,7 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
                 continue
             diff = np.array([abs(first[k]["error"]) - abs(second[k]["error"]) for k in keys])
             low, high = ci_by_face(diff, [k[0] for k in keys])
-            out.append(dict(model=f"{models[0]} minus {models[1]}", by=by, group=group, n=len(keys),
+            out.append(dict(model=f"{models[0]} minus {other}", by=by, group=group, n=len(keys),
                             mae=float(diff.mean()), mae_ci_low=low, mae_ci_high=high))
     return out
 
@@ -252,7 +259,7 @@ def main(argv=None) -> int:
     parser.add_argument("data_dir", type=Path, help="folder laid out like vitiligo_real")
     parser.add_argument("-o", "--out", type=Path, required=True)
     parser.add_argument("--models", nargs="+", default=[DEFAULT_MODEL, "classical"],
-                        help="model ids or folders; the first two are compared pairwise")
+                        help="model ids or folders; the first is compared pairwise with each of the others")
     parser.add_argument("--groups", choices=("all", "validation", "training"), default="all",
                         help="which source groups of DATA_DIR to evaluate (see datasets.split_real)")
     parser.add_argument("--synthetic-faces", type=Path, help="faces_fasseg folder: also run the synthetic test")

@@ -130,6 +130,25 @@ def test_real_summary_has_a_subset_per_skin_tone_band(evaluate):
     assert ("face", "dice") not in out  # no photo shows a face
 
 
+def test_first_model_is_paired_with_each_of_the_others(evaluate):
+    # Reference a; b is 0.01 and c 0.03 better on every case (Dice higher by as much on every photo). Each
+    # other model gets its own "a minus" row with that difference exactly, and b and c are not paired.
+    cases = [(face, target, err) for face in "ABC" for target, err in ((34.0, 0.04), (60.0, -0.05))]
+    rows = [_row(m, f, t, e - math.copysign(gain, e)) for m, gain in (("a", 0), ("b", 0.01), ("c", 0.03))
+            for f, t, e in cases]
+    out = {(r["model"], r["by"], r["group"]): r for r in evaluate.summarise_synthetic(rows, ["a", "b", "c"], 200)}
+    assert out[("a minus b", "all", "all")]["mae"] == pytest.approx(0.01)
+    assert out[("a minus c", "all", "all")]["mae"] == pytest.approx(0.03)
+    assert out[("a minus c", "target_ita", "+60")]["n"] == 3
+    assert not any("b minus" in k[0] for k in out)
+    real = [dict(model=m, image=f"p{i}", source_group=f"g{i}", shows_face=1, ita_band="dark", dice=0.5 + gain,
+                 iou=0.4, hd95=1.0, asd=1.0) for m, gain in (("a", 0), ("b", 0.01), ("c", 0.03)) for i in range(3)]
+    out = {(r["model"], r["subset"], r["metric"]): r for r in evaluate.summarise(real, ["a", "b", "c"], 200)}
+    assert out[("a minus b", "all", "dice")]["mean"] == pytest.approx(-0.01)
+    assert out[("a minus c", "face", "dice")]["mean"] == pytest.approx(-0.03)
+    assert not any("b minus" in k[0] for k in out)
+
+
 def test_synthetic_lesions_go_only_on_labelled_skin_inside_the_facial_area(evaluate, monkeypatch):
     from vitiscore import datasets
     from vitiscore.segment import load_segmenter
