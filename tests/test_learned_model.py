@@ -98,3 +98,26 @@ def test_folding_batch_norms_keeps_the_output():
         after = net(x)
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
     assert torch.allclose(before, after, atol=1e-5)
+
+
+def test_flip_averages_the_mirrored_prediction():
+    # A one-layer network that copies the red value of each pixel's left neighbour (0 beyond the border):
+    # averaged with its mirrored run it must give the mean of the sigmoids of the left and right neighbours.
+    import numpy as np
+    import torch
+
+    from vitiscore.segment.learned import run_network
+
+    net = torch.nn.Conv2d(3, 1, (1, 3), padding=(0, 1), bias=False)
+    with torch.no_grad():
+        net.weight.zero_()
+        net.weight[0, 0, 0, 0] = 1.0
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    red = np.pad(rgb[..., 0] / 255.0, ((0, 0), (1, 1)))
+    sigmoid = 1 / (1 + np.exp(-red))
+    scale = (np.zeros(3, np.float32), np.full(3, 255.0, np.float32))
+    plain = run_network(net, [rgb], 8, *scale)[0]
+    flipped = run_network(net, [rgb], 8, *scale, flip=True)[0]
+    np.testing.assert_allclose(plain, sigmoid[:, :-2], atol=1e-6)
+    np.testing.assert_allclose(flipped, (sigmoid[:, :-2] + sigmoid[:, 2:]) / 2, atol=1e-6)

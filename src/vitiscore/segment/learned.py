@@ -9,7 +9,9 @@ Inference: the image is scaled so that its longer side is ``input_size`` pixels,
 when the config asks for it (``input_tone``, :mod:`vitiscore.segment.tone`), padded to a square by reflection,
 normalised, and passed through the network; the probability map is cropped and scaled back to the
 image's own size. A photo of any size therefore costs the same network time and bounded memory (one float map
-of the photo's size). Several images go through the network as one batch.
+of the photo's size). Several images go through the network as one batch. A config with ``"test_time_flip":
+true`` also runs each image's mirror and averages the two probability maps (twice the network time; measured on
+v4 in docs/training_experiments.md, and no shipped model uses it).
 """
 
 from __future__ import annotations
@@ -201,11 +203,13 @@ def inference_network(network):
 
 
 def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray,
-                tone: tuple[float, float] | None = None) -> list[np.ndarray]:
+                tone: tuple[float, float] | None = None, flip: bool = False) -> list[np.ndarray]:
     """Probability maps (float32, 0-1, each at its image's size) from ``network`` for ``images`` ((h, w, 3)
     uint8), each scaled to a longer side of ``size`` pixels, with ``tone`` (target L*, b*) its skin tone
     normalised (:func:`vitiscore.segment.tone.normalise_tone`), and reflect-padded to a square; ``mean`` and
-    ``std`` are per channel on the 0-255 scale. Runs on the device that holds the network's weights."""
+    ``std`` are per channel on the 0-255 scale. With ``flip``, each map is the mean of the probabilities of the
+    image and of its left-right mirror (mirrored back), at twice the network time. Runs on the device that
+    holds the network's weights."""
     import torch
 
     if not images:
@@ -225,7 +229,12 @@ def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, 
     with torch.inference_mode():
         device = next(network.parameters()).device
         x = torch.from_numpy(batch).to(device).contiguous(memory_format=torch.channels_last)
-        maps = torch.sigmoid(network(x)[:, 0]).float().cpu().contiguous().numpy()
+        if flip:
+            x = torch.cat([x, x.flip(-1)])
+        maps = torch.sigmoid(network(x)[:, 0]).float()
+        if flip:
+            maps = (maps[:len(images)] + maps[len(images):].flip(-1)) / 2
+        maps = maps.cpu().contiguous().numpy()
     return [cv2.resize(maps[i, :nh, :nw], (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
             for i, ((nh, nw), rgb) in enumerate(zip(placed, images))]
 
@@ -258,6 +267,7 @@ class LearnedSegmenter:
         self._std = np.asarray(norm["std"], np.float32) * 255.0
         tone = spec.config.get("input_tone")  # absent in models trained without tone normalisation
         self.tone = None if tone is None else (float(tone["lightness"]), float(tone["b_star"]))
+        self.flip = bool(spec.config.get("test_time_flip", False))  # absent in models before it was tried
         network = build_network(spec.config["architecture"])
         network.load_state_dict(load_file(str(weights)), strict=True)
         self.network = inference_network(network)
@@ -265,7 +275,7 @@ class LearnedSegmenter:
     def probabilities(self, images: list[np.ndarray]) -> list[np.ndarray]:
         """Depigmentation probability (float32, 0-1) of every pixel of each image (each (h, w, 3) uint8),
         at the image's own size. All images go through the network as one batch."""
-        return run_network(self.network, images, self.input_size, self._mean, self._std, self.tone)
+        return run_network(self.network, images, self.input_size, self._mean, self._std, self.tone, self.flip)
 
     def predict_batch(self, images: list[np.ndarray], areas: list[np.ndarray]) -> list[Segmentation]:
         """:meth:`predict` for several images at once (one network batch)."""
