@@ -90,6 +90,9 @@ def test_synthetic_draws_share_the_clear_face_and_keep_earlier_cases(evaluate, m
         assert first["unpainted_fraction"] == second["unpainted_fraction"]
         assert first["true_fraction"] != second["true_fraction"]
         assert 0 < first["true_fraction"] < 0.5 and 0 < second["true_fraction"] < 0.5
+    for row in one + two:  # the visible part of the lesions is part of them
+        assert 0 < row["visible_fraction"] <= row["true_fraction"]
+        assert row["visible_error"] == pytest.approx(row["measured_fraction"] - row["visible_fraction"])
     with pytest.raises(ValueError, match="draws"):
         evaluate.evaluate_synthetic(faces, None, classical, seed=5, draws=0)
 
@@ -128,6 +131,37 @@ def test_real_summary_has_a_subset_per_skin_tone_band(evaluate):
     assert out[("ita:unmeasured", "dice")]["mean"] == pytest.approx(0.1)
     assert out[("all", "dice")]["n_images"] == 3
     assert ("face", "dice") not in out  # no photo shows a face
+
+
+def test_visible_lesion_keeps_pixels_changed_by_a_noticeable_difference(evaluate):
+    # Skin at L* 70: four lesion pixels raised by ΔE 1 (L* 71, below the 2.3 threshold) or 10 (L* 80, above it),
+    # and one pixel outside the lesion raised by 10, which must not count.
+    from vitiscore.skin_tone import lab_to_rgb, rgb_to_lab
+
+    lab = np.zeros((2, 4, 3), np.float32)
+    lab[..., 0], lab[..., 1], lab[..., 2] = 70.0, 10.0, 15.0
+    unpainted = lab_to_rgb(lab)
+    changed = lab.copy()
+    changed[0, :2, 0] = 71.0
+    changed[0, 2:, 0] = 80.0
+    changed[1, 3, 0] = 80.0
+    painted = lab_to_rgb(changed)
+    lesion = np.zeros((2, 4), bool)
+    lesion[0] = True
+    delta = np.linalg.norm(rgb_to_lab(painted) - rgb_to_lab(unpainted), axis=-1)
+    assert delta[0, :2].max() < 2.0 and delta[0, 2:].min() > 8.0  # uint8 rounding leaves the two sides apart
+    visible = evaluate.visible_lesion(painted, unpainted, lesion)
+    assert visible.tolist() == [[False, False, True, True], [False, False, False, False]]
+
+
+def test_synthetic_summary_against_visible_lesions(evaluate):
+    # Measured 0.03 on two faces where 0.05 was painted but only 0.03 (A) and 0.02 (B) can be seen: the MAE is
+    # 0.02, and against the visible truth |0.00| and |+0.01|, so 0.005 with a bias of +0.005.
+    rows = [dict(_row("a", face, 60.0, -0.02), visible_error=seen) for face, seen in (("A", 0.0), ("B", 0.01))]
+    whole = {(r["by"], r["group"]): r for r in evaluate.summarise_synthetic(rows, ["a"], 200)}[("all", "all")]
+    assert whole["mae"] == pytest.approx(0.02)
+    assert whole["mae_visible"] == pytest.approx(0.005) and whole["bias_visible"] == pytest.approx(0.005)
+    assert 0.0 - 1e-12 <= whole["mae_visible_ci_low"] <= whole["mae_visible_ci_high"] <= 0.01 + 1e-12
 
 
 def test_first_model_is_paired_with_each_of_the_others(evaluate):
