@@ -20,8 +20,8 @@ an ITA inside each of the six skin-tone bands (training_data.BAND_ITA_EXAMPLES),
 through the whole pipeline: the error is measured minus true depigmented fraction of the facial area, by ITA band
 of the measured normal skin and by target tone; each face is also scored at the same tone without lesions, where
 every marked pixel is a false positive. The error is also measured against the visible part of the lesions alone
-(pixels the painting changed by at least the CIELAB ΔE of a just noticeable difference, 2.3): on very light skin
-some painted lesion cannot be seen. Each MAE comes with a 95 % bootstrap CI over faces, and the paired
+(pixels the painting changed by at least the CIELAB ΔE of a just noticeable difference, 2.3), which shows how
+much of the error comes from lesions too faint to see. Each MAE comes with a 95 % bootstrap CI over faces, and the paired
 difference in MAE between the first model and each other model with its CI. --synthetic-portraits adds the
 held-out Pratheepan single portraits (other cameras and light than FASSEG's studio; also never trained on),
 summarised by source as well;
@@ -147,8 +147,8 @@ def synthetic_test_faces(fasseg_dir: Path, portraits_dir: Path | None = None) ->
 
 
 # The smallest colour difference most observers notice between two patches side by side: CIELAB ΔE*ab (1976)
-# about 2.3 (Sharma, Digital Color Imaging Handbook, 2003). Painted lesion pixels changed by less are, for an eye or
-# a camera, not there.
+# about 2.3 (Sharma, Digital Color Imaging Handbook, 2003). Painted lesion pixels changed by less are, to an eye,
+# not there.
 VISIBLE_DELTA_E = 2.3
 
 
@@ -262,6 +262,7 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
                 summary.update(mae_visible=float(np.abs(seen).mean()), mae_visible_ci_low=low,
                                mae_visible_ci_high=high, bias_visible=float(seen.mean()))
             out.append(summary)
+
     def keyed(model):
         return {(r["face"], r["target_ita"], r.get("draw", 0)): r for r in ok if r["model"] == model}
 
