@@ -21,10 +21,10 @@ through the whole pipeline: the error is measured minus true depigmented fractio
 of the measured normal skin and by target tone; each face is also scored at the same tone without lesions, where
 every marked pixel is a false positive. The error is also measured against the visible part of the lesions alone
 (pixels the painting changed by at least the CIELAB ΔE of a just noticeable difference, 2.3), which shows how
-much of the error comes from lesions too faint to see. Each MAE comes with a 95 % bootstrap CI over faces, and the paired
-difference in MAE between the first model and each other model with its CI. --synthetic-portraits adds the
-held-out Pratheepan single portraits (other cameras and light than FASSEG's studio; also never trained on),
-summarised by source as well;
+much of the error comes from lesions too faint to see. Each MAE comes with a 95 % bootstrap CI over faces,
+and the paired difference in MAE between the first model and each other model with its CI.
+--synthetic-portraits adds the held-out Pratheepan single portraits (other cameras and light than FASSEG's
+studio; also never trained on), summarised by source as well;
 --lesion-draws K paints K independent sets of lesions on each face and tone (narrowing the lesion part of the
 noise only: the bootstrap still resamples faces).
 
