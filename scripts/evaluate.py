@@ -21,8 +21,10 @@ through the whole pipeline: the error is measured minus true depigmented fractio
 of the measured normal skin and by target tone; each face is also scored at the same tone without lesions, where
 every marked pixel is a false positive. The error is also measured against the visible part of the lesions alone
 (pixels the painting changed by at least the CIELAB ΔE of a just noticeable difference, 2.3), which shows how
-much of the error comes from lesions too faint to see. Each MAE comes with a 95 % bootstrap CI over faces,
-and the paired difference in MAE between the first model and each other model with its CI.
+much of the error comes from lesions too faint to see; it is also summarised by how far the lesions stand out
+from the skin around them (their CIELAB difference from a ring of normal skin, over that skin's own variation).
+Each MAE comes with a 95 % bootstrap CI over faces, and the paired difference in MAE between the first model and
+each other model with its CI.
 --synthetic-portraits adds the held-out Pratheepan single portraits (other cameras and light than FASSEG's
 studio; also never trained on), summarised by source as well;
 --lesion-draws K paints K independent sets of lesions on each face and tone (narrowing the lesion part of the
@@ -160,6 +162,38 @@ def visible_lesion(painted: np.ndarray, unpainted: np.ndarray, lesion: np.ndarra
     return lesion & (change >= min_delta_e)
 
 
+# The normal skin a lesion is compared with: a ring this share of the image's longer side wide around it (about
+# 7 px on the network's 320 px input), near enough that lighting is much the same.
+CONTRAST_RING = 0.02
+# Lesions smaller than this (pixels) have too few pixels for a mean colour that means anything.
+MIN_CONTRAST_PIXELS = 20
+
+
+def lesion_contrast(painted: np.ndarray, lesion: np.ndarray, skin: np.ndarray) -> float:
+    """How far the lesions stand out from the normal skin around them, in units of that skin's own variation:
+    for each lesion (connected part of ``lesion``), the CIELAB ΔE*ab between its mean colour and the mean of a
+    ring of ``skin`` around it (CONTRAST_RING of the longer side wide, other lesions left out), divided by the
+    ring's RMS ΔE from its own mean; the mean over lesions weighted by their area. Dimensionless, >= 0: under 1,
+    a lesion differs from its surround less than the surround varies in itself (shading, pores, shine).
+    ``painted`` (h, w, 3) uint8 RGB; ``lesion``, ``skin`` (h, w) bool. NaN when no lesion of at least
+    MIN_CONTRAST_PIXELS has a ring of as many pixels."""
+    lab = rgb_to_lab(painted)
+    radius = max(2, round(CONTRAST_RING * max(lesion.shape)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    n, parts = cv2.connectedComponents(lesion.astype(np.uint8))
+    ratios, weights = [], []
+    for j in range(1, n):
+        part = parts == j
+        ring = (cv2.dilate(part.astype(np.uint8), kernel) > 0) & skin & ~lesion
+        if part.sum() < MIN_CONTRAST_PIXELS or ring.sum() < MIN_CONTRAST_PIXELS:
+            continue
+        around = lab[ring].mean(axis=0)
+        spread = np.sqrt(((lab[ring] - around) ** 2).sum(axis=1).mean())
+        ratios.append(np.linalg.norm(lab[part].mean(axis=0) - around) / max(spread, 1e-6))
+        weights.append(part.sum())
+    return float(np.average(ratios, weights=weights)) if ratios else float("nan")
+
+
 def evaluate_synthetic(faces: list[tuple[str, BaseImage]], shapes_path: Path | None, segmenters: list, seed: int,
                        draws: int = 1) -> list[dict]:
     """One row per (face, target tone, lesion draw, model) for ``faces`` from :func:`synthetic_test_faces`;
@@ -182,13 +216,13 @@ def evaluate_synthetic(faces: list[tuple[str, BaseImage]], shapes_path: Path | N
         inner = cv2.erode((plain.labels > 0).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & face.skin
         paintings = [paint_lesions(rgb, BaseImage(rgb, inner, face.sites, face.name), rng, shapes)
                      for _ in range(draws)]
-        paintings = [(jpeg_roundtrip(painted, 92), lesion, visible_lesion(painted, rgb, lesion))
-                     for painted, lesion in paintings]
+        paintings = [(jpeg_roundtrip(painted, 92), lesion, visible_lesion(painted, rgb, lesion),
+                      lesion_contrast(painted, lesion, inner)) for painted, lesion in paintings]
         unpainted = jpeg_roundtrip(rgb, 92)
         for segmenter in segmenters:
             # The same face and tone without lesions: whatever is marked there is a false positive.
             clear = score_image(unpainted, ScoreOptions(model=segmenter.model_id), segmenter)
-            for draw, (painted, lesion, visible) in enumerate(paintings):
+            for draw, (painted, lesion, visible, contrast) in enumerate(paintings):
                 score = score_image(painted, ScoreOptions(model=segmenter.model_id), segmenter)
                 row = dict(case, draw=draw, model=segmenter.model_id)
                 if not score.ok or not clear.ok:
@@ -202,8 +236,13 @@ def evaluate_synthetic(faces: list[tuple[str, BaseImage]], shapes_path: Path | N
                                  measured_fraction=score.depigmented_fraction,
                                  error=score.depigmented_fraction - truth,
                                  visible_fraction=seen, visible_error=score.depigmented_fraction - seen,
+                                 lesion_contrast=contrast,
                                  unpainted_fraction=clear.depigmented_fraction))
     return rows
+
+
+# Groups of cases by lesion_contrast: lesions within the skin's own variation, up to twice it, and beyond.
+CONTRAST_GROUPS = (("under 1", 0.0, 1.0), ("1 to 2", 1.0, 2.0), ("2 or more", 2.0, np.inf))
 
 
 def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 2000) -> list[dict]:
@@ -220,7 +259,8 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
     comma-separated quality flags) per flag, a case counting under each of its flags, and "none" for the
     unflagged cases. Rows with a ``visible_error`` (measured minus the fraction of *visible* lesion,
     :func:`visible_lesion`) add ``mae_visible`` with its CI and ``bias_visible``: the error against what a photo
-    can show."""
+    can show. Rows with a ``lesion_contrast`` (:func:`lesion_contrast`) are also summarised per CONTRAST_GROUPS
+    (by "contrast"; cases without a measurable lesion, NaN, in none)."""
     out = []
     ok = [r for r in rows if r["status"] == "ok"]
 
@@ -244,6 +284,9 @@ def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 
         groups += [("flag", name, [r for r in mine if name in flags[id(r)]]) for name in names]
         if names:
             groups.append(("flag", "none", [r for r in mine if not flags[id(r)]]))
+        # Is the error where the lesions hardly stand out from the skin around them?
+        groups += [("contrast", name, chosen) for name, low, high in CONTRAST_GROUPS
+                   if (chosen := [r for r in mine if low <= r.get("lesion_contrast", np.nan) < high])]
         sources = sorted({r.get("source", "") for r in mine})
         if len(sources) > 1:
             groups += [("source", source, [r for r in mine if r.get("source", "") == source]) for source in sources]

@@ -93,6 +93,7 @@ def test_synthetic_draws_share_the_clear_face_and_keep_earlier_cases(evaluate, m
     for row in one + two:  # the visible part of the lesions is part of them
         assert 0 < row["visible_fraction"] <= row["true_fraction"]
         assert row["visible_error"] == pytest.approx(row["measured_fraction"] - row["visible_fraction"])
+        assert row["lesion_contrast"] > 0
     with pytest.raises(ValueError, match="draws"):
         evaluate.evaluate_synthetic(faces, None, classical, seed=5, draws=0)
 
@@ -162,6 +163,48 @@ def test_synthetic_summary_against_visible_lesions(evaluate):
     assert whole["mae"] == pytest.approx(0.02)
     assert whole["mae_visible"] == pytest.approx(0.005) and whole["bias_visible"] == pytest.approx(0.005)
     assert 0.0 - 1e-12 <= whole["mae_visible_ci_low"] <= whole["mae_visible_ci_high"] <= 0.01 + 1e-12
+
+
+def test_lesion_contrast_is_the_lesions_difference_over_the_surrounding_skins_spread(evaluate):
+    # Skin at L* 60 with pixel noise of SD 4 in L* only: a ring of it varies by an RMS ΔE of 4. Lesion A (40 x 40
+    # px) is 8 L* lighter: ratio 2. Lesion B (20 x 20) is 2 lighter: ratio 0.5. Weighted by area (1600, 400):
+    # (1600 x 2 + 400 x 0.5) / 2000 = 1.7. A dark strip (L* 20) touching A's ring is not skin and must not count,
+    # and a 4 x 4 speck (under MIN_CONTRAST_PIXELS) is left out however bright.
+    from vitiscore.skin_tone import lab_to_rgb
+
+    rng = np.random.default_rng(0)
+    lab = np.zeros((200, 200, 3), np.float32)
+    lab[..., 0] = 60.0 + rng.normal(0.0, 4.0, (200, 200))
+    lab[..., 1], lab[..., 2] = 12.0, 16.0
+    lesion = np.zeros((200, 200), bool)
+    lesion[30:70, 30:70] = True
+    lab[30:70, 30:70, 0] += 8.0
+    lesion[140:160, 140:160] = True
+    lab[140:160, 140:160, 0] += 2.0
+    lesion[100:104, 20:24] = True
+    lab[100:104, 20:24, 0] += 30.0
+    skin = np.ones((200, 200), bool)
+    skin[72:76, :] = False
+    lab[72:76, :, 0] = 20.0
+    painted = lab_to_rgb(lab)
+    assert evaluate.lesion_contrast(painted, lesion, skin) == pytest.approx(1.7, rel=0.05)
+    only_a = np.zeros_like(lesion)
+    only_a[30:70, 30:70] = True
+    assert evaluate.lesion_contrast(painted, only_a, skin) == pytest.approx(2.0, rel=0.05)
+    assert math.isnan(evaluate.lesion_contrast(painted, np.zeros_like(lesion), skin))
+
+
+def test_synthetic_summary_by_lesion_contrast(evaluate):
+    # Errors 0.06 and -0.04 under 1, 0.02 from 1 to 2, 0.01 at 2 or more; a case without a measurable lesion
+    # (NaN) counts in no contrast group, but in "all".
+    cases = [("A", 0.5, 0.06), ("B", 0.9, -0.04), ("A", 1.5, 0.02), ("B", 3.0, 0.01), ("C", math.nan, 0.3)]
+    rows = [dict(_row("a", face, 60.0, err), lesion_contrast=c) for face, c, err in cases]
+    out = {(r["by"], r["group"]): r for r in evaluate.summarise_synthetic(rows, ["a"], 200)}
+    assert out[("contrast", "under 1")]["n"] == 2 and out[("contrast", "under 1")]["mae"] == pytest.approx(0.05)
+    assert out[("contrast", "1 to 2")]["mae"] == pytest.approx(0.02)
+    assert out[("contrast", "2 or more")]["mae"] == pytest.approx(0.01)
+    assert sum(r["n"] for key, r in out.items() if key[0] == "contrast") == 4
+    assert out[("all", "all")]["n"] == 5
 
 
 def test_first_model_is_paired_with_each_of_the_others(evaluate):
