@@ -47,8 +47,8 @@ from vitiscore.mask_agreement import agreement
 from vitiscore.segment.learned import run_network, save_model_folder, storage_state
 from vitiscore.segment.tone import TARGET_B, TARGET_LIGHTNESS
 from vitiscore.training import (IMAGENET_MEAN, IMAGENET_STD, THRESHOLD_RULES, TrainConfig, average_weights,
-                                check_crop, check_ema_decay, choose_threshold, fit_long_side, float32_only,
-                                model_config, train)
+                                check_crop, check_ema_decay, choose_threshold, encoder_names, fit_long_side,
+                                float32_only, model_config, train)
 from vitiscore.training_data import (BAND_B_STAR, BAND_ITA_EXAMPLES, NEGATIVE_RATE, jpeg_roundtrip, resized_base,
                                      retone_to_ita, synthesize)
 
@@ -187,6 +187,11 @@ def main(argv=None) -> int:
                         help="one seed, or several: then one run per seed (RUN_DIR/seed-N) from the same start "
                              "and synthetic pairs (drawn with the first seed), each of --steps steps, and the "
                              "model is the mean of their weights (training.average_weights)")
+    parser.add_argument("--encoder", default=TrainConfig.encoder,
+                        help="the U-Net's smp encoder, built without pretrained weights. The shipped models use "
+                             "mobilenet_v2; resnet18 (3 times the parameters, as quick a training step on 2 "
+                             "threads, 1.75 times the inference time) was tried as a diagnostic "
+                             "(docs/training_experiments.md). A stage started with --init needs the same encoder")
     parser.add_argument("--crop", type=int, default=TrainConfig.crop,
                         help="side (pixels) of the square training crops, a multiple of 32. The shipped recipe uses "
                              "224; a step at 192 took 0.45 s against 0.70 s on 2 threads "
@@ -233,7 +238,10 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if len(set(args.seed)) < len(args.seed):
         parser.error(f"--seed: each seed once, got {args.seed}")
-    config = replace(TrainConfig(), steps=args.steps, seed=args.seed[0], real_share=args.real_share, lr=args.lr,
+    if args.encoder not in encoder_names():
+        parser.error(f"--encoder: unknown smp encoder {args.encoder!r} (e.g. mobilenet_v2, resnet18)")
+    config = replace(TrainConfig(), encoder=args.encoder, steps=args.steps, seed=args.seed[0],
+                     real_share=args.real_share, lr=args.lr,
                      tone_normalise=args.tone_normalise, crop=args.crop, ema_decay=args.ema_decay,
                      dice_lesion_images_only=args.dice_lesion_images_only, bf16=args.bf16)
     for option, check in (("--crop", check_crop), ("--ema-decay", check_ema_decay)):

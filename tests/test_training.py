@@ -101,6 +101,30 @@ def test_exported_folder_loads_and_segments(pairs, tmp_path):
     assert not (seg.mask & ~area).any() and not seg.probability[~area].any()
 
 
+def test_another_encoder_trains_exports_and_loads_as_itself(pairs, tmp_path):
+    from vitiscore.segment import load_segmenter
+    from vitiscore.segment.learned import run_network, save_model_folder, storage_state
+
+    config = replace(TINY, encoder="resnet18")
+    network = train(pairs, [], config, tmp_path / "run", progress=False)
+    assert type(network.encoder).__name__ == "ResNetEncoder"
+    folder = tmp_path / "tiny-resnet"
+    save_model_folder(network, model_config(config, "tiny-resnet", {}), {"threshold": 0.5}, folder)
+    assert json.loads((folder / "config.json").read_text())["architecture"]["encoder"] == "resnet18"
+    segmenter = load_segmenter(str(folder))
+    assert type(segmenter.network.encoder).__name__ == "ResNetEncoder"
+    # The loaded network is the trained one: the same maps as the trained network with its weights rounded as
+    # stored (float16), up to what folding the batch norms changes.
+    network.load_state_dict(storage_state(network))
+    images = [pairs[0][0]]
+    expected = run_network(network.eval(), images, 64, segmenter._mean, segmenter._std)[0]
+    assert segmenter.probabilities(images)[0] == pytest.approx(expected, abs=1e-4)
+    # A stage cannot start from another architecture's weights: the error names the encoder asked for.
+    mobile = train(pairs, [], TINY, tmp_path / "mobile", progress=False)
+    with pytest.raises(ValueError, match="encoder 'resnet18'"):
+        train(pairs, [], config, tmp_path / "again", progress=False, initial_weights=mobile.state_dict())
+
+
 def test_nothing_to_train_on_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="nothing to train on"):
         train([], [], TINY, tmp_path, progress=False)
@@ -317,6 +341,26 @@ def test_several_seeds_train_one_run_each_and_return_the_mean_that_a_next_stage_
             np.testing.assert_allclose(mean[key], (alone[0][key] + alone[1][key]) / 2, rtol=1e-5, atol=1e-6,
                                        err_msg=key)
             np.testing.assert_allclose(stored[key].numpy(), mean[key], rtol=1e-6, atol=1e-7, err_msg=key)
+
+
+def test_encoder_option_reaches_the_config_and_an_unknown_one_is_refused(tmp_path, monkeypatch, capsys):
+    from tests.conftest import load_script
+
+    script = load_script("train")
+    seen = []
+
+    def stop_at_the_first_check(config):  # the config as parsed, before any data is read
+        seen.append(config)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(script, "check_crop", stop_at_the_first_check)
+    with pytest.raises(SystemExit):
+        script.main([str(tmp_path), "-o", str(tmp_path / "run"), "--encoder", "resnet18"])
+    assert seen[-1].encoder == "resnet18"
+    with pytest.raises(SystemExit) as exit_info:
+        script.main([str(tmp_path), "-o", str(tmp_path / "run"), "--encoder", "resnet-huge"])
+    assert exit_info.value.code == 2 and "--encoder" in capsys.readouterr().err
+    assert len(seen) == 1 and not (tmp_path / "run").exists()
 
 
 def test_a_seed_given_twice_is_an_error_that_names_the_option(tmp_path, capsys):

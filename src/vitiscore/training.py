@@ -84,6 +84,11 @@ class TrainConfig:
 Pair = tuple[np.ndarray, np.ndarray]
 
 
+def encoder_names() -> list[str]:
+    """The encoders segmentation-models-pytorch can build (``TrainConfig.encoder``)."""
+    return list(import_smp().encoders.get_encoder_names())
+
+
 def check_crop(config: TrainConfig) -> None:
     """ValueError unless ``config.crop`` is a multiple of 32 from 32 to ``config.input_size``: the U-Net halves
     its input five times, and crops are cut from images scaled to input_size (and padded)."""
@@ -309,7 +314,12 @@ def train(synthetic: list[Pair], real: list[Pair], config: TrainConfig, run_dir:
         state.step = int(saved["step"])
         log.info("resumed at step %d", state.step)
     elif initial_weights is not None:  # a second stage starts from the first stage's network
-        network.load_state_dict(initial_weights, strict=True)
+        try:
+            network.load_state_dict(initial_weights, strict=True)
+        except RuntimeError as error:
+            raise ValueError(f"initial_weights do not fit a {config.arch} with encoder {config.encoder!r} and "
+                             f"decoder {config.decoder_channels}: start a stage from one of the same "
+                             f"architecture ({str(error).splitlines()[0]})") from error
     average = None
     if config.ema_decay:
         if state.step and "average" not in saved:
