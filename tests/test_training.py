@@ -184,19 +184,26 @@ def test_dice_on_lesion_images_only_leaves_clear_images_to_bce():
     assert float(dice_bce_loss(logits, clear, lesion_images_only=True)) == pytest.approx(ln2)
 
 
-@pytest.mark.parametrize("option, field", [("--dice-lesion-images-only", "dice_lesion_images_only"),
-                                           ("--bf16", "bf16")])
-def test_switch_reaches_the_training_config(option, field, tmp_path, monkeypatch):
+def _train_script_stopped_at_its_config(monkeypatch):
+    """scripts/train.py, whose main stops (SystemExit) at its first check, before any data is read, and the list
+    that receives the config as parsed."""
     from tests.conftest import load_script
 
     script = load_script("train")
     seen = []
 
-    def stop_at_the_first_check(config):  # the config as parsed, before any data is read
+    def stop_at_the_first_check(config):
         seen.append(config)
         raise ValueError("stop here")
 
     monkeypatch.setattr(script, "check_crop", stop_at_the_first_check)
+    return script, seen
+
+
+@pytest.mark.parametrize("option, field", [("--dice-lesion-images-only", "dice_lesion_images_only"),
+                                           ("--bf16", "bf16")])
+def test_switch_reaches_the_training_config(option, field, tmp_path, monkeypatch):
+    script, seen = _train_script_stopped_at_its_config(monkeypatch)
     for argv, expected in (([], False), ([option], True)):
         with pytest.raises(SystemExit):
             script.main([str(tmp_path), "-o", str(tmp_path / "run"), *argv])
@@ -344,16 +351,7 @@ def test_several_seeds_train_one_run_each_and_return_the_mean_that_a_next_stage_
 
 
 def test_encoder_option_reaches_the_config_and_an_unknown_one_is_refused(tmp_path, monkeypatch, capsys):
-    from tests.conftest import load_script
-
-    script = load_script("train")
-    seen = []
-
-    def stop_at_the_first_check(config):  # the config as parsed, before any data is read
-        seen.append(config)
-        raise ValueError("stop here")
-
-    monkeypatch.setattr(script, "check_crop", stop_at_the_first_check)
+    script, seen = _train_script_stopped_at_its_config(monkeypatch)
     with pytest.raises(SystemExit):
         script.main([str(tmp_path), "-o", str(tmp_path / "run"), "--encoder", "resnet18"])
     assert seen[-1].encoder == "resnet18"
