@@ -189,9 +189,10 @@ def main(argv=None) -> int:
                              "model is the mean of their weights (training.average_weights)")
     parser.add_argument("--encoder", default=TrainConfig.encoder,
                         help="the U-Net's smp encoder, built without pretrained weights. The shipped models use "
-                             "mobilenet_v2; resnet18 (3 times the parameters, as quick a training step on 2 "
-                             "threads, 1.75 times the inference time) was tried as a diagnostic "
-                             "(docs/training_experiments.md). A stage started with --init needs the same encoder")
+                             "mobilenet_v2; resnet18 (3 times the parameters, 1.5 times the training step and "
+                             "1.75 times the inference time on 2 threads) was tried as a diagnostic and did no "
+                             "better (docs/training_experiments.md). A stage started with --init needs the same "
+                             "encoder")
     parser.add_argument("--crop", type=int, default=TrainConfig.crop,
                         help="side (pixels) of the square training crops, a multiple of 32. The shipped recipe uses "
                              "224; a step at 192 took 0.45 s against 0.70 s on 2 threads "
