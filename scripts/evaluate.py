@@ -8,9 +8,11 @@ DATA_DIR is laid out like vitiligo_real (images/, masks/, index.csv with source_
 model segments each whole photo (as ``vitiscore segment`` does) and is compared with the mask: Dice, IoU, 95 %
 Hausdorff and average surface distance (pixels) per image (vitiscore.mask_agreement, empty-mask rules there).
 Means come with a 95 % bootstrap CI that resamples source groups (copies of one picture are not independent),
-for all images, for the face subset and per skin-tone band (the ITA of each photo's skin-coloured pixels away
-from its drawn lesions, written per image; uncalibrated photos make it a rough guide), plus the paired difference
-between the first model (the reference) and each of the others.
+for all images, for the face subset, per skin-tone band (the ITA of each photo's skin-coloured pixels away
+from its drawn lesions, written per image; uncalibrated photos make it a rough guide) and per group of lesion
+contrast (how far the drawn lesions stand out from the skin-coloured skin around them, over that skin's own
+variation, keeping clear of the coarse outlines; per image as well), plus the paired difference between the first
+model (the reference) and each of the others.
 ``--groups validation`` keeps only the groups that training held out (datasets.split_real); use ``all`` for a
 folder the models never saw.
 
@@ -66,15 +68,25 @@ LESION_MARGIN = 0.01
 MIN_NORMAL_SKIN_SHARE = 0.01
 
 
+def skin_coloured(rgb: np.ndarray) -> np.ndarray:
+    """(h, w) bool: pixels whose colour is likely skin (:func:`vitiscore.skin_tone.skin_colour_likeness` over
+    0.5); depigmented skin mostly is not."""
+    return skin_colour_likeness(rgb_to_lab(rgb)) > 0.5
+
+
+def lesion_margin(reference: np.ndarray) -> int:
+    """LESION_MARGIN of the longer side of ``reference``, in pixels (at least 1)."""
+    return max(1, round(LESION_MARGIN * max(reference.shape)))
+
+
 def labelled_skin_tone(rgb: np.ndarray, reference: np.ndarray) -> tuple[float, str, float]:
     """(ITA in degrees, its band, share 0-1 of the photo used) of the normal skin of a photo whose depigmented
-    skin is ``reference`` (bool): the skin-coloured pixels (:func:`vitiscore.skin_tone.skin_colour_likeness`
-    over 0.5) at least LESION_MARGIN of the longer side away from it. (nan, "", share) when they are under
-    MIN_NORMAL_SKIN_SHARE of the photo. The photos are not colour-calibrated, so the band is a rough guide to the
-    skin type."""
-    margin = max(1, round(LESION_MARGIN * max(reference.shape)))
+    skin is ``reference`` (bool): the :func:`skin_coloured` pixels at least LESION_MARGIN of the longer side
+    away from it. (nan, "", share) when they are under MIN_NORMAL_SKIN_SHARE of the photo. The photos are not
+    colour-calibrated, so the band is a rough guide to the skin type."""
+    margin = lesion_margin(reference)
     near = cv2.dilate(reference.astype(np.uint8), np.ones((2 * margin + 1,) * 2, np.uint8)).astype(bool)
-    normal = (skin_colour_likeness(rgb_to_lab(rgb)) > 0.5) & ~near
+    normal = skin_coloured(rgb) & ~near
     share = float(normal.mean())
     if share < MIN_NORMAL_SKIN_SHARE:
         return float("nan"), "", share
@@ -91,13 +103,15 @@ def evaluate_real(data_dir: Path, segmenters: list, groups: str) -> list[dict]:
     for record in records:
         rgb, ref = datasets.load_real(record)
         ita, band, share = labelled_skin_tone(rgb, ref)
+        contrast = lesion_contrast(rgb, ref, skin_coloured(rgb), lesion_margin(ref))
         whole = np.ones(ref.shape, bool)
         for segmenter in segmenters:
             pred = segmenter.predict(rgb, whole).mask
             a = agreement(pred, ref)
             rows.append(dict(model=segmenter.model_id, image=record.image.name, source_group=record.source_group,
                              shows_face=int(record.shows_face), normal_skin_ita=ita, ita_band=band,
-                             normal_skin_share=share, dice=a.dice, iou=a.iou, hd95=a.hd95, asd=a.asd,
+                             normal_skin_share=share, lesion_contrast=contrast, dice=a.dice, iou=a.iou,
+                             hd95=a.hd95, asd=a.asd,
                              pred_fraction=a.pred_px / ref.size, ref_fraction=a.ref_px / ref.size))
     return rows
 
@@ -105,12 +119,16 @@ def evaluate_real(data_dir: Path, segmenters: list, groups: str) -> list[dict]:
 def summarise(rows: list[dict], models: list[str], n_resamples: int) -> list[dict]:
     """Mean of each metric per model with a 95 % CI resampling source groups (none with one group), and the paired
     difference between the first model and each of the others, for subsets "all", "face" (photos showing a face)
-    and "ita:<band>" per band of the normal skin ("ita:unmeasured" where too little normal skin was found)."""
+    and "ita:<band>" per band of the normal skin ("ita:unmeasured" where too little normal skin was found), and
+    "contrast:<group>" per CONTRAST_GROUPS of the photos' ``lesion_contrast`` (photos where it could not be
+    measured, NaN, in none)."""
     out = []
     subsets = [("all", rows), ("face", [r for r in rows if r["shows_face"]])]
     if any("ita_band" in r for r in rows):
         subsets += [(f"ita:{band or 'unmeasured'}", [r for r in rows if r["ita_band"] == band])
                     for band in sorted({r["ita_band"] for r in rows})]
+    subsets += [(f"contrast:{name}", chosen) for name, low, high in CONTRAST_GROUPS
+                if (chosen := [r for r in rows if low <= r.get("lesion_contrast", np.nan) < high])]
     for subset, chosen in subsets:
         for model in models:
             mine = [r for r in chosen if r["model"] == model]
@@ -167,30 +185,38 @@ def visible_lesion(painted: np.ndarray, unpainted: np.ndarray, lesion: np.ndarra
 CONTRAST_RING = 0.02
 # Lesions smaller than this (pixels) have too few pixels for a mean colour that means anything.
 MIN_CONTRAST_PIXELS = 20
+# Groups of photos or cases by lesion contrast: within the skin's own variation, up to twice it, and beyond.
+CONTRAST_GROUPS = (("under 1", 0.0, 1.0), ("1 to 2", 1.0, 2.0), ("2 or more", 2.0, np.inf))
 
 
-def lesion_contrast(painted: np.ndarray, lesion: np.ndarray, skin: np.ndarray) -> float:
+def lesion_contrast(rgb: np.ndarray, lesion: np.ndarray, skin: np.ndarray, margin: int = 0) -> float:
     """How far the lesions stand out from the normal skin around them, in units of that skin's own variation:
     for each lesion (connected part of ``lesion``), the CIELAB ΔE*ab between its mean colour and the mean of a
     ring of ``skin`` around it (CONTRAST_RING of the longer side wide, other lesions left out), divided by the
     ring's RMS ΔE from its own mean; the mean over lesions weighted by their area. Dimensionless, >= 0: under 1,
     a lesion differs from its surround less than the surround varies in itself (shading, pores, shine).
-    ``painted`` (h, w, 3) uint8 RGB; ``lesion``, ``skin`` (h, w) bool. NaN when no lesion of at least
-    MIN_CONTRAST_PIXELS has a ring of as many pixels."""
-    lab = rgb_to_lab(painted)
+    ``margin`` (pixels) keeps both the lesion's core and the ring that far from its outline, for coarse drawn
+    masks whose edges are neither lesion nor normal skin. ``rgb`` (h, w, 3) uint8; ``lesion``, ``skin`` (h, w)
+    bool. NaN when no lesion has a core and a ring of at least MIN_CONTRAST_PIXELS each."""
+    lab = rgb_to_lab(rgb)
+
+    def disc(radius):
+        return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
     radius = max(2, round(CONTRAST_RING * max(lesion.shape)))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    near = cv2.dilate(lesion.astype(np.uint8), disc(margin)).astype(bool) if margin else lesion
     n, parts = cv2.connectedComponents(lesion.astype(np.uint8))
     ratios, weights = [], []
     for j in range(1, n):
-        part = parts == j
-        ring = (cv2.dilate(part.astype(np.uint8), kernel) > 0) & skin & ~lesion
-        if part.sum() < MIN_CONTRAST_PIXELS or ring.sum() < MIN_CONTRAST_PIXELS:
+        part = (parts == j).astype(np.uint8)
+        core = (cv2.erode(part, disc(margin)) if margin else part).astype(bool)
+        ring = (cv2.dilate(part, disc(margin + radius)) > 0) & skin & ~near
+        if core.sum() < MIN_CONTRAST_PIXELS or ring.sum() < MIN_CONTRAST_PIXELS:
             continue
         around = lab[ring].mean(axis=0)
         spread = np.sqrt(((lab[ring] - around) ** 2).sum(axis=1).mean())
-        ratios.append(np.linalg.norm(lab[part].mean(axis=0) - around) / max(spread, 1e-6))
-        weights.append(part.sum())
+        ratios.append(np.linalg.norm(lab[core].mean(axis=0) - around) / max(spread, 1e-6))
+        weights.append(core.sum())
     return float(np.average(ratios, weights=weights)) if ratios else float("nan")
 
 
@@ -239,10 +265,6 @@ def evaluate_synthetic(faces: list[tuple[str, BaseImage]], shapes_path: Path | N
                                  lesion_contrast=contrast,
                                  unpainted_fraction=clear.depigmented_fraction))
     return rows
-
-
-# Groups of cases by lesion_contrast: lesions within the skin's own variation, up to twice it, and beyond.
-CONTRAST_GROUPS = (("under 1", 0.0, 1.0), ("1 to 2", 1.0, 2.0), ("2 or more", 2.0, np.inf))
 
 
 def summarise_synthetic(rows: list[dict], models: list[str], n_resamples: int = 2000) -> list[dict]:

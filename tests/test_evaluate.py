@@ -165,17 +165,23 @@ def test_synthetic_summary_against_visible_lesions(evaluate):
     assert 0.0 - 1e-12 <= whole["mae_visible_ci_low"] <= whole["mae_visible_ci_high"] <= 0.01 + 1e-12
 
 
+def _noisy_skin(size=200):
+    # Skin at L* 60 (a* 12, b* 16) with pixel noise of SD 4 in L* only: any patch of it varies by an RMS ΔE of 4.
+    rng = np.random.default_rng(0)
+    lab = np.zeros((size, size, 3), np.float32)
+    lab[..., 0] = 60.0 + rng.normal(0.0, 4.0, (size, size))
+    lab[..., 1], lab[..., 2] = 12.0, 16.0
+    return lab
+
+
 def test_lesion_contrast_is_the_lesions_difference_over_the_surrounding_skins_spread(evaluate):
-    # Skin at L* 60 with pixel noise of SD 4 in L* only: a ring of it varies by an RMS ΔE of 4. Lesion A (40 x 40
-    # px) is 8 L* lighter: ratio 2. Lesion B (20 x 20) is 2 lighter: ratio 0.5. Weighted by area (1600, 400):
-    # (1600 x 2 + 400 x 0.5) / 2000 = 1.7. A dark strip (L* 20) touching A's ring is not skin and must not count,
-    # and a 4 x 4 speck (under MIN_CONTRAST_PIXELS) is left out however bright.
+    # On skin whose ring varies by an RMS ΔE of 4: lesion A (40 x 40 px) is 8 L* lighter: ratio 2. Lesion B
+    # (20 x 20) is 2 lighter: ratio 0.5. Weighted by area (1600, 400): (1600 x 2 + 400 x 0.5) / 2000 = 1.7. A dark
+    # strip (L* 20) touching A's ring is not skin and must not count, and a 4 x 4 speck (under
+    # MIN_CONTRAST_PIXELS) is left out however bright.
     from vitiscore.skin_tone import lab_to_rgb
 
-    rng = np.random.default_rng(0)
-    lab = np.zeros((200, 200, 3), np.float32)
-    lab[..., 0] = 60.0 + rng.normal(0.0, 4.0, (200, 200))
-    lab[..., 1], lab[..., 2] = 12.0, 16.0
+    lab = _noisy_skin()
     lesion = np.zeros((200, 200), bool)
     lesion[30:70, 30:70] = True
     lab[30:70, 30:70, 0] += 8.0
@@ -192,6 +198,52 @@ def test_lesion_contrast_is_the_lesions_difference_over_the_surrounding_skins_sp
     only_a[30:70, 30:70] = True
     assert evaluate.lesion_contrast(painted, only_a, skin) == pytest.approx(2.0, rel=0.05)
     assert math.isnan(evaluate.lesion_contrast(painted, np.zeros_like(lesion), skin))
+
+
+def test_lesion_contrast_of_a_coarse_drawn_mask_keeps_a_margin_from_its_outline(evaluate, tmp_path):
+    # A lesion 8 L* lighter than skin of spread 4 (ratio 2), drawn 3 px too wide all round, as hand-drawn polygons
+    # are. Without a margin its edge of normal skin dilutes the lesion's colour; with a 4 px margin the core is
+    # all lesion and the ring all normal skin: 2 again.
+    import cv2
+
+    from vitiscore.segment import load_segmenter
+    from vitiscore.skin_tone import lab_to_rgb
+
+    lab = _noisy_skin()
+    lab[60:140, 60:140, 0] += 8.0
+    rgb = lab_to_rgb(lab)
+    drawn = np.zeros((200, 200), bool)
+    drawn[57:143, 57:143] = True
+    skin = np.ones((200, 200), bool)
+    assert evaluate.lesion_contrast(rgb, drawn, skin) < 1.8
+    assert evaluate.lesion_contrast(rgb, drawn, skin, margin=4) == pytest.approx(2.0, rel=0.05)
+
+    # evaluate_real, on a one-photo folder laid out like vitiligo_real, keeps LESION_MARGIN x 200 = 2 px: a mask
+    # drawn 2 px too wide reads 2 as well (with no margin, its 9 % of normal skin would give about 1.8). The
+    # photo's skin must read as skin-coloured for the ring to exist.
+    assert evaluate.skin_coloured(rgb).mean() > 0.99
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    cv2.imwrite(str(tmp_path / "images" / "p.png"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    narrow = np.zeros((200, 200), np.uint8)
+    narrow[58:142, 58:142] = 255
+    cv2.imwrite(str(tmp_path / "masks" / "p.png"), narrow)
+    (tmp_path / "index.csv").write_text("image,mask,source_group,shows_face\nimages/p.png,masks/p.png,g,0\n")
+    rows = evaluate.evaluate_real(tmp_path, [load_segmenter("classical")], "all")
+    assert rows[0]["lesion_contrast"] == pytest.approx(2.0, rel=0.05)
+
+
+def test_real_summary_by_lesion_contrast(evaluate):
+    rows = [dict(model="m", image=image, source_group=group, shows_face=0, lesion_contrast=c, dice=dice, iou=dice,
+                 hd95=1.0, asd=1.0)
+            for image, group, c, dice in (("p1", "g1", 0.5, 0.1), ("p2", "g2", 0.7, 0.3), ("p3", "g3", 1.5, 0.8),
+                                          ("p4", "g4", math.nan, 0.9))]
+    out = {(r["subset"], r["metric"]): r for r in evaluate.summarise(rows, ["m"], 200)}
+    assert out[("contrast:under 1", "dice")]["n_images"] == 2
+    assert out[("contrast:under 1", "dice")]["mean"] == pytest.approx(0.2)
+    assert out[("contrast:1 to 2", "dice")]["mean"] == pytest.approx(0.8)
+    assert ("contrast:2 or more", "dice") not in out
+    assert out[("all", "dice")]["n_images"] == 4
 
 
 def test_synthetic_summary_by_lesion_contrast(evaluate):
