@@ -40,8 +40,12 @@ def network_ms(segmenter: LearnedSegmenter, runs: int) -> dict:
         start = time.perf_counter()
         segmenter.probabilities([crop])
         times.append(1000 * (time.perf_counter() - start))
-    return {"crop": f"{size}x{size}", "runs": runs, "median": round(float(np.median(times)), 1),
-            "p10": round(float(np.percentile(times, 10)), 1)}
+    return {
+        "crop": f"{size}x{size}",
+        "runs": runs,
+        "median": round(float(np.median(times)), 1),
+        "p10": round(float(np.percentile(times, 10)), 1),
+    }
 
 
 def main() -> None:
@@ -81,9 +85,12 @@ def main() -> None:
     size = load_photo(next(source.iterdir())).rgb.shape
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report = {
-        "model": options.model, "threads": args.threads, "photos": n,
+        "model": options.model,
+        "threads": args.threads,
+        "photos": n,
         "photo_size": f"{size[1]}x{size[0]} ({size[0] * size[1] / 1e6:.1f} MP)",
-        "seconds": round(elapsed, 3), "photos_per_second": round(n / elapsed, 3),
+        "seconds": round(elapsed, 3),
+        "photos_per_second": round(n / elapsed, 3),
         "ms_per_photo_by_stage": {k: round(1000 * v / n, 1) for k, v in totals.items()},
         "peak_rss_mb": round(peak_mb, 1),
     }

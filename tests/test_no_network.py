@@ -4,8 +4,8 @@ import socket
 
 import pytest
 
+from tests.support import save_jpeg
 from vitiscore import score_folder
-from tests.conftest import save_jpeg
 
 
 @pytest.fixture

@@ -8,14 +8,25 @@ Python API::
     masks = vitiscore.segment_folder(["closeups/"], "out/") # whole photos, no face needed
     visits = vitiscore.compare("out/results.csv", "baseline", ["week24"])  # per_subject and cohort tables
     vitiscore.write_comparison(visits, "out/compare/")      # the same files as `vitiscore compare`
+
+The package follows the data flow: ``io`` -> ``face`` -> ``segment`` -> ``measure`` -> ``visits`` /
+``agreement`` -> ``report``; ``pipeline`` scores one photo, ``commands`` are the CLI's commands, ``schema``
+declares every output column.
 """
 
-__version__ = "0.1.0"
+from vitiscore.commands.score import score_folder
+from vitiscore.commands.segment import segment_folder
+from vitiscore.pipeline import FaceScore, ScoreOptions, score_image
+from vitiscore.version import __version__
+from vitiscore.visits import compare, write_comparison
 
-from vitiscore.batch import score_folder  # noqa: E402
-from vitiscore.pipeline import FaceScore, ScoreOptions, score_image  # noqa: E402
-from vitiscore.segment_photos import segment_folder  # noqa: E402
-from vitiscore.visits import compare, write_comparison  # noqa: E402
-
-__all__ = ["FaceScore", "ScoreOptions", "__version__", "compare", "score_folder", "score_image", "segment_folder",
-           "write_comparison"]
+__all__ = [
+    "FaceScore",
+    "ScoreOptions",
+    "__version__",
+    "compare",
+    "score_folder",
+    "score_image",
+    "segment_folder",
+    "write_comparison",
+]

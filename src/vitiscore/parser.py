@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import math
 
-import vitiscore
-from vitiscore.area import DEFAULT_FACE_HAND_UNITS
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
 from vitiscore.io import DEFAULT_MAX_PIXELS
-from vitiscore.segment.base import DEFAULT_MODEL
+from vitiscore.measure.area import DEFAULT_FACE_HAND_UNITS
+from vitiscore.segment.registry import DEFAULT_MODEL
+from vitiscore.version import __version__
 
 
 def _finite_float(allow_zero: bool):
@@ -21,8 +21,9 @@ def _finite_float(allow_zero: bool):
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
         if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-            raise argparse.ArgumentTypeError(f"must be {'zero or more' if allow_zero else 'a positive number'}, "
-                                             f"got {text}")
+            raise argparse.ArgumentTypeError(
+                f"must be {'zero or more' if allow_zero else 'a positive number'}, got {text}"
+            )
         return value
 
     return parse
@@ -36,67 +37,106 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vitiscore",
         description="Measure facial vitiligo from clinical photographs: facial area, depigmented skin, "
-                    "hand units and an approximate F-VASI. Photos never leave this machine.",
+        "hand units and an approximate F-VASI. Photos never leave this machine.",
     )
-    parser.add_argument("--version", action="version", version=f"vitiscore {vitiscore.__version__}")
+    parser.add_argument("--version", action="version", version=f"vitiscore {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     score = commands.add_parser(
-        "score", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "score",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         help="score photos into an output folder",
         description="Score every photo (files, or folders searched recursively) and write OUT/results.csv "
-                    "(one row per photo, failures included), OUT/run.json, lossless masks and overlays. "
-                    "Exit code 0: all photos scored; 3: some could not be scored (their rows say why); "
-                    "2: usage error.",
+        "(one row per photo, failures included), OUT/run.json, lossless masks and overlays. "
+        "Exit code 0: all photos scored; 3: some could not be scored (their rows say why); "
+        "2: usage error.",
     )
     score.add_argument("inputs", nargs="*", metavar="INPUT", help="photo files or folders of photos")
     score.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
-    score.add_argument("--manifest", metavar="CSV",
-                       help="photos listed with path, subject_id, visit, view (optional hand_area_cm2, height_cm, "
-                            "weight_kg) instead of INPUT; also writes OUT/fused.csv, one row per subject and visit "
-                            "with the views fused")
+    score.add_argument(
+        "--manifest",
+        metavar="CSV",
+        help="photos listed with path, subject_id, visit, view (optional hand_area_cm2, height_cm, "
+        "weight_kg) instead of INPUT; also writes OUT/fused.csv, one row per subject and visit "
+        "with the views fused",
+    )
 
     area = score.add_argument_group("facial area")
-    area.add_argument("--eyelids", choices=EYELID_CHOICES, default="exclude",
-                      help="score the eyelid skin or leave it out (recorded in every output row)")
-    area.add_argument("--hairline-max", type=_positive_float, default=DEFAULT_HAIRLINE_MAX,
-                      help="highest plausible hairline, as a multiple of the nasion-chin distance above the "
-                           "nasion (0.3-1.5)")
-    area.add_argument("--face-hand-units", type=_positive_float, default=DEFAULT_FACE_HAND_UNITS,
-                      help="size of the whole face in hand units (HU) when the patient's hand size is not known "
-                           "(manifest hand_area_cm2 or height/weight); 3.0 puts F-VASI on the trials' 0-3 scale")
+    area.add_argument(
+        "--eyelids",
+        choices=EYELID_CHOICES,
+        default="exclude",
+        help="score the eyelid skin or leave it out (recorded in every output row)",
+    )
+    area.add_argument(
+        "--hairline-max",
+        type=_positive_float,
+        default=DEFAULT_HAIRLINE_MAX,
+        help="highest plausible hairline, as a multiple of the nasion-chin distance above the nasion (0.3-1.5)",
+    )
+    area.add_argument(
+        "--face-hand-units",
+        type=_positive_float,
+        default=DEFAULT_FACE_HAND_UNITS,
+        help="size of the whole face in hand units (HU) when the patient's hand size is not known "
+        "(manifest hand_area_cm2 or height/weight); 3.0 puts F-VASI on the trials' 0-3 scale",
+    )
 
     model = score.add_argument_group("model")
     _model_argument(model)
 
     quality = score.add_argument_group("quality checks")
-    quality.add_argument("--min-eye-distance", type=_non_negative_float, default=80.0, metavar="PX",
-                         help="flag low_resolution when the iris centres are closer than this (photo pixels)")
-    quality.add_argument("--max-pose", type=_positive_float, default=25.0, metavar="DEG",
-                         help="flag pose when head turn or tilt exceeds this (degrees)")
-    quality.add_argument("--max-megapixels", type=_positive_float, default=DEFAULT_MAX_PIXELS / 1e6, metavar="MP",
-                         help="refuse photos larger than this before decoding them")
+    quality.add_argument(
+        "--min-eye-distance",
+        type=_non_negative_float,
+        default=80.0,
+        metavar="PX",
+        help="flag low_resolution when the iris centres are closer than this (photo pixels)",
+    )
+    quality.add_argument(
+        "--max-pose",
+        type=_positive_float,
+        default=25.0,
+        metavar="DEG",
+        help="flag pose when head turn or tilt exceeds this (degrees)",
+    )
+    quality.add_argument(
+        "--max-megapixels",
+        type=_positive_float,
+        default=DEFAULT_MAX_PIXELS / 1e6,
+        metavar="MP",
+        help="refuse photos larger than this before decoding them",
+    )
 
     run = score.add_argument_group("run")
-    run.add_argument("--skip-existing", action="store_true",
-                     help="resume: keep finished rows of an earlier run with the same settings in OUT")
+    run.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="resume: keep finished rows of an earlier run with the same settings in OUT",
+    )
     run.add_argument("--no-overlays", action="store_true", help="do not write overlay pictures")
     run.add_argument("--no-recursive", action="store_true", help="do not search sub-folders of INPUT folders")
     _verbosity(run)
 
     segment = commands.add_parser(
-        "segment", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "segment",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         help="segment depigmented skin in whole photos (no face needed)",
         description="Run the depigmentation model on every photo as a whole (close-ups of a cheek or a hand "
-                    "too; no face is looked for) and write OUT/masks/<image_id>_depigmented.png (0/255, the "
-                    "photo's size), OUT/results.csv (depigmented_fraction of the whole photo) and OUT/run.json. "
-                    "Exit code 0: all photos segmented; 3: some could not be read; 2: usage error.",
+        "too; no face is looked for) and write OUT/masks/<image_id>_depigmented.png (0/255, the "
+        "photo's size), OUT/results.csv (depigmented_fraction of the whole photo) and OUT/run.json. "
+        "Exit code 0: all photos segmented; 3: some could not be read; 2: usage error.",
     )
     _inputs_and_out(segment)
     _model_argument(segment)
     segment.add_argument("--batch-size", type=int, default=4, help="photos per network batch")
-    segment.add_argument("--max-megapixels", type=_positive_float, default=DEFAULT_MAX_PIXELS / 1e6,
-                         metavar="MP", help="refuse photos larger than this before decoding them")
+    segment.add_argument(
+        "--max-megapixels",
+        type=_positive_float,
+        default=DEFAULT_MAX_PIXELS / 1e6,
+        metavar="MP",
+        help="refuse photos larger than this before decoding them",
+    )
     segment.add_argument("--no-recursive", action="store_true", help="do not search sub-folders of INPUT folders")
     _verbosity(segment)
     _compare_parser(commands)
@@ -106,86 +146,132 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _validate_parsers(commands) -> None:
     validate = commands.add_parser(
-        "validate", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "validate",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         help="agreement of the tool's scores with clinicians' scores (ICC, CCC, Bland-Altman, kappa...)",
         description="Join PRED and REF on the key column(s), report unmatched rows, and write OUT/agreement.json, "
-                    "OUT/agreement.csv, OUT/pairs.csv, OUT/unmatched.csv, a Bland-Altman plot and a scatter plot. "
-                    "Differences are PRED minus REF. Exit code 0: done; 2: usage error (bad columns, fewer than 3 "
-                    "matched pairs).",
+        "OUT/agreement.csv, OUT/pairs.csv, OUT/unmatched.csv, a Bland-Altman plot and a scatter plot. "
+        "Differences are PRED minus REF. Exit code 0: done; 2: usage error (bad columns, fewer than 3 "
+        "matched pairs).",
     )
     validate.add_argument("pred", metavar="PRED", help="CSV of the tool's scores (e.g. results.csv)")
     validate.add_argument("ref", metavar="REF", help="CSV of the reference (clinicians') scores")
     validate.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
-    validate.add_argument("--on", nargs="+", default=["image_id"], metavar="COLUMN",
-                          help="key column(s) present in both tables, e.g. subject_id visit")
+    validate.add_argument(
+        "--on",
+        nargs="+",
+        default=["image_id"],
+        metavar="COLUMN",
+        help="key column(s) present in both tables, e.g. subject_id visit",
+    )
     validate.add_argument("--pred-col", default="fvasi", help="score column of PRED")
-    validate.add_argument("--ref-col", nargs="+", metavar="COLUMN",
-                          help="score column(s) of REF, one per rater (default: the same name as --pred-col)")
-    validate.add_argument("--subject-col", metavar="COLUMN",
-                          help="subject column: with several rows per subject the CIs resample subjects")
-    validate.add_argument("--strata", nargs="+", default=[], metavar="COLUMN",
-                          help="also report per value of these columns (e.g. ita_band, site)")
-    validate.add_argument("--categorical", action="store_true",
-                          help="the scores are categories (seven-degree scores, 0/1 responder calls): add Cohen's "
-                               "kappa (unweighted, linear, quadratic), and sensitivity/specificity for 0/1 calls")
-    validate.add_argument("--loa-sd", type=_positive_float, default=1.96,
-                          help="limits of agreement at bias -/+ this many SD")
+    validate.add_argument(
+        "--ref-col",
+        nargs="+",
+        metavar="COLUMN",
+        help="score column(s) of REF, one per rater (default: the same name as --pred-col)",
+    )
+    validate.add_argument(
+        "--subject-col",
+        metavar="COLUMN",
+        help="subject column: with several rows per subject the CIs resample subjects",
+    )
+    validate.add_argument(
+        "--strata",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="also report per value of these columns (e.g. ita_band, site)",
+    )
+    validate.add_argument(
+        "--categorical",
+        action="store_true",
+        help="the scores are categories (seven-degree scores, 0/1 responder calls): add Cohen's "
+        "kappa (unweighted, linear, quadratic), and sensitivity/specificity for 0/1 calls",
+    )
+    validate.add_argument(
+        "--loa-sd", type=_positive_float, default=1.96, help="limits of agreement at bias -/+ this many SD"
+    )
     validate.add_argument("--no-plots", action="store_true", help="do not draw the plots")
     _verbosity(validate)
 
     masks = commands.add_parser(
-        "validate-masks", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "validate-masks",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         help="agreement of predicted masks with reference masks (Dice, IoU, HD95, ASD)",
         description="Pair the masks of PRED_DIR and REF_DIR by image id (file name without extension and without "
-                    "a trailing _depigmented, _mask, _gt, _ref or _label) and write OUT/mask_agreement.csv (per "
-                    "image), OUT/mask_agreement.json (means with bootstrap 95 % CIs) and OUT/unmatched.csv. "
-                    "Both empty: Dice 1, distances 0; one empty: Dice 0, distances = image diagonal. "
-                    "Exit code 0: all pairs compared; 3: some pairs could not be; 2: usage error.",
+        "a trailing _depigmented, _mask, _gt, _ref or _label) and write OUT/mask_agreement.csv (per "
+        "image), OUT/mask_agreement.json (means with bootstrap 95 % CIs) and OUT/unmatched.csv. "
+        "Both empty: Dice 1, distances 0; one empty: Dice 0, distances = image diagonal. "
+        "Exit code 0: all pairs compared; 3: some pairs could not be; 2: usage error.",
     )
     masks.add_argument("pred_dir", metavar="PRED_DIR", help="folder of predicted masks (0/255 PNG)")
     masks.add_argument("ref_dir", metavar="REF_DIR", help="folder of reference masks")
     masks.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
-    masks.add_argument("--groups", metavar="CSV",
-                       help="CSV with image_id and group (subject or source picture): the CIs resample groups")
+    masks.add_argument(
+        "--groups",
+        metavar="CSV",
+        help="CSV with image_id and group (subject or source picture): the CIs resample groups",
+    )
     _verbosity(masks)
 
 
 def _compare_parser(commands) -> None:
-    from vitiscore.visits import CI_METHODS, MISSING_RULES
+    from vitiscore.visits.responders import CI_METHODS, MISSING_RULES
 
     compare = commands.add_parser(
-        "compare", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "compare",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         help="turn scores of two or more visits into per-subject change and F-VASI25/50/75/90 response rates",
         description="Compare each subject's baseline score with one or more follow-up visits and write "
-                    "OUT/per_subject.csv (change, % change, responder flags, why a subject is not evaluable), "
-                    "OUT/cohort.csv and OUT/cohort.json (n, responders, rate and 95 % CI per endpoint and "
-                    "stratum), plots, and repigmentation maps per subject when SCORES is a vitiscore "
-                    "results.csv. A fused.csv beside results.csv (score --manifest) is used in its place. "
-                    "Exit code 0: done; 2: usage error.",
+        "OUT/per_subject.csv (change, % change, responder flags, why a subject is not evaluable), "
+        "OUT/cohort.csv and OUT/cohort.json (n, responders, rate and 95 % CI per endpoint and "
+        "stratum), plots, and repigmentation maps per subject when SCORES is a vitiscore "
+        "results.csv. A fused.csv beside results.csv (score --manifest) is used in its place. "
+        "Exit code 0: done; 2: usage error.",
     )
-    compare.add_argument("scores", metavar="SCORES",
-                         help="CSV with subject_id, visit and the score column (results.csv, fused.csv, or "
-                              "clinicians' scores)")
+    compare.add_argument(
+        "scores",
+        metavar="SCORES",
+        help="CSV with subject_id, visit and the score column (results.csv, fused.csv, or clinicians' scores)",
+    )
     compare.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
-    compare.add_argument("--baseline", required=True, metavar="VISIT", help="the baseline visit, as in the visit column")
+    compare.add_argument(
+        "--baseline", required=True, metavar="VISIT", help="the baseline visit, as in the visit column"
+    )
     compare.add_argument("--followup", required=True, nargs="+", metavar="VISIT", help="follow-up visit(s)")
     compare.add_argument("--score-col", default="fvasi", help="score column (F-VASI or any non-negative score)")
     rules = compare.add_argument_group("responder rules")
-    rules.add_argument("--min-baseline", type=_non_negative_float, default=0.0,
-                       help="baselines below this are not evaluable (trials used F-VASI 0.5); a baseline of 0 "
-                            "never is")
-    rules.add_argument("--missing", choices=MISSING_RULES, default="nri",
-                       help="missing follow-up: nri = non-responder imputation (as trials count it), "
-                            "exclude = left out")
+    rules.add_argument(
+        "--min-baseline",
+        type=_non_negative_float,
+        default=0.0,
+        help="baselines below this are not evaluable (trials used F-VASI 0.5); a baseline of 0 never is",
+    )
+    rules.add_argument(
+        "--missing",
+        choices=MISSING_RULES,
+        default="nri",
+        help="missing follow-up: nri = non-responder imputation (as trials count it), exclude = left out",
+    )
     rules.add_argument("--ci", choices=CI_METHODS, default="clopper-pearson", help="95 %% interval of the rates")
     cohort = compare.add_argument_group("subjects")
-    cohort.add_argument("--strata", nargs="+", default=[], metavar="COLUMN",
-                        help="also report the rates per value of these columns (e.g. ita_band, site)")
-    cohort.add_argument("--covariates", metavar="CSV", help="per-subject columns (subject_id, site, arm...) to "
-                                                             "stratify by")
-    cohort.add_argument("--id-pattern", metavar="REGEX",
-                        help="read subject and visit from image ids where those columns are empty, e.g. "
-                             "'(?P<subject_id>.+)_(?P<visit>baseline|week24)'")
+    cohort.add_argument(
+        "--strata",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="also report the rates per value of these columns (e.g. ita_band, site)",
+    )
+    cohort.add_argument(
+        "--covariates", metavar="CSV", help="per-subject columns (subject_id, site, arm...) to stratify by"
+    )
+    cohort.add_argument(
+        "--id-pattern",
+        metavar="REGEX",
+        help="read subject and visit from image ids where those columns are empty, e.g. "
+        "'(?P<subject_id>.+)_(?P<visit>baseline|week24)'",
+    )
     cohort.add_argument("--no-fused", action="store_true", help="use the per-photo rows even if fused.csv exists")
     output = compare.add_argument_group("output")
     output.add_argument("--no-plots", action="store_true", help="do not draw the plots")
@@ -199,13 +285,17 @@ def _inputs_and_out(command) -> None:
 
 
 def _model_argument(group) -> None:
-    group.add_argument("--model", default=DEFAULT_MODEL,
-                       help="depigmentation model: an id (a folder name under models/, or 'classical' for the "
-                            "colour-statistics baseline) or the path of a model folder")
+    group.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help="depigmentation model: an id (a folder name under models/, or 'classical' for the "
+        "colour-statistics baseline) or the path of a model folder",
+    )
 
 
 def _verbosity(group) -> None:
     verbosity = group.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", help="log details (debug level)")
-    verbosity.add_argument("-q", "--quiet", action="store_true",
-                           help="no progress bar, summary or warnings; errors only")
+    verbosity.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar, summary or warnings; errors only"
+    )

@@ -15,14 +15,15 @@ from dataclasses import asdict, dataclass, field
 import cv2
 import numpy as np
 
-from vitiscore import area as area_mod
 from vitiscore import face as face_mod
 from vitiscore import io as io_mod
-from vitiscore import scale as scale_mod
-from vitiscore import surface as surface_mod
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
+from vitiscore.measure import area as area_mod
+from vitiscore.measure import fvasi as fvasi_mod
+from vitiscore.measure import scale as scale_mod
+from vitiscore.measure import surface as surface_mod
+from vitiscore.measure.skin_tone import ita_band, normal_skin_ita
 from vitiscore.segment import DEFAULT_MODEL, Segmenter, load_segmenter
-from vitiscore.skin_tone import ita_band, normal_skin_ita
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class ScoreOptions:
 
     model: str = DEFAULT_MODEL
     eyelids: str = "exclude"
-    face_hand_units: float = area_mod.DEFAULT_FACE_HAND_UNITS
+    face_hand_units: float = fvasi_mod.DEFAULT_FACE_HAND_UNITS
     max_pixels: int = io_mod.DEFAULT_MAX_PIXELS
     min_eye_distance_px: float = 80.0
     max_pose_deg: float = 25.0
@@ -86,11 +87,11 @@ class FaceScore:
     Photo-sized arrays (``rgb``, ``labels``, ``depigmented``) are in photo pixels; ``labels`` uses
     ``vitiscore.face.UNIT_LABELS``.
 
-    Surface-true measures (:mod:`vitiscore.surface`): ``surface`` (fractions over the seen facial surface,
+    Surface-true measures (:mod:`vitiscore.measure.surface`): ``surface`` (fractions over the seen facial surface,
     units with their clinical degrees), ``elements`` (the per-triangle table, for fusing views and comparing
     visits), ``iris`` (mm per analysis pixel; None without a plausible iris), ``photo_mm_per_px``,
     ``facial_area_cm2`` and ``depigmented_area_cm2`` (NaN without a scale), ``face_hand_units`` and
-    ``hu_source`` (what the hand unit came from, see :mod:`vitiscore.scale`).
+    ``hu_source`` (what the hand unit came from, see :mod:`vitiscore.measure.scale`).
     """
 
     status: str
@@ -134,15 +135,20 @@ class FaceScore:
         return self.measure.depigmented_fraction if self.measure else float("nan")
 
 
-def score_image(source, options: ScoreOptions | None = None, segmenter: Segmenter | None = None,
-                hand: scale_mod.HandUnit | None = None) -> FaceScore:
+def score_image(
+    source,
+    options: ScoreOptions | None = None,
+    segmenter: Segmenter | None = None,
+    hand: scale_mod.HandUnit | None = None,
+) -> FaceScore:
     """Score one photo given as a path or an (H, W, 3) uint8 RGB array.
 
-    ``hand`` is the patient's hand unit (:func:`vitiscore.scale.hand_unit`); without it, or without an iris
+    ``hand`` is the patient's hand unit (:func:`vitiscore.measure.scale.hand_unit`); without it, or without an iris
     scale, the face counts as ``options.face_hand_units`` HU.
 
     Raises:
         ValueError: bad ``options``, or an array that is not (H, W, 3) uint8.
+        vitiscore.face.MissingDependencyError: mediapipe is not installed (the message says how to install it).
     """
     options = options or ScoreOptions()
     segmenter = segmenter or load_segmenter(options.model)
@@ -162,14 +168,22 @@ def score_image(source, options: ScoreOptions | None = None, segmenter: Segmente
     timings["decode"] = time.perf_counter() - tick
     try:
         return _score_rgb(rgb, options, segmenter, timings, hand or scale_mod.hand_unit())
+    except face_mod.MissingDependencyError:
+        raise  # the installation, not the photo: no row can be scored
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop a batch; the row records why
         log.debug("scoring failed", exc_info=True)
-        return FaceScore(status="failed", error=f"{type(exc).__name__}: {exc}", width=rgb.shape[1],
-                         height=rgb.shape[0], timings=timings)
+        return FaceScore(
+            status="failed",
+            error=f"{type(exc).__name__}: {exc}",
+            width=rgb.shape[1],
+            height=rgb.shape[0],
+            timings=timings,
+        )
 
 
-def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, timings: dict,
-               hand: scale_mod.HandUnit) -> FaceScore:
+def _score_rgb(
+    rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, timings: dict, hand: scale_mod.HandUnit
+) -> FaceScore:
     height, width = rgb.shape[:2]
     tick = time.perf_counter()
     try:
@@ -191,16 +205,26 @@ def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, tim
     tick = time.perf_counter()
     labels = facial.photo_labels(rgb.shape)
     mask_frame = (seg.mask & facial.mask).astype(np.uint8) * 255
-    depigmented = face_mod.to_photo(mask_frame, facial.box, facial.scale, rgb.shape,
-                                    interpolation=cv2.INTER_LINEAR) >= 128
+    depigmented = (
+        face_mod.to_photo(mask_frame, facial.box, facial.scale, rgb.shape, interpolation=cv2.INTER_LINEAR) >= 128
+    )
     depigmented &= labels > 0
     if not (labels > 0).any():
-        return FaceScore(status="failed", error="the facial area is empty (face hidden or outside the photo)",
-                         width=width, height=height, landmarks=landmarks, timings=timings)
+        return FaceScore(
+            status="failed",
+            error="the facial area is empty (face hidden or outside the photo)",
+            width=width,
+            height=height,
+            landmarks=landmarks,
+            timings=timings,
+        )
     iris = scale_mod.iris_scale(facial.points)
     eye_distance = landmarks.eye_distance_px * facial.scale
-    patch_radius = (surface_mod.PATCH_CLOSING_MM / iris.mm_per_px if iris
-                    else surface_mod.PATCH_CLOSING_MM / scale_mod.EYE_DISTANCE_MM * eye_distance)
+    patch_radius = (
+        fvasi_mod.PATCH_CLOSING_MM / iris.mm_per_px
+        if iris
+        else fvasi_mod.PATCH_CLOSING_MM / scale_mod.EYE_DISTANCE_MM * eye_distance
+    )
     elements = surface_mod.element_table(facial.points, facial.labels, seg.mask & facial.mask, patch_radius)
     surf = surface_mod.fuse([elements])
     sizes = _sizes(surf, iris, hand, options.face_hand_units)
@@ -210,30 +234,46 @@ def _score_rgb(rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, tim
     flags = _quality_flags(landmarks, options, crop, facial, band)
     timings["scoring"] = time.perf_counter() - tick
     return FaceScore(
-        status="ok", flags=flags, width=width, height=height, landmarks=landmarks, measure=result,
-        skin_lightness=lightness, skin_b=b_star, ita_deg=ita, ita_band=band,
-        forehead_hair_stop=facial.forehead_hair_stop, surface=surf, elements=elements, iris=iris,
-        photo_mm_per_px=iris.mm_per_px * facial.scale if iris else float("nan"), hand=hand,
-        fvasi_surface=surf.depigmented_fraction * sizes["face_hand_units"],
-        fvasi_clinical=surf.clinical_fvasi(sizes["face_hand_units"]), **sizes,
-        rgb=rgb, labels=labels, depigmented=depigmented, timings=timings,
+        status="ok",
+        flags=flags,
+        width=width,
+        height=height,
+        landmarks=landmarks,
+        measure=result,
+        skin_lightness=lightness,
+        skin_b=b_star,
+        ita_deg=ita,
+        ita_band=band,
+        forehead_hair_stop=facial.forehead_hair_stop,
+        surface=surf,
+        elements=elements,
+        iris=iris,
+        photo_mm_per_px=iris.mm_per_px * facial.scale if iris else float("nan"),
+        hand=hand,
+        fvasi_surface=fvasi_mod.surface_fvasi(surf.depigmented_fraction, sizes["face_hand_units"]),
+        fvasi_clinical=fvasi_mod.clinical_fvasi(surf.units.values(), sizes["face_hand_units"]),
+        **sizes,
+        rgb=rgb,
+        labels=labels,
+        depigmented=depigmented,
+        timings=timings,
     )
 
 
-def _sizes(surf: surface_mod.SurfaceScore, iris: scale_mod.IrisScale | None, hand: scale_mod.HandUnit,
-           default_face_hu: float) -> dict:
+def _sizes(
+    surf: surface_mod.SurfaceScore, iris: scale_mod.IrisScale | None, hand: scale_mod.HandUnit, default_face_hu: float
+) -> dict:
     """Facial and depigmented area in cm² (NaN without an iris scale) and the face's size in HU with its
-    source: the patient's hand unit when both it and a scale are known, else the default face size."""
-    if iris is None:
-        return {"facial_area_cm2": float("nan"), "depigmented_area_cm2": float("nan"),
-                "face_hand_units": default_face_hu, "hu_source": scale_mod.HU_DEFAULT}
-    facial_cm2 = iris.area_cm2(surf.facial_surface_px2)
-    depig_cm2 = iris.area_cm2(surf.depigmented_surface_px2)
-    if hand.cm2 is None:
-        return {"facial_area_cm2": facial_cm2, "depigmented_area_cm2": depig_cm2,
-                "face_hand_units": default_face_hu, "hu_source": scale_mod.HU_DEFAULT}
-    return {"facial_area_cm2": facial_cm2, "depigmented_area_cm2": depig_cm2,
-            "face_hand_units": facial_cm2 / hand.cm2, "hu_source": hand.source}
+    source (:func:`vitiscore.measure.fvasi.face_hand_units`)."""
+    facial_cm2 = iris.area_cm2(surf.facial_surface_px2) if iris else float("nan")
+    depig_cm2 = iris.area_cm2(surf.depigmented_surface_px2) if iris else float("nan")
+    face_hu, source = fvasi_mod.face_hand_units(facial_cm2, hand, default_face_hu)
+    return {
+        "facial_area_cm2": facial_cm2,
+        "depigmented_area_cm2": depig_cm2,
+        "face_hand_units": face_hu,
+        "hu_source": source,
+    }
 
 
 def _quality_flags(landmarks, options: ScoreOptions, crop: np.ndarray, facial, band: str) -> list[str]:

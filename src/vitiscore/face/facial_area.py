@@ -27,8 +27,7 @@ import numpy as np
 from vitiscore.face import indices as ix
 from vitiscore.face.landmarks import FaceLandmarks
 
-UNITS = ("forehead", "nose", "right_cheek", "left_cheek", "chin_perioral", "right_periorbital",
-         "left_periorbital")
+UNITS = ("forehead", "nose", "right_cheek", "left_cheek", "chin_perioral", "right_periorbital", "left_periorbital")
 UNIT_LABELS = {name: i + 1 for i, name in enumerate(UNITS)}
 EYELID_CHOICES = ("exclude", "include")
 
@@ -99,8 +98,9 @@ def _geometry(points: np.ndarray, hairline_max: float):
     return up, face_height, arc + lift * up
 
 
-def analysis_frame(points: np.ndarray, photo_shape: tuple[int, int],
-                   hairline_max: float = DEFAULT_HAIRLINE_MAX) -> tuple[tuple[int, int, int, int], float]:
+def analysis_frame(
+    points: np.ndarray, photo_shape: tuple[int, int], hairline_max: float = DEFAULT_HAIRLINE_MAX
+) -> tuple[tuple[int, int, int, int], float]:
     """Crop box (photo pixels) holding the face and its forehead band, and the analysis scale (<= 1)."""
     _, face_height, limit = _geometry(points, hairline_max)
     outline = np.vstack([points[list(ix.FACE_OVAL), :2], limit])
@@ -136,8 +136,9 @@ def to_photo(frame_map: np.ndarray, box, scale: float, photo_shape, interpolatio
     return out
 
 
-def region(rgb: np.ndarray, landmarks: FaceLandmarks, eyelids: str = "exclude",
-           hairline_max: float = DEFAULT_HAIRLINE_MAX) -> FacialArea:
+def region(
+    rgb: np.ndarray, landmarks: FaceLandmarks, eyelids: str = "exclude", hairline_max: float = DEFAULT_HAIRLINE_MAX
+) -> FacialArea:
     """Build the facial area and its units for the face given by ``landmarks``.
 
     Args:
@@ -164,15 +165,18 @@ def region(rgb: np.ndarray, landmarks: FaceLandmarks, eyelids: str = "exclude",
     eye_distance = landmarks.eye_distance_px * scale
 
     exclusions = (
-        _dilate(_fill(shape, _poly(points, ix.RIGHT_EYE)) | _fill(shape, _poly(points, ix.LEFT_EYE)),
-                0.04 * eye_distance)
+        _dilate(
+            _fill(shape, _poly(points, ix.RIGHT_EYE)) | _fill(shape, _poly(points, ix.LEFT_EYE)), 0.04 * eye_distance
+        )
         | _dilate(_fill(shape, _poly(points, ix.LIPS)), 0.02 * eye_distance)
-        | _dilate(_fill(shape, _poly(points, ix.RIGHT_BROW)) | _fill(shape, _poly(points, ix.LEFT_BROW)),
-                  0.03 * eye_distance)
+        | _dilate(
+            _fill(shape, _poly(points, ix.RIGHT_BROW)) | _fill(shape, _poly(points, ix.LEFT_BROW)), 0.03 * eye_distance
+        )
     )
     if eyelids == "exclude":
-        exclusions |= (_fill(shape, _poly(points, ix.RIGHT_EYELID_RING))
-                       | _fill(shape, _poly(points, ix.LEFT_EYELID_RING)))
+        exclusions |= _fill(shape, _poly(points, ix.RIGHT_EYELID_RING)) | _fill(
+            shape, _poly(points, ix.LEFT_EYELID_RING)
+        )
 
     up, _, limit = _geometry(points, hairline_max)
     line = _poly(points, ix.FOREHEAD_LINE)
@@ -182,28 +186,29 @@ def region(rgb: np.ndarray, landmarks: FaceLandmarks, eyelids: str = "exclude",
     forehead, hair_stop = _forehead_skin(lab, zone & ~exclusions, points, up)
     area = ((oval & ~zone) | forehead) & ~exclusions
 
-    labels = np.where(_side_of_midline(shape, points) > 0, UNIT_LABELS["right_cheek"],
-                      UNIT_LABELS["left_cheek"]).astype(np.uint8)
+    labels = np.where(
+        _side_of_midline(shape, points) > 0, UNIT_LABELS["right_cheek"], UNIT_LABELS["left_cheek"]
+    ).astype(np.uint8)
     labels[_fill(shape, _poly(points, ix.PERIORAL))] = UNIT_LABELS["chin_perioral"]
     labels[_fill(shape, _poly(points, ix.NOSE))] = UNIT_LABELS["nose"]
     labels[_fill(shape, _poly(points, ix.RIGHT_PERIORBITAL))] = UNIT_LABELS["right_periorbital"]
     labels[_fill(shape, _poly(points, ix.LEFT_PERIORBITAL))] = UNIT_LABELS["left_periorbital"]
     labels[zone] = UNIT_LABELS["forehead"]
     labels[~area] = 0
-    return FacialArea(labels=labels, crop=crop, box=box, scale=scale, points=points, eyelids=eyelids,
-                      forehead_hair_stop=hair_stop)
+    return FacialArea(
+        labels=labels, crop=crop, box=box, scale=scale, points=points, eyelids=eyelids, forehead_hair_stop=hair_stop
+    )
 
 
 def _side_of_midline(shape, points: np.ndarray) -> np.ndarray:
     """Positive on the patient's right side of the nasion-chin line (the image's left in a frontal photo)."""
     nasion, chin = points[ix.NASION, :2], points[ix.CHIN, :2]
     down = chin - nasion
-    ys, xs = np.mgrid[0:shape[0], 0:shape[1]]
+    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]]
     return down[0] * (ys - nasion[1]) - down[1] * (xs - nasion[0])
 
 
-def _forehead_skin(lab: np.ndarray, zone: np.ndarray, points: np.ndarray,
-                   up: np.ndarray) -> tuple[np.ndarray, float]:
+def _forehead_skin(lab: np.ndarray, zone: np.ndarray, points: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, float]:
     """Skin in the forehead zone reachable from just above the brows without crossing hair.
 
     The fill starts from three rows of seeds above the brows (0.05, 0.09 and 0.13 of the nasion-chin distance).

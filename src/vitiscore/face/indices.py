@@ -6,8 +6,44 @@ in the mesh's symmetric topology (checked in tests/test_face_indices.py).
 """
 
 # The mesh's outer boundary: forehead top arc, temples, preauricular cheeks (in front of the tragus), jawline.
-FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
-             152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
+FACE_OVAL = (
+    10,
+    338,
+    297,
+    332,
+    284,
+    251,
+    389,
+    356,
+    454,
+    323,
+    361,
+    288,
+    397,
+    365,
+    379,
+    378,
+    400,
+    377,
+    152,
+    148,
+    176,
+    149,
+    150,
+    136,
+    172,
+    58,
+    132,
+    93,
+    234,
+    127,
+    162,
+    21,
+    54,
+    103,
+    67,
+    109,
+)
 
 # The part of FACE_OVAL above the brows, from the patient's right temple to the left one: the edge from which
 # the forehead is extended up to the hairline.
@@ -34,13 +70,67 @@ RIGHT_PERIORBITAL = (156, 70, 63, 105, 66, 107, 55, 193, 245, 128, 121, 120, 119
 LEFT_PERIORBITAL = (383, 300, 293, 334, 296, 336, 285, 417, 465, 357, 350, 349, 348, 347, 346, 340, 372)
 
 # Nose unit: nasion, side walls along the nasofacial groove, alae, columella base.
-NOSE = (168, 417, 465, 412, 399, 456, 420, 429, 279, 294, 327, 326, 2, 97, 98, 64, 49, 209, 198, 236,
-        174, 188, 245, 193)
+NOSE = (
+    168,
+    417,
+    465,
+    412,
+    399,
+    456,
+    420,
+    429,
+    279,
+    294,
+    327,
+    326,
+    2,
+    97,
+    98,
+    64,
+    49,
+    209,
+    198,
+    236,
+    174,
+    188,
+    245,
+    193,
+)
 
 # Chin and perioral unit: upper lip skin below the nose, lateral to the mouth along the nasolabial and
 # marionette lines, down to the jawline.
-PERIORAL = (2, 326, 327, 294, 423, 426, 436, 432, 422, 424, 431, 262, 369, 400, 377, 152, 148, 176, 140,
-            32, 211, 204, 202, 212, 216, 206, 203, 64, 98, 97)
+PERIORAL = (
+    2,
+    326,
+    327,
+    294,
+    423,
+    426,
+    436,
+    432,
+    422,
+    424,
+    431,
+    262,
+    369,
+    400,
+    377,
+    152,
+    148,
+    176,
+    140,
+    32,
+    211,
+    204,
+    202,
+    212,
+    216,
+    206,
+    203,
+    64,
+    98,
+    97,
+)
 
 # Line separating the forehead (above) from the periorbital units and the nose (below): the top of the
 # brows joined across the glabella just above the nasion.

@@ -27,6 +27,26 @@ YAW_CALIBRATION = 1.25
 _MESH_INPUT_MAX_SIDE = 1920
 
 
+# The one mediapipe release that works here (pinned, with the reason, in pyproject.toml [tool.vitiscore]).
+MEDIAPIPE = "mediapipe==0.10.21"
+
+
+class MissingDependencyError(RuntimeError):
+    """A package the face landmarks need is not installed; the message holds the command that installs it."""
+
+
+def require_mediapipe() -> None:
+    """Raise :class:`MissingDependencyError` with the install command unless mediapipe's face mesh imports."""
+    try:
+        with _quiet_stderr():
+            from mediapipe.python.solutions import face_detection, face_mesh  # noqa: F401
+    except ImportError as error:
+        raise MissingDependencyError(
+            f"the face landmarks need {MEDIAPIPE}, which is not installed ({error}). Install it with:\n"
+            f"    pip install --no-deps {MEDIAPIPE}"
+        ) from None
+
+
 class NoFaceError(Exception):
     """No face was found in the photo (status ``no_face``)."""
 
@@ -71,14 +91,16 @@ def _quiet_stderr():
         os.close(saved)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _mesh(max_faces: int):
     os.environ.setdefault("GLOG_minloglevel", "2")
+    require_mediapipe()
     with _quiet_stderr():
         from mediapipe.python.solutions import face_mesh
 
-        graph = face_mesh.FaceMesh(static_image_mode=True, max_num_faces=max_faces, refine_landmarks=True,
-                                   min_detection_confidence=0.5)
+        graph = face_mesh.FaceMesh(
+            static_image_mode=True, max_num_faces=max_faces, refine_landmarks=True, min_detection_confidence=0.5
+        )
         # The first calls load the TFLite delegates and warn about non-square inputs: that is when the
         # remaining chatter is printed.
         graph.process(np.zeros((64, 64, 3), np.uint8))
@@ -86,7 +108,7 @@ def _mesh(max_faces: int):
     return graph
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _detector():
     with _quiet_stderr():
         from mediapipe.python.solutions import face_detection
@@ -130,8 +152,9 @@ def _detect_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
         box = det.location_data.relative_bounding_box
         cx, cy = (box.xmin + box.width / 2) * width, (box.ymin + box.height / 2) * height
         half = max(box.width * width, box.height * height)  # a crop twice the face box
-        boxes.append((int(max(0, cx - half)), int(max(0, cy - half)),
-                      int(min(width, cx + half)), int(min(height, cy + half))))
+        boxes.append(
+            (int(max(0, cx - half)), int(max(0, cy - half)), int(min(width, cx + half)), int(min(height, cy + half)))
+        )
     return boxes
 
 
@@ -186,8 +209,9 @@ def pose_and_scale(points: np.ndarray) -> dict:
         "pitch_deg": float(pitch),
         "roll_deg": float(roll),
         "eye_distance_px": float(np.hypot(*eye_vec)),
-        "iris_diameter_px": float(np.mean([_iris_diameter(points, ix.RIGHT_IRIS),
-                                           _iris_diameter(points, ix.LEFT_IRIS)])),
+        "iris_diameter_px": float(
+            np.mean([_iris_diameter(points, ix.RIGHT_IRIS), _iris_diameter(points, ix.LEFT_IRIS)])
+        ),
     }
 
 

@@ -26,7 +26,7 @@ def _edges() -> set[tuple[int, int]]:
     return {tuple(sorted(edge)) for edge in FACEMESH_TESSELATION}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def triangles() -> np.ndarray:
     """(T, 3) int array of mesh triangles (T = 852), vertex order consistent across the mesh.
 
@@ -99,14 +99,15 @@ def _runs(tris: np.ndarray, key: tuple[int, int, int]) -> bool:
     raise RuntimeError("the face mesh lacks the orientation key triangle; the tessellation is not the expected one")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def top_row() -> np.ndarray:
     """Indices of the triangles with an edge on the mesh's forehead arc (the row the forehead band continues)."""
     arc = ix.FOREHEAD_ARC
     pairs = {tuple(sorted(p)) for p in zip(arc[:-1], arc[1:])}
     tris = triangles()
-    return np.array([k for k, t in enumerate(tris)
-                     if any(tuple(sorted(e)) in pairs for e in combinations(t, 2))], dtype=np.int64)
+    return np.array(
+        [k for k, t in enumerate(tris) if any(tuple(sorted(e)) in pairs for e in combinations(t, 2))], dtype=np.int64
+    )
 
 
 def geometry(points: np.ndarray) -> dict[str, np.ndarray]:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vitiscore.segment.base import Segmentation, check_inputs, parameters_sha256
+from vitiscore.segment.protocol import Segmentation, check_inputs, parameters_sha256
 
 PARAMETERS = {
     "method": "classical-lab-reference",
@@ -71,6 +71,10 @@ class ClassicalSegmenter:
     def __init__(self, parameters: dict | None = None):
         self.parameters = dict(PARAMETERS if parameters is None else parameters)
         self.sha256 = parameters_sha256(self.parameters)
+
+    def predict_batch(self, images: list[np.ndarray], areas: list[np.ndarray]) -> list[Segmentation]:
+        """:meth:`predict` for each image in turn (the method has nothing to gain from batching)."""
+        return [self.predict(rgb, area) for rgb, area in zip(images, areas, strict=True)]
 
     def predict(self, rgb: np.ndarray, area: np.ndarray) -> Segmentation:
         check_inputs(rgb, area)
@@ -135,10 +139,12 @@ def _masked_blur(channels: np.ndarray, weight: np.ndarray, sigma: float) -> np.n
         small = (max(1, round(width * factor)), max(1, round(height * factor)))
         w_small = cv2.resize(w, small, interpolation=cv2.INTER_AREA)
         num_small = cv2.resize(weighted, small, interpolation=cv2.INTER_AREA)
-        denominator = cv2.resize(cv2.GaussianBlur(w_small, (0, 0), sigma * factor), (width, height),
-                                 interpolation=cv2.INTER_LINEAR)
-        numerator = cv2.resize(cv2.GaussianBlur(num_small, (0, 0), sigma * factor), (width, height),
-                               interpolation=cv2.INTER_LINEAR)
+        denominator = cv2.resize(
+            cv2.GaussianBlur(w_small, (0, 0), sigma * factor), (width, height), interpolation=cv2.INTER_LINEAR
+        )
+        numerator = cv2.resize(
+            cv2.GaussianBlur(num_small, (0, 0), sigma * factor), (width, height), interpolation=cv2.INTER_LINEAR
+        )
     else:
         denominator = cv2.GaussianBlur(w, (0, 0), sigma)
         numerator = cv2.GaussianBlur(weighted, (0, 0), sigma)

@@ -5,13 +5,11 @@ A model folder holds ``config.json`` (architecture, input size, normalisation, t
 cut tuned on validation data) and a model card ``README.md``. Loading refuses weights whose SHA-256 differs from
 the one in the config.
 
-Inference: the image is scaled so that its longer side is ``input_size`` pixels, its skin tone normalised
-when the config asks for it (``input_tone``, :mod:`vitiscore.segment.tone`), padded to a square by reflection,
-normalised, and passed through the network; the probability map is cropped and scaled back to the
+Inference: the image is scaled so that its longer side is ``input_size`` pixels, padded to a square by
+reflection, normalised, and passed through the network; the probability map is cropped and scaled back to the
 image's own size. A photo of any size therefore costs the same network time and bounded memory (one float map
-of the photo's size). Several images go through the network as one batch. A config with ``"test_time_flip":
-true`` also runs each image's mirror and averages the two probability maps (twice the network time; measured on
-v4 in docs/training_experiments.md, and no shipped model uses it).
+of the photo's size). Several images go through the network as one batch. Saving a model folder is training's
+job (:mod:`vitiscore.training.model_folder`).
 """
 
 from __future__ import annotations
@@ -26,8 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vitiscore.segment.base import Segmentation, check_inputs
-from vitiscore.segment.tone import normalise_tone
+from vitiscore.segment.protocol import Segmentation, check_inputs
 
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
@@ -59,6 +56,7 @@ def import_smp():
     if _TORCHVISION_SCHEMAS is None:
         try:
             import torchvision  # noqa: F401 - smp imports it; this is where it fails or not
+
             _TORCHVISION_SCHEMAS = False
         except RuntimeError as error:
             if "torchvision::nms" not in str(error):
@@ -81,9 +79,14 @@ def build_network(architecture: dict):
     ``encoder``, ``decoder_channels``. Encoders are never initialised from downloaded weights."""
     smp = import_smp()
     try:
-        return smp.create_model(architecture["arch"], encoder_name=architecture["encoder"], encoder_weights=None,
-                                in_channels=3, classes=1,
-                                decoder_channels=tuple(architecture["decoder_channels"]))
+        return smp.create_model(
+            architecture["arch"],
+            encoder_name=architecture["encoder"],
+            encoder_weights=None,
+            in_channels=3,
+            classes=1,
+            decoder_channels=tuple(architecture["decoder_channels"]),
+        )
     except KeyError as err:
         raise ModelFileError(f"architecture lacks {err}") from None
 
@@ -94,40 +97,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-# Weights are stored as float16: half the file (the repository keeps every shipped version). Measured on the 26
-# real validation photos with a trained network, float16 moves the probabilities by at most 0.017 and flips
-# 0.016 % of the pixels at a 0.5 cut. Loading casts them back to the network's float32, so a folder stored as
-# float32 (unet-mobilenetv2-v1 was) loads the same way.
-STORAGE_DTYPE = "float16"
-
-
-def storage_state(network) -> dict:
-    """``network``'s state as it is stored: floating-point tensors in STORAGE_DTYPE, counters unchanged.
-    Loading this back into the network (see scripts/train.py) makes it compute exactly what the shipped file
-    will, so a threshold tuned afterwards fits the shipped weights."""
-    import torch
-
-    dtype = getattr(torch, STORAGE_DTYPE)
-    return {k: (v.detach().to("cpu", dtype) if v.is_floating_point() else v.detach().cpu()).contiguous()
-            for k, v in network.state_dict().items()}
-
-
-def save_model_folder(network, config: dict, thresholds: dict, folder: str | Path) -> str:
-    """Write ``network``'s weights (safetensors, :func:`storage_state`), ``config`` (with the weights' SHA-256
-    and storage type added) and ``thresholds`` to ``folder``; return the SHA-256. The model card is written
-    separately, by hand, from the evaluation."""
-    from safetensors.torch import save_file
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    save_file(storage_state(network), str(folder / WEIGHTS_FILE))
-    sha = file_sha256(folder / WEIGHTS_FILE)
-    (folder / CONFIG_FILE).write_text(json.dumps({**config, "weights_dtype": STORAGE_DTYPE, "weights_sha256": sha},
-                                                 indent=2) + "\n")
-    (folder / THRESHOLDS_FILE).write_text(json.dumps(thresholds, indent=2) + "\n")
-    return sha
 
 
 @dataclass(frozen=True)
@@ -202,14 +171,10 @@ def inference_network(network):
     return network.to(memory_format=torch.channels_last)
 
 
-def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray,
-                tone: tuple[float, float] | None = None, flip: bool = False) -> list[np.ndarray]:
+def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray) -> list[np.ndarray]:
     """Probability maps (float32, 0-1, each at its image's size) from ``network`` for ``images`` ((h, w, 3)
-    uint8), each scaled to a longer side of ``size`` pixels, with ``tone`` (target L*, b*) its skin tone
-    normalised (:func:`vitiscore.segment.tone.normalise_tone`), and reflect-padded to a square; ``mean`` and
-    ``std`` are per channel on the 0-255 scale. With ``flip``, each map is the mean of the probabilities of the
-    image and of its left-right mirror (mirrored back), at twice the network time. Runs on the device that
-    holds the network's weights."""
+    uint8), each scaled to a longer side of ``size`` pixels and reflect-padded to a square; ``mean`` and ``std``
+    are per channel on the 0-255 scale. Runs on the device that holds the network's weights."""
     import torch
 
     if not images:
@@ -221,26 +186,21 @@ def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, 
         f = size / max(h, w)
         nh, nw = max(1, round(h * f)), max(1, round(w * f))
         small = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
-        if tone is not None:
-            small = normalise_tone(small, tone)
         square = cv2.copyMakeBorder(small, 0, size - nh, 0, size - nw, cv2.BORDER_REFLECT_101)
         batch[i] = ((square.astype(np.float32) - mean) / std).transpose(2, 0, 1)
         placed.append((nh, nw))
     with torch.inference_mode():
         device = next(network.parameters()).device
         x = torch.from_numpy(batch).to(device).contiguous(memory_format=torch.channels_last)
-        if flip:
-            x = torch.cat([x, x.flip(-1)])
-        maps = torch.sigmoid(network(x)[:, 0]).float()
-        if flip:
-            maps = (maps[:len(images)] + maps[len(images):].flip(-1)) / 2
-        maps = maps.cpu().contiguous().numpy()
-    return [cv2.resize(maps[i, :nh, :nw], (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
-            for i, ((nh, nw), rgb) in enumerate(zip(placed, images))]
+        maps = torch.sigmoid(network(x)[:, 0]).float().cpu().contiguous().numpy()
+    return [
+        cv2.resize(maps[i, :nh, :nw], (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
+        for i, ((nh, nw), rgb) in enumerate(zip(placed, images))
+    ]
 
 
 class LearnedSegmenter:
-    """A trained network behind the :class:`~vitiscore.segment.base.Segmenter` interface.
+    """A trained network behind the :class:`~vitiscore.segment.registry.Segmenter` interface.
 
     Raises (on construction):
         ModelFileError: incomplete folder, or weights whose SHA-256 does not match ``config.json`` (a tampered
@@ -256,7 +216,8 @@ class LearnedSegmenter:
         if sha != spec.config["weights_sha256"]:
             raise ModelFileError(
                 f"{weights} does not match its config: SHA-256 {sha}, expected {spec.config['weights_sha256']}. "
-                "The file was changed or damaged; refusing to use it.")
+                "The file was changed or damaged; refusing to use it."
+            )
         self.model_id = spec.model_id
         self.sha256 = sha
         self.config = spec.config
@@ -265,9 +226,12 @@ class LearnedSegmenter:
         norm = spec.config["normalisation"]
         self._mean = np.asarray(norm["mean"], np.float32) * 255.0
         self._std = np.asarray(norm["std"], np.float32) * 255.0
-        tone = spec.config.get("input_tone")  # absent in models trained without tone normalisation
-        self.tone = None if tone is None else (float(tone["lightness"]), float(tone["b_star"]))
-        self.flip = bool(spec.config.get("test_time_flip", False))  # absent in models before it was tried
+        unsupported = [key for key in ("input_tone", "test_time_flip") if spec.config.get(key)]
+        if unsupported:
+            raise ModelFileError(
+                f"{spec.path / CONFIG_FILE} asks for {', '.join(unsupported)}, which this version "
+                "no longer runs at inference (they were experiments no shipped model used)"
+            )
         network = build_network(spec.config["architecture"])
         network.load_state_dict(load_file(str(weights)), strict=True)
         self.network = inference_network(network)
@@ -275,7 +239,7 @@ class LearnedSegmenter:
     def probabilities(self, images: list[np.ndarray]) -> list[np.ndarray]:
         """Depigmentation probability (float32, 0-1) of every pixel of each image (each (h, w, 3) uint8),
         at the image's own size. All images go through the network as one batch."""
-        return run_network(self.network, images, self.input_size, self._mean, self._std, self.tone, self.flip)
+        return run_network(self.network, images, self.input_size, self._mean, self._std)
 
     def predict_batch(self, images: list[np.ndarray], areas: list[np.ndarray]) -> list[Segmentation]:
         """:meth:`predict` for several images at once (one network batch)."""

@@ -1,0 +1,378 @@
+"""Scoring a batch of photos into an output folder.
+
+Layout of ``OUT`` (every path written into the outputs is relative to ``OUT``):
+
+* ``results.csv``: one row per input photo, failures included (see :data:`COLUMNS`).
+* ``results.jsonl``: the run's journal, one line per finished photo, fsynced as each photo finishes; a killed
+  run loses no finished row, ``--skip-existing`` resumes from it, and ``results.csv`` is rebuilt from it.
+* ``run.json``: arguments, options, versions, model id and SHA-256, timing, counts.
+* ``masks/<id>_facial_area.png`` (0/255), ``masks/<id>_units.png`` (unit labels 1-7, see run.json),
+  ``masks/<id>_depigmented.png`` (0/255): lossless, photo-sized, upright.
+* ``overlays/<id>.png``: photo with outlines and the depigmentation fill, for looking.
+* ``triangles/<id>.csv``: the per-triangle surface table of the photo (:func:`vitiscore.measure.surface.write_table`),
+  from which views are fused and visits compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vitiscore import io as io_mod
+from vitiscore import schema
+from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
+from vitiscore.commands.run_record import package_versions, status_counts
+from vitiscore.face import require_mediapipe
+from vitiscore.face.facial_area import UNIT_LABELS
+from vitiscore.io.manifest import read_manifest
+from vitiscore.measure.surface import write_table
+from vitiscore.measure.views import fuse_rows, write_fused
+from vitiscore.pipeline import STAGES, FaceScore, ScoreOptions, score_image
+from vitiscore.report import overlay
+from vitiscore.report.tables import summary_table
+from vitiscore.segment import Segmenter, load_segmenter
+from vitiscore.version import __version__
+
+log = logging.getLogger(__name__)
+
+COLUMNS = schema.RESULTS.names
+
+
+@dataclass
+class BatchResult:
+    """What a batch produced: ``rows`` in input order, counts by status, and the run summary."""
+
+    rows: list[dict]
+    counts: dict[str, int]
+    run: dict = field(default_factory=dict)
+    fused: list[dict] | None = None
+
+    @property
+    def all_ok(self) -> bool:
+        return all(row["status"] == "ok" for row in self.rows)
+
+
+def settings_sha256(options: ScoreOptions, segmenter: Segmenter) -> str:
+    """Hash of everything that changes a result: options, model hash and tool version."""
+    payload = json.dumps(
+        {"options": options.as_dict(), "model_sha256": segmenter.sha256, "version": __version__}, sort_keys=True
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _num(value, digits=6):
+    if value is None:
+        return None
+    value = float(value)
+    return round(value, digits) if np.isfinite(value) else None
+
+
+def result_row(
+    image_id: str, path: str, score: FaceScore, options: ScoreOptions, segmenter: Segmenter, settings: str
+) -> dict:
+    """The results.csv row of one photo (mask and overlay paths are filled in by the writer)."""
+    row = schema.RESULTS.empty_row()
+    row.update(
+        image_id=image_id,
+        path=path,
+        status=score.status,
+        error=score.error,
+        flags=";".join(score.flags),
+        width=score.width or None,
+        height=score.height or None,
+        model_id=segmenter.model_id,
+        model_sha256=segmenter.sha256,
+        tool_version=__version__,
+        eyelids=options.eyelids,
+        hairline_max=options.hairline_max,
+        min_eye_distance_px=options.min_eye_distance_px,
+        max_pose_deg=options.max_pose_deg,
+        face_hand_units=options.face_hand_units,
+        settings_sha256=settings,
+    )
+    if score.hand is not None:
+        row.update(hand_unit_cm2=_num(score.hand.cm2, 2))
+    if score.landmarks is not None:
+        lm = score.landmarks
+        row.update(
+            n_faces=lm.n_faces,
+            eye_distance_px=_num(lm.eye_distance_px, 2),
+            iris_diameter_px=_num(lm.iris_diameter_px, 2),
+            yaw_deg=_num(lm.yaw_deg, 2),
+            pitch_deg=_num(lm.pitch_deg, 2),
+            roll_deg=_num(lm.roll_deg, 2),
+        )
+    if score.measure is not None:
+        m = score.measure
+        row.update(
+            facial_area_px=m.facial_area_px,
+            depigmented_px=m.depigmented_px,
+            depigmented_fraction=_num(m.depigmented_fraction),
+            depigmented_hand_units=_num(m.depigmented_hand_units),
+            fvasi=_num(m.fvasi),
+            skin_lightness=_num(score.skin_lightness, 2),
+            skin_b=_num(score.skin_b, 2),
+            ita_deg=_num(score.ita_deg, 2),
+            ita_band=score.ita_band,
+            forehead_hair_stop=_num(score.forehead_hair_stop, 3),
+        )
+        for unit, um in m.units.items():
+            row[f"{unit}_area_px"] = um.area_px
+            row[f"{unit}_depigmented_fraction"] = _num(um.fraction)
+    if score.surface is not None:
+        sf = score.surface
+        iris = score.iris
+        row.update(
+            face_hand_units=_num(score.face_hand_units),
+            hu_source=score.hu_source,
+            depigmented_fraction_surface=_num(sf.depigmented_fraction),
+            fvasi_surface=_num(score.fvasi_surface),
+            fvasi_clinical=_num(score.fvasi_clinical),
+            unseen_fraction=_num(sf.unseen_fraction, 4),
+            facial_area_cm2=_num(score.facial_area_cm2, 2),
+            depigmented_area_cm2=_num(score.depigmented_area_cm2, 2),
+            area_uncertainty_pct=_num(200 * iris.relative_sd, 2) if iris else None,
+            mm_per_px=_num(score.photo_mm_per_px, 5),
+            scale_source=iris.source if iris else "none",
+        )
+        for unit, unit_surface in sf.units.items():
+            row[f"{unit}_degree"] = unit_surface.degree
+    return row
+
+
+def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, overlays: bool = True) -> None:
+    """Write the masks (and overlay) of a scored photo and record their relative paths in ``row``."""
+    labels = score.labels.astype(np.uint8)
+    names = {
+        "mask_facial_area": (f"masks/{image_id}_facial_area.png", (labels > 0).astype(np.uint8) * 255),
+        "mask_units": (f"masks/{image_id}_units.png", labels),
+        "mask_depigmented": (f"masks/{image_id}_depigmented.png", score.depigmented.astype(np.uint8) * 255),
+    }
+    for column, (relative, array) in names.items():
+        io_mod.write_png(out_dir / relative, array)
+        row[column] = relative
+    if score.elements is not None:
+        relative = f"triangles/{image_id}.csv"
+        write_table(out_dir / relative, score.elements)
+        row["triangles"] = relative
+    if overlays:
+        caption = (
+            f"{image_id}  F-VASI {score.fvasi:.2f}  depigmented {100 * score.depigmented_fraction:.1f}% "
+            f"of facial area  [{row['model_id']}, eyelids {row['eyelids']}]"
+        )
+        if score.flags:
+            caption += "  flags: " + ",".join(score.flags)
+        relative = f"overlays/{image_id}.png"
+        io_mod.write_png(out_dir / relative, overlay.render(score.rgb, labels, score.depigmented, caption))
+        row["overlay"] = relative
+
+
+def _finished(out_dir: Path, settings: str) -> dict[str, dict]:
+    """Rows of an earlier run that can be reused: status ok, same settings, masks still on disk."""
+    done = {}
+    for record in io_mod.read_jsonl(out_dir / "results.jsonl"):
+        if record.get("status") != "ok" or record.get("settings_sha256") != settings:
+            done.pop(record.get("image_id"), None)
+            continue
+        masks = [record.get(c) for c in ("mask_facial_area", "mask_units", "mask_depigmented", "triangles")]
+        if all(m and (out_dir / m).is_file() for m in masks):
+            done[record["image_id"]] = record
+    return done
+
+
+def score_folder(
+    inputs,
+    out_dir,
+    options: ScoreOptions | None = None,
+    skip_existing: bool = False,
+    overlays: bool = True,
+    recursive: bool = True,
+    progress: bool | None = None,
+    arguments: dict | None = None,
+    manifest: str | Path | None = None,
+) -> BatchResult:
+    """Score every photo in ``inputs`` (files and/or folders) into ``out_dir``.
+
+    Args:
+        inputs: paths of photos or folders (folders are searched for .jpg/.jpeg/.png/.tif/.tiff/.bmp/.webp).
+        out_dir: output folder, created if needed.
+        options: scoring settings (defaults: the default model, eyelids excluded, face = 3.0 HU).
+        skip_existing: reuse finished rows of an earlier run in ``out_dir`` made with the same settings.
+        overlays: also write overlay pictures.
+        progress: show a progress bar; None shows it only on a terminal.
+        arguments: the command line, recorded in run.json.
+        manifest: a manifest CSV (:mod:`vitiscore.io.manifest`) naming the photos with subject, visit, view and
+            hand size; ``inputs`` must then be empty. Also writes ``fused.csv`` (one row per subject and visit)
+            and returns those rows in ``BatchResult.fused``.
+
+    Raises:
+        FileNotFoundError: an input does not exist.
+        ValueError: no photos found, or bad options / unknown model.
+        vitiscore.face.MissingDependencyError: mediapipe is not installed.
+    """
+    from tqdm import tqdm
+
+    options = options or ScoreOptions()
+    entries = None
+    if manifest is not None:
+        if list(inputs):
+            raise ValueError("give photos either as INPUT paths or in --manifest, not both")
+        entries = read_manifest(manifest)
+    segmenter = load_segmenter(options.model)
+    require_mediapipe()  # before any row: without it no photo can be scored
+    paths = [e.path for e in entries] if entries else io_mod.discover_photos(list(inputs), recursive=recursive)
+    if not paths:
+        raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    settings = settings_sha256(options, segmenter)
+    journal = out_dir / "results.jsonl"
+    reuse = _finished(out_dir, settings) if skip_existing else {}
+    if not skip_existing and journal.exists():
+        log.info("replacing the earlier results in %s (use --skip-existing to resume instead)", out_dir)
+        journal.unlink()
+    elif skip_existing:
+        # Keep only reusable rows in the journal, so that it stays the record of this run.
+        _rewrite_journal(journal, list(reuse.values()))
+
+    ids = io_mod.image_ids(paths)
+    started = time.time()
+    stage_totals = {stage: 0.0 for stage in (*STAGES, "writing")}
+    rows: list[dict] = []
+    done = 0
+    last_csv = time.monotonic()
+    bar = tqdm(
+        total=len(paths),
+        unit="photo",
+        disable=(not progress) if progress is not None else None,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+    try:
+        for k, (path, image_id) in enumerate(zip(paths, ids)):
+            relative = os.path.relpath(path.resolve(), out_dir.resolve())
+            entry = entries[k] if entries else None
+            about = (
+                {
+                    "subject_id": entry.subject_id,
+                    "visit": entry.visit,
+                    "view": entry.view,
+                    "hand_unit_cm2": _num(entry.hand.cm2, 2),
+                }
+                if entry
+                else {}
+            )
+            old = reuse.get(image_id)
+            if old and old.get("path") == relative and all(old.get(c) == v for c, v in about.items()):
+                rows.append(old)
+                bar.update(1)
+                continue
+            score = score_image(path, options, segmenter, hand=entry.hand if entry else None)
+            row = result_row(image_id, relative, score, options, segmenter, settings)
+            row.update(about)
+            tick = time.perf_counter()
+            if score.ok:
+                try:
+                    write_images(out_dir, image_id, score, row, overlays=overlays)
+                except OSError as exc:
+                    row.update(status="failed", error=f"cannot write outputs: {exc}")
+            score.timings["writing"] = time.perf_counter() - tick
+            for stage, seconds in score.timings.items():
+                stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
+            if row["status"] != "ok":
+                log.warning("%s: %s (%s)", path, row["status"], row["error"])
+            io_mod.append_jsonl(journal, row)
+            rows.append(row)
+            done += 1
+            bar.update(1)
+            if time.monotonic() - last_csv > 10:
+                io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
+                last_csv = time.monotonic()
+    finally:
+        bar.close()
+        io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
+    fused = None
+    if entries:
+        fused = fuse_rows(out_dir, rows, entries, options.face_hand_units)
+        write_fused(out_dir, fused)
+    counts = status_counts(rows)
+    elapsed = time.time() - started
+    run = {
+        "tool": "vitiscore",
+        "tool_version": __version__,
+        "arguments": arguments or {},
+        "options": options.as_dict(),
+        "model": {
+            "id": segmenter.model_id,
+            "sha256": segmenter.sha256,
+            "parameters": getattr(segmenter, "parameters", None),
+            "threshold": getattr(segmenter, "threshold", None),
+        },
+        "settings_sha256": settings,
+        "unit_labels": UNIT_LABELS,
+        "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
+        "elapsed_s": round(elapsed, 3),
+        "photos": len(rows),
+        "scored_this_run": done,
+        "reused": len(rows) - done,
+        "counts": counts,
+        "manifest": str(manifest) if manifest is not None else None,
+        "seconds_by_stage": {k: round(v, 3) for k, v in stage_totals.items()},
+        "photos_per_second": round(done / elapsed, 3) if elapsed > 0 and done else None,
+        "versions": package_versions(),
+    }
+    io_mod.write_json(out_dir / "run.json", run)
+    return BatchResult(rows=rows, counts=counts, run=run, fused=fused)
+
+
+def _rewrite_journal(journal: Path, records: list[dict]) -> None:
+    tmp = journal.with_name(journal.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, journal)
+
+
+def run(args) -> int:
+    """``vitiscore score``."""
+    options = ScoreOptions(
+        model=args.model,
+        eyelids=args.eyelids,
+        face_hand_units=args.face_hand_units,
+        max_pixels=int(args.max_megapixels * 1e6),
+        min_eye_distance_px=args.min_eye_distance,
+        max_pose_deg=args.max_pose,
+        hairline_max=args.hairline_max,
+    )
+    if not args.inputs and not args.manifest:
+        raise ValueError("give photos to score: INPUT paths or --manifest CSV")
+    arguments = {k: v for k, v in vars(args).items() if k != "func"}
+    result = score_folder(
+        args.inputs,
+        args.out,
+        options,
+        skip_existing=args.skip_existing,
+        overlays=not args.no_overlays,
+        recursive=not args.no_recursive,
+        progress=False if args.quiet else None,
+        arguments=arguments,
+        manifest=args.manifest,
+    )
+    if not args.quiet:
+        sys.stdout.write(summary_table(result.rows) + "\n")
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
+        sys.stdout.write(f"\n{len(result.rows)} photos: {counts}. Results in {args.out}/results.csv\n")
+        if result.fused is not None:
+            sys.stdout.write(f"{len(result.fused)} subject-visits fused into {args.out}/fused.csv\n")
+    return EXIT_OK if result.all_ok else EXIT_SOME_FAILED

@@ -1,0 +1,185 @@
+"""``vitiscore segment``: the depigmentation model on whole photos, face or not.
+
+For close-ups (a cheek, a hand) and for evaluation against hand-drawn masks: no face is looked for, the whole
+photo is the region, and the mask is written at the photo's own size. Learned models see several photos per
+network batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vitiscore import io as io_mod
+from vitiscore import schema
+from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
+from vitiscore.commands.run_record import package_versions, status_counts
+from vitiscore.io import image_ids
+from vitiscore.segment import DEFAULT_MODEL, load_segmenter
+from vitiscore.version import __version__
+
+log = logging.getLogger(__name__)
+
+COLUMNS = schema.SEGMENT_RESULTS.names
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    rows: list[dict]
+    counts: dict[str, int]
+    run: dict
+
+    @property
+    def all_ok(self) -> bool:
+        return set(self.counts) <= {"ok"}
+
+
+def _segment_many(segmenter, images: list[np.ndarray]):
+    areas = [np.ones(rgb.shape[:2], bool) for rgb in images]
+    batch = getattr(segmenter, "predict_batch", None)
+    if batch is not None:
+        return batch(images, areas)
+    return [segmenter.predict(rgb, area) for rgb, area in zip(images, areas)]
+
+
+def segment_folder(
+    inputs,
+    out_dir,
+    model: str = DEFAULT_MODEL,
+    recursive: bool = True,
+    batch_size: int = 4,
+    max_pixels: int = io_mod.DEFAULT_MAX_PIXELS,
+    progress: bool | None = None,
+    arguments: dict | None = None,
+) -> SegmentResult:
+    """Segment depigmented skin in every photo of ``inputs`` (files and/or folders) into ``out_dir``.
+
+    Writes ``masks/<image_id>_depigmented.png`` (0/255, the photo's size), ``results.csv`` (one row per photo;
+    ``depigmented_fraction`` is the share, 0-1, of the whole photo's pixels; unreadable photos get a status and
+    an error instead) and ``run.json``.
+
+    Raises:
+        FileNotFoundError: an input does not exist.
+        ValueError: no photos found, unknown model, or ``batch_size`` < 1.
+    """
+    from tqdm import tqdm
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    segmenter = load_segmenter(model)
+    paths = io_mod.discover_photos(list(inputs), recursive=recursive)
+    if not paths:
+        raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    rows: list[dict] = []
+    bar = tqdm(
+        total=len(paths),
+        unit="photo",
+        disable=(not progress) if progress is not None else None,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+
+    def base_row(image_id: str, path: Path) -> dict:
+        # A row is "ok" only once its mask is written, so an interrupted run never reports unfinished photos.
+        return dict(
+            image_id=image_id,
+            path=os.path.relpath(path.resolve(), out_dir.resolve()),
+            status="not_processed",
+            error="the run stopped before this photo was segmented",
+            model_id=segmenter.model_id,
+            model_sha256=segmenter.sha256,
+            tool_version=__version__,
+        )
+
+    pending: list[tuple[dict, np.ndarray]] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        for (row, _rgb), seg in zip(pending, _segment_many(segmenter, [rgb for _, rgb in pending])):
+            relative = f"masks/{row['image_id']}_depigmented.png"
+            try:
+                io_mod.write_png(out_dir / relative, seg.mask.astype(np.uint8) * 255)
+            except OSError as exc:
+                row.update(status="failed", error=f"cannot write outputs: {exc}")
+            else:
+                row.update(
+                    status="ok",
+                    error="",
+                    depigmented_px=int(seg.mask.sum()),
+                    depigmented_fraction=round(float(seg.mask.mean()), 6),
+                    mask_depigmented=relative,
+                )
+            bar.update(1)
+        pending.clear()
+
+    try:
+        for path, image_id in zip(paths, image_ids(paths)):
+            row = base_row(image_id, path)
+            rows.append(row)
+            try:
+                photo = io_mod.load_photo(path, max_pixels=max_pixels)
+            except io_mod.PhotoError as exc:
+                row.update(status=exc.status, error=str(exc))
+                log.warning("%s: %s (%s)", path, exc.status, exc)
+                bar.update(1)
+                continue
+            row.update(width=photo.rgb.shape[1], height=photo.rgb.shape[0])
+            pending.append((row, photo.rgb))
+            if len(pending) >= batch_size:
+                flush()
+        flush()
+    finally:
+        bar.close()
+        io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
+    counts = status_counts(rows)
+    run = {
+        "tool": "vitiscore",
+        "command": "segment",
+        "tool_version": __version__,
+        "arguments": arguments or {},
+        "model": {
+            "id": segmenter.model_id,
+            "sha256": segmenter.sha256,
+            "threshold": getattr(segmenter, "threshold", None),
+        },
+        "region": "whole photo (no face detection)",
+        "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
+        "elapsed_s": round(time.time() - started, 3),
+        "photos": len(rows),
+        "counts": counts,
+        "versions": package_versions(),
+    }
+    io_mod.write_json(out_dir / "run.json", run)
+    return SegmentResult(rows, counts, run)
+
+
+def run(args) -> int:
+    """``vitiscore segment``."""
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
+    arguments = {k: v for k, v in vars(args).items() if k != "func"}
+    result = segment_folder(
+        args.inputs,
+        args.out,
+        model=args.model,
+        recursive=not args.no_recursive,
+        batch_size=args.batch_size,
+        max_pixels=int(args.max_megapixels * 1e6),
+        progress=False if args.quiet else None,
+        arguments=arguments,
+    )
+    if not args.quiet:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
+        sys.stdout.write(f"{len(result.rows)} photos: {counts}. Results in {args.out}/results.csv\n")
+    return EXIT_OK if result.all_ok else EXIT_SOME_FAILED

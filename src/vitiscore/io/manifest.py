@@ -1,0 +1,91 @@
+"""Several photos of one subject and visit (frontal, left, right): the manifest that describes them.
+
+Manifest: a CSV with the columns ``path`` (relative to the manifest's folder, or absolute), ``subject_id``,
+``visit``, ``view`` (free text: frontal, left, right, ...) and optionally ``hand_area_cm2``, ``height_cm`` and
+``weight_kg`` (per row; the first value given for a subject is used for all its rows). ``vitiscore score
+--manifest M.csv -o OUT`` scores every photo as usual (results.csv gains ``subject_id``, ``visit``, ``view``) and
+writes ``OUT/fused.csv``: one row per subject and visit with the views fused (:mod:`vitiscore.measure.views`).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from vitiscore.measure import scale as scale_mod
+
+REQUIRED = ("path", "subject_id", "visit", "view")
+OPTIONAL = ("hand_area_cm2", "height_cm", "weight_kg")
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One photo of the manifest with the subject's hand unit."""
+
+    path: Path
+    subject_id: str
+    visit: str
+    view: str
+    hand: scale_mod.HandUnit
+
+
+def read_manifest(path: str | Path) -> list[ManifestEntry]:
+    """Read and check a manifest.
+
+    Raises:
+        FileNotFoundError: the manifest, or a photo it names, does not exist (all missing photos are named).
+        ValueError: a required column is missing, a required cell is empty, a number cannot be read or is out
+            of range, or the same photo is listed twice.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"manifest does not exist: {path}")
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        columns = [c.strip() for c in reader.fieldnames or []]
+        missing = [c for c in REQUIRED if c not in columns]
+        if missing:
+            raise ValueError(
+                f"manifest {path} lacks the column(s) {', '.join(missing)} "
+                f"(needs {', '.join(REQUIRED)}; optional {', '.join(OPTIONAL)})"
+            )
+        rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    if not rows:
+        raise ValueError(f"manifest {path} has no rows")
+    per_subject: dict[str, dict[str, float]] = {}
+    for line, row in enumerate(rows, start=2):
+        for column in REQUIRED:
+            if not row.get(column):
+                raise ValueError(f"manifest {path} line {line}: empty {column}")
+        known = per_subject.setdefault(row["subject_id"], {})
+        for column in OPTIONAL:
+            text = row.get(column, "")
+            if text and column not in known:
+                try:
+                    known[column] = float(text)
+                except ValueError:
+                    raise ValueError(f"manifest {path} line {line}: {column} must be a number, got {text!r}") from None
+    hands = {}
+    for subject, known in per_subject.items():
+        try:
+            hands[subject] = scale_mod.hand_unit(
+                known.get("hand_area_cm2"), known.get("height_cm"), known.get("weight_kg")
+            )
+        except ValueError as exc:
+            raise ValueError(f"manifest {path}, subject {subject}: {exc}") from None
+    entries, absent, seen = [], [], {}
+    for line, row in enumerate(rows, start=2):
+        photo = Path(row["path"])
+        photo = photo if photo.is_absolute() else path.parent / photo
+        if not photo.is_file():
+            absent.append(f"line {line}: {row['path']}")
+            continue
+        key = photo.resolve()
+        if key in seen:
+            raise ValueError(f"manifest {path} lists {row['path']} twice (lines {seen[key]} and {line})")
+        seen[key] = line
+        entries.append(ManifestEntry(photo, row["subject_id"], row["visit"], row["view"], hands[row["subject_id"]]))
+    if absent:
+        raise FileNotFoundError(f"manifest {path} names photos that do not exist: " + "; ".join(absent))
+    return entries

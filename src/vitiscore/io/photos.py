@@ -1,0 +1,185 @@
+"""Reading photos safely: every problem becomes a :class:`PhotoError` with a machine-readable ``status``.
+
+A batch records the status and moves on. Nothing read from a photo's metadata is kept beyond its orientation:
+outputs are saved from pixel arrays alone.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from vitiscore.io.files import safe_name
+
+DEFAULT_MAX_PIXELS = 100_000_000
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
+# MPO is the multi-picture JPEG that many cameras write; its first frame is an ordinary JPEG.
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "TIFF", "BMP", "WEBP"}
+
+
+class PhotoError(Exception):
+    """A photo that cannot be used; ``status`` is one of the machine-readable statuses in results.csv."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A decoded photo: ``rgb`` is an (H, W, 3) uint8 array, upright (EXIF orientation applied)."""
+
+    rgb: np.ndarray
+    source_format: str
+    source_mode: str
+    exif_rotated: bool
+
+
+def load_photo(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
+    """Read a JPEG, PNG, TIFF, BMP or WebP file as 8-bit RGB.
+
+    The pixel count is checked from the header before the image is decoded, so a huge file is refused cheaply.
+    Grayscale, RGBA (alpha dropped), palette, CMYK and 16-bit images are converted to 8-bit RGB.
+
+    Raises:
+        PhotoError: status ``empty_file``, ``unreadable`` (not an image or an unsupported format),
+            ``truncated`` (the file ends early or is corrupt), ``too_large`` (over ``max_pixels``).
+        ValueError: ``max_pixels`` is not a positive number.
+    """
+    if max_pixels is None or max_pixels <= 0:
+        raise ValueError(f"max_pixels must be a positive number of pixels, got {max_pixels!r}")
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise PhotoError("unreadable", f"cannot read file: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise PhotoError("empty_file", "the file is empty (0 bytes)")
+    with warnings.catch_warnings():
+        # Pillow's own decompression-bomb guard is replaced by the explicit max_pixels check below.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(path)
+        except UnidentifiedImageError as exc:
+            raise PhotoError("unreadable", "not an image file Pillow can identify") from exc
+        except Image.DecompressionBombError as exc:
+            raise PhotoError("too_large", str(exc)) from exc
+        except OSError as exc:
+            raise PhotoError("unreadable", f"cannot open image: {exc}") from exc
+        with image:
+            if image.format not in ACCEPTED_FORMATS:
+                raise PhotoError(
+                    "unreadable",
+                    f"unsupported image format {image.format}; use JPEG, PNG, TIFF, BMP or WebP",
+                )
+            width, height = image.size
+            if width * height > max_pixels:
+                raise PhotoError(
+                    "too_large",
+                    f"{width}x{height} = {width * height / 1e6:.1f} MP exceeds the limit of "
+                    f"{max_pixels / 1e6:.1f} MP (option --max-megapixels)",
+                )
+            source_format, source_mode = image.format, image.mode
+            try:
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                rotated = upright is not image and _exif_orientation(image) not in (None, 1)
+                rgb = _to_rgb8(upright)
+            except Image.DecompressionBombError as exc:
+                raise PhotoError("too_large", str(exc)) from exc
+            except (OSError, SyntaxError, ValueError) as exc:
+                message = str(exc)
+                status = "truncated" if "truncated" in message or "broken" in message else "unreadable"
+                raise PhotoError(status, f"cannot decode image: {message}") from exc
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1:
+        raise PhotoError("unreadable", f"decoded image has an unusable shape {rgb.shape}")
+    return Photo(np.ascontiguousarray(rgb), source_format, source_mode, rotated)
+
+
+def _exif_orientation(image: Image.Image) -> int | None:
+    try:
+        return image.getexif().get(0x0112)
+    except Exception:  # noqa: BLE001 - a corrupt EXIF block only means "no orientation"
+        return None
+
+
+def _to_rgb8(image: Image.Image) -> np.ndarray:
+    """Convert any Pillow mode to (H, W, 3) uint8 RGB; wide integer modes are scaled, not clipped."""
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        values = np.asarray(image).astype(np.float64)
+        top = 65535.0 if mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
+        gray = np.clip(np.round(values / top * 255.0), 0, 255).astype(np.uint8)
+        return np.repeat(gray[:, :, None], 3, axis=2)
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in image.info):
+        # Alpha is dropped (composited onto black would darken skin at soft edges; the colour values are kept).
+        return np.asarray(image.convert("RGBA"))[:, :, :3].copy()
+    if mode != "RGB":
+        image = image.convert("RGB")
+    return np.asarray(image).copy()
+
+
+def discover_photos(inputs: list[str | os.PathLike], recursive: bool = True) -> list[Path]:
+    """Expand files and folders into a sorted, de-duplicated list of photo paths.
+
+    A folder contributes the files whose suffix is one of :data:`PHOTO_SUFFIXES` (case-insensitive), searched
+    recursively unless ``recursive`` is False; a file named explicitly is always taken, whatever its suffix,
+    so that a bad file given by name is reported rather than ignored.
+
+    Raises:
+        FileNotFoundError: an input does not exist (names it).
+    """
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            candidates = sorted(
+                p
+                for p in path.glob(pattern)
+                if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith(".")
+            )
+        elif path.is_file():
+            candidates = [path]
+        else:
+            raise FileNotFoundError(f"input does not exist: {item}")
+        for candidate in candidates:
+            key = candidate.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(candidate)
+    return found
+
+
+def image_ids(paths: list[Path]) -> list[str]:
+    """Unique, file-name-safe ids: the file name without extension, prefixed by parent folders only where two
+    photos would otherwise share an id (``subject01__baseline``)."""
+    parts = [list(p.with_suffix("").parts) for p in paths]
+    depth = [1] * len(paths)
+    while True:
+        ids = [safe_name("__".join(part[-d:])) for part, d in zip(parts, depth)]
+        seen: dict[str, list[int]] = {}
+        for i, value in enumerate(ids):
+            seen.setdefault(value, []).append(i)
+        clashes = [idx for idx in seen.values() if len(idx) > 1]
+        if not clashes:
+            return ids
+        grew = False
+        for idx in clashes:
+            for i in idx:
+                if depth[i] < len(parts[i]):
+                    depth[i] += 1
+                    grew = True
+        if not grew:  # identical relative paths from different roots: number them
+            counter: dict[str, int] = {}
+            out = []
+            for value in ids:
+                counter[value] = counter.get(value, 0) + 1
+                out.append(value if counter[value] == 1 else f"{value}_{counter[value]}")
+            return out

@@ -1,0 +1,419 @@
+"""Every output table's columns, declared once: name, type, unit and meaning.
+
+Rows are built from these declarations (:meth:`Table.empty_row`), CSV headers are their names, and
+``docs/outputs.md`` is rendered from them (:func:`render_markdown`; ``python -m vitiscore.schema`` rewrites it,
+and a test fails when the file is stale). A new column is declared here and filled where it is computed.
+
+Types: ``text``; ``integer``; ``number`` (empty when undefined, never NaN in a CSV); ``list`` (``;``-separated);
+``path`` (relative to the folder holding the table); ``0/1``.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from vitiscore.face.facial_area import UNITS
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    unit: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """One output file: its name, the command that writes it, what a row is, and its columns in order."""
+
+    file: str
+    command: str
+    row_is: str
+    columns: tuple[Column, ...]
+    notes: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def empty_row(self) -> dict:
+        """A row with every declared column, all empty (None)."""
+        return dict.fromkeys(self.names)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.file} has no column {name!r}")
+
+
+def _c(name: str, type_: str, unit: str, meaning: str) -> Column:
+    return Column(name, type_, unit, meaning)
+
+
+_PROVENANCE = (
+    _c("model_id", "text", "", "depigmentation model id (`external` for masks drawn elsewhere)"),
+    _c("model_sha256", "text", "", "SHA-256 of the model's weights, or of the method's parameters"),
+    _c("tool_version", "text", "", "vitiscore version"),
+)
+
+_UNIT_COLUMNS = tuple(
+    column
+    for unit in UNITS
+    for column in (
+        _c(f"{unit}_area_px", "integer", "px", f"{unit.replace('_', ' ')}: facial-area pixels of the unit"),
+        _c(
+            f"{unit}_depigmented_fraction",
+            "number",
+            "0-1",
+            f"{unit.replace('_', ' ')}: depigmented share of the unit's pixels (empty when the unit is not visible)",
+        ),
+        _c(f"{unit}_degree", "integer", "%", f"{unit.replace('_', ' ')}: clinical degree, one of 0/10/25/50/75/90/100"),
+    )
+)
+
+RESULTS = Table(
+    file="results.csv",
+    command="vitiscore score",
+    row_is="one input photo, failures included",
+    columns=(
+        _c(
+            "image_id",
+            "text",
+            "",
+            "file name without extension; parent folders are prefixed only when two photos share a name",
+        ),
+        _c("path", "path", "", "the photo, relative to OUT"),
+        _c("subject_id", "text", "", "from the manifest (`--manifest`), else empty"),
+        _c("visit", "text", "", "from the manifest, else empty"),
+        _c("view", "text", "", "from the manifest (frontal, left, right...), else empty"),
+        _c(
+            "status",
+            "text",
+            "",
+            "`ok`, or why the photo was not scored: `no_face`, `unreadable`, `truncated`, "
+            "`empty_file`, `too_large`, `failed`",
+        ),
+        _c("error", "text", "", "human-readable reason when status is not ok"),
+        _c(
+            "flags",
+            "list",
+            "",
+            "quality warnings on a scored photo: `multiple_faces`, `low_resolution`, `pose`, "
+            "`overexposed`, `hairline_not_found`, `light_skin` (see the README)",
+        ),
+        _c("width", "integer", "px", "photo width after orientation"),
+        _c("height", "integer", "px", "photo height after orientation"),
+        _c("n_faces", "integer", "", "faces found (the largest is scored)"),
+        _c("eye_distance_px", "number", "px", "distance between the iris centres"),
+        _c("iris_diameter_px", "number", "px", "mean visible iris diameter of both eyes"),
+        _c("yaw_deg", "number", "degrees", "head turn, positive towards the patient's left"),
+        _c("pitch_deg", "number", "degrees", "head tilt, positive with the chin further from the camera"),
+        _c("roll_deg", "number", "degrees", "in-plane rotation of the eye line, positive clockwise"),
+        _c("facial_area_px", "integer", "px", "pixels of the F-VASI facial area"),
+        _c("depigmented_px", "integer", "px", "depigmented pixels inside the facial area"),
+        _c("depigmented_fraction", "number", "0-1", "depigmented_px / facial_area_px"),
+        *_UNIT_COLUMNS,
+        _c("face_hand_units", "number", "HU", "the face's size in hand units (see hu_source)"),
+        _c("depigmented_hand_units", "number", "HU", "depigmented_fraction x face_hand_units"),
+        _c("fvasi", "number", "0-face HU", "flat F-VASI: unit fractions x unit pixel shares x face HU"),
+        _c("depigmented_fraction_surface", "number", "0-1", "depigmented share of the seen facial skin surface"),
+        _c("fvasi_surface", "number", "0-face HU", "surface F-VASI: depigmented_fraction_surface x face HU"),
+        _c("fvasi_clinical", "number", "0-face HU", "clinical-style F-VASI: involved area x binned degree per unit"),
+        _c(
+            "unseen_fraction",
+            "number",
+            "0-1",
+            "share of the facial surface this photo does not see well (facing the camera at more than 80 degrees)",
+        ),
+        _c("facial_area_cm2", "number", "cm²", "facial skin surface (iris scale; empty without one)"),
+        _c("depigmented_area_cm2", "number", "cm²", "depigmented skin surface (iris scale; empty without one)"),
+        _c("area_uncertainty_pct", "number", "%", "1 SD of the cm² areas from the iris ruler"),
+        _c("mm_per_px", "number", "mm/px", "photo scale from the iris (11.7 mm)"),
+        _c("scale_source", "text", "", "`iris` or `none`"),
+        _c("hand_unit_cm2", "number", "cm²", "the patient's hand unit (manifest), empty when unknown"),
+        _c(
+            "hu_source",
+            "text",
+            "",
+            "what face_hand_units came from: `patient_hand`, `mosteller_bsa` or `default_face_hu`",
+        ),
+        _c("skin_lightness", "number", "L*", "CIELAB L* of the normal skin (median)"),
+        _c("skin_b", "number", "b*", "CIELAB b* of the normal skin (median)"),
+        _c("ita_deg", "number", "degrees", "individual typology angle of the normal skin"),
+        _c(
+            "ita_band",
+            "text",
+            "",
+            "`very_light` (> 55), `light` (> 41), `intermediate` (> 28), `tan` (> 10), `brown` (> -30), `dark`",
+        ),
+        _c(
+            "forehead_hair_stop",
+            "number",
+            "0-1",
+            "share of the forehead's upper edge that stopped at hair rather "
+            "than at the band limit (under 0.3 flags hairline_not_found)",
+        ),
+        _c("mask_facial_area", "path", "", "facial-area mask, 0/255 PNG, photo-sized"),
+        _c("mask_units", "path", "", "facial units as labels 1-7 (run.json `unit_labels`)"),
+        _c(
+            "mask_depigmented",
+            "path",
+            "",
+            "depigmentation mask, 0/255 PNG; its pixels inside the facial area count depigmented_px",
+        ),
+        _c("overlay", "path", "", "photo with the facial area, units and depigmentation drawn"),
+        _c("triangles", "path", "", "per-triangle surface table, from which views are fused and visits compared"),
+        *_PROVENANCE,
+        _c("eyelids", "text", "", "`exclude` or `include`: whether eyelid skin is in the facial area"),
+        _c("hairline_max", "number", "", "--hairline-max used"),
+        _c("min_eye_distance_px", "number", "px", "--min-eye-distance used"),
+        _c("max_pose_deg", "number", "degrees", "--max-pose used"),
+        _c("settings_sha256", "text", "", "hash of everything that changes a result (options, model, version)"),
+    ),
+)
+
+SEGMENT_RESULTS = Table(
+    file="results.csv",
+    command="vitiscore segment",
+    row_is="one input photo, failures included",
+    columns=(
+        RESULTS.column("image_id"),
+        RESULTS.column("path"),
+        _c(
+            "status",
+            "text",
+            "",
+            "`ok`, or why the photo was not segmented: `unreadable`, `truncated`, "
+            "`empty_file`, `too_large`, `failed`, `not_processed` (the run stopped first)",
+        ),
+        RESULTS.column("error"),
+        RESULTS.column("width"),
+        RESULTS.column("height"),
+        _c("depigmented_fraction", "number", "0-1", "depigmented share of the whole photo's pixels"),
+        _c("depigmented_px", "integer", "px", "depigmented pixels of the whole photo"),
+        _c("mask_depigmented", "path", "", "depigmentation mask, 0/255 PNG, photo-sized"),
+        *_PROVENANCE,
+    ),
+)
+
+FUSED = Table(
+    file="fused.csv",
+    command="vitiscore score --manifest",
+    row_is="one subject and visit, its views fused triangle by triangle",
+    columns=(
+        _c("subject_id", "text", "", "from the manifest"),
+        _c("visit", "text", "", "from the manifest"),
+        _c("status", "text", "", "`ok`, or `no_scored_view` when no photo of the subject and visit was scored"),
+        _c("error", "text", "", "human-readable reason when status is not ok"),
+        _c("views", "list", "", "the views fused (scored photos only)"),
+        _c("image_ids", "list", "", "the photos fused, in the order of views"),
+        _c("n_photos", "integer", "", "photos of the subject and visit in the manifest, scored or not"),
+        _c("depigmented_fraction_fused", "number", "0-1", "depigmented share of the facial surface, views fused"),
+        _c("fvasi_fused", "number", "0-face HU", "surface F-VASI of the fused views"),
+        _c("fvasi_clinical_fused", "number", "0-face HU", "clinical-style F-VASI of the fused views"),
+        _c("unseen_fraction", "number", "0-1", "share of the facial surface no view saw well"),
+        _c("view_shares", "list", "", "`view=share` of the measured surface each view contributed"),
+        _c("facial_area_cm2", "number", "cm²", "mean facial surface over the views with an iris scale"),
+        _c("depigmented_area_cm2", "number", "cm²", "facial_area_cm2 x depigmented_fraction_fused"),
+        _c("face_hand_units", "number", "HU", "the face's size in hand units"),
+        _c("hu_source", "text", "", "`patient_hand`, `mosteller_bsa` or `default_face_hu`"),
+        _c("hand_unit_cm2", "number", "cm²", "the patient's hand unit, empty when unknown"),
+    ),
+)
+
+ENDPOINT_NAMES = ("F-VASI25", "F-VASI50", "F-VASI75", "F-VASI90")
+
+MAP_COLUMNS = (
+    _c("map", "path", "", "repigmentation map picture (baseline photo), relative to the compare folder"),
+    _c("map_units", "path", "", "per-unit change table of the map"),
+    _c("repigmented_pct", "number", "%", "share of the compared facial surface that repigmented"),
+    _c("still_depigmented_pct", "number", "%", "share of the compared facial surface still depigmented"),
+    _c("newly_depigmented_pct", "number", "%", "share of the compared facial surface newly depigmented"),
+    _c("not_compared_pct", "number", "%", "share of the facial surface the follow-up photo does not show well"),
+    _c("map_error", "text", "", "why no map could be drawn for the subject"),
+)
+
+PER_SUBJECT = Table(
+    file="per_subject.csv",
+    command="vitiscore compare",
+    row_is="one subject and follow-up visit",
+    notes="Followed by one column per `--strata` column and, when maps are drawn, the map columns.",
+    columns=(
+        _c("subject_id", "text", "", "the subject"),
+        _c("baseline", "text", "", "the baseline visit"),
+        _c("followup", "text", "", "the follow-up visit"),
+        _c("baseline_score", "number", "score", "baseline value of the score column"),
+        _c("followup_score", "number", "score", "follow-up value of the score column"),
+        _c("change", "number", "score", "followup_score - baseline_score"),
+        _c("pct_change", "number", "%", "100 x change / baseline_score (negative is improvement)"),
+        _c("status", "text", "", "`evaluable`, `imputed_nonresponder`, `excluded_missing` or `not_evaluable`"),
+        _c("reason", "text", "", "why the subject is not evaluable, imputed or excluded"),
+        *(_c(name, "0/1", "", f"at least {name[6:]} % reduction from baseline") for name in ENDPOINT_NAMES),
+        _c("baseline_image_ids", "list", "", "photos behind the baseline score"),
+        _c("followup_image_ids", "list", "", "photos behind the follow-up score"),
+    ),
+)
+
+MAP_UNITS = Table(
+    file="maps/<subject>_<followup>_units.csv",
+    command="vitiscore compare",
+    row_is="one facial unit of a subject's repigmentation map",
+    columns=(
+        _c("unit", "text", "", "facial unit"),
+        _c("compared_share", "number", "0-1", "share of the unit's surface both visits show"),
+        _c("baseline_depigmented_pct", "number", "%", "depigmented at baseline, of the compared surface"),
+        _c("followup_depigmented_pct", "number", "%", "depigmented at follow-up, of the compared surface"),
+        _c("repigmented_pct", "number", "%", "repigmented, of the compared surface"),
+        _c("still_depigmented_pct", "number", "%", "still depigmented, of the compared surface"),
+        _c("newly_depigmented_pct", "number", "%", "newly depigmented, of the compared surface"),
+        _c("change_pct", "number", "%", "followup_depigmented_pct - baseline_depigmented_pct"),
+    ),
+)
+
+COHORT = Table(
+    file="cohort.csv",
+    command="vitiscore compare",
+    row_is="one follow-up visit, stratum and endpoint",
+    columns=(
+        _c("followup", "text", "", "the follow-up visit"),
+        _c("stratum_by", "text", "", "the stratum column (empty for the whole cohort)"),
+        _c("stratum", "text", "", "the stratum's value (`all` for the whole cohort)"),
+        _c("endpoint", "text", "", "F-VASI25, F-VASI50, F-VASI75 or F-VASI90"),
+        _c("n", "integer", "", "evaluable subjects (imputed non-responders included)"),
+        _c("responders", "integer", "", "subjects reaching the endpoint"),
+        _c("rate", "number", "0-1", "responders / n (empty when n is 0)"),
+        _c("ci_low", "number", "0-1", "lower bound of the 95 % interval of the rate"),
+        _c("ci_high", "number", "0-1", "upper bound of the 95 % interval of the rate"),
+        _c("ci_method", "text", "", "`clopper-pearson` (exact) or `wilson`"),
+        _c("n_imputed", "integer", "", "subjects counted as non-responders for a missing follow-up"),
+        _c("n_excluded_missing", "integer", "", "subjects left out for a missing follow-up (`--missing exclude`)"),
+        _c("n_not_evaluable", "integer", "", "subjects without a usable baseline"),
+        _c("n_observed", "integer", "", "subjects with both scores"),
+        _c("mean_pct_change", "number", "%", "mean % change of the observed subjects"),
+        _c("median_pct_change", "number", "%", "median % change of the observed subjects"),
+        _c("baseline", "text", "", "the baseline visit"),
+        _c("score_col", "text", "", "the score column compared"),
+    ),
+)
+
+AGREEMENT = Table(
+    file="agreement.csv",
+    command="vitiscore validate",
+    row_is="one statistic, overall or in one stratum",
+    columns=(
+        _c("stratum_by", "text", "", "the stratum column (empty overall)"),
+        _c("stratum", "text", "", "the stratum's value (`all` overall)"),
+        _c(
+            "metric",
+            "text",
+            "",
+            "`icc.ICC2` (the one to quote), other ICC forms, `ccc`, `mae`, `rmse`, "
+            "`pearson`, `spearman`, `bland_altman.*`, kappas and sensitivity/specificity with --categorical",
+        ),
+        _c("value", "number", "", "the statistic (empty when undefined, e.g. constant scores)"),
+        _c("ci_low", "number", "", "lower bound of its 95 % interval"),
+        _c("ci_high", "number", "", "upper bound of its 95 % interval"),
+        _c("n", "integer", "", "matched pairs"),
+    ),
+)
+
+VALIDATE_UNMATCHED = Table(
+    file="unmatched.csv",
+    command="vitiscore validate",
+    row_is="one key found on one side only, or matched but missing a value",
+    columns=(
+        _c("key", "text", "", "the key value(s), `/`-joined"),
+        _c("found_in", "text", "", "`prediction only`, `reference only` or `both`"),
+        _c("reason", "text", "", "why a matched row was dropped"),
+    ),
+)
+
+MASK_AGREEMENT = Table(
+    file="mask_agreement.csv",
+    command="vitiscore validate-masks",
+    row_is="one image id found in both folders",
+    columns=(
+        _c(
+            "image_id",
+            "text",
+            "",
+            "mask file name without extension and a trailing _depigmented, _mask, _gt, _ref or _label",
+        ),
+        _c("status", "text", "", "`ok` or `failed`"),
+        _c("error", "text", "", "why the pair could not be compared"),
+        _c("dice", "number", "0-1", "Dice coefficient (both empty: 1)"),
+        _c("iou", "number", "0-1", "intersection over union (both empty: 1)"),
+        _c("hd95", "number", "px", "95th percentile Hausdorff distance (one empty: the image diagonal)"),
+        _c("asd", "number", "px", "average symmetric surface distance (one empty: the image diagonal)"),
+        _c("pred_px", "integer", "px", "pixels of the predicted mask"),
+        _c("ref_px", "integer", "px", "pixels of the reference mask"),
+        _c("pred_file", "text", "", "predicted mask file name"),
+        _c("ref_file", "text", "", "reference mask file name"),
+        _c("group", "text", "", "the image's group (`--groups`), which the CIs resample"),
+    ),
+)
+
+MASK_UNMATCHED = Table(
+    file="unmatched.csv",
+    command="vitiscore validate-masks",
+    row_is="one mask found in one folder only",
+    columns=(
+        _c("image_id", "text", "", "the mask's image id"),
+        _c("found_in", "text", "", "`prediction only` or `reference only`"),
+        _c("file", "text", "", "the mask file"),
+    ),
+)
+
+TABLES = (
+    RESULTS,
+    FUSED,
+    SEGMENT_RESULTS,
+    PER_SUBJECT,
+    COHORT,
+    MAP_UNITS,
+    AGREEMENT,
+    VALIDATE_UNMATCHED,
+    MASK_AGREEMENT,
+    MASK_UNMATCHED,
+)
+DOC_PATH = Path("docs") / "outputs.md"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_markdown() -> str:
+    """``docs/outputs.md``: one section per table, one line per column."""
+    lines = [
+        "# Output tables",
+        "",
+        "Generated from `src/vitiscore/schema.py` by `python -m vitiscore.schema`; do not edit by hand.",
+        "",
+        "Every CSV is UTF-8 with a header row. Numbers are written with up to 6 decimals; an undefined number "
+        "is an empty cell, never `nan`. Paths are relative to the folder holding the table.",
+        "",
+    ]
+    for table in TABLES:
+        lines += [f"## `{table.file}` ({table.command})", "", f"One row per {table.row_is}.", ""]
+        if table.notes:
+            lines += [table.notes, ""]
+        lines += ["| column | type | unit | meaning |", "|---|---|---|---|"]
+        lines += [f"| `{c.name}` | {c.type} | {_cell(c.unit)} | {_cell(c.meaning)} |" for c in table.columns]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write docs/outputs.md under the folder given (default: the current folder)."""
+    root = Path((argv if argv is not None else sys.argv[1:] or ["."])[0])
+    (root / DOC_PATH).write_text(render_markdown(), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from vitiscore.io import PhotoError, discover_photos, load_photo
+
+
+def _gradient(h=40, w=60):
+    y, x = np.mgrid[0:h, 0:w]
+    return np.stack([x * 4, y * 6, (x + y) * 2], axis=-1).astype(np.uint8)
+
+
+@pytest.mark.parametrize(
+    "fmt, suffix", [("JPEG", ".jpg"), ("PNG", ".png"), ("TIFF", ".tif"), ("BMP", ".bmp"), ("WEBP", ".webp")]
+)
+def test_formats_load_as_rgb8(tmp_path, fmt, suffix):
+    path = tmp_path / f"a{suffix}"
+    Image.fromarray(_gradient()).save(path, format=fmt)
+    photo = load_photo(path)
+    assert photo.rgb.shape == (40, 60, 3) and photo.rgb.dtype == np.uint8
+
+
+def test_modes_are_converted(tmp_path):
+    rgb = _gradient()
+    Image.fromarray(rgb[:, :, 0]).save(tmp_path / "gray.png")
+    Image.fromarray(np.dstack([rgb, np.full((40, 60), 128, np.uint8)])).save(tmp_path / "rgba.png")
+    Image.fromarray(rgb).convert("P").save(tmp_path / "palette.png")
+    Image.fromarray(rgb).convert("CMYK").save(tmp_path / "cmyk.jpg")
+    Image.fromarray(rgb[:, :, 1].astype(np.uint16) * 257).save(tmp_path / "gray16.png")
+    gray = load_photo(tmp_path / "gray.png").rgb
+    assert np.array_equal(gray[:, :, 0], rgb[:, :, 0]) and np.array_equal(gray[:, :, 2], rgb[:, :, 0])
+    assert np.array_equal(load_photo(tmp_path / "rgba.png").rgb, rgb)  # alpha dropped, colours kept
+    assert load_photo(tmp_path / "palette.png").rgb.shape == (40, 60, 3)
+    assert np.abs(load_photo(tmp_path / "cmyk.jpg").rgb.astype(int) - rgb).mean() < 12
+    # 16-bit values v*257 scale back to exactly v in 8 bits, not clipped to 255
+    assert np.array_equal(load_photo(tmp_path / "gray16.png").rgb[:, :, 0], rgb[:, :, 1])
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    upright = _gradient()
+    stored = np.rot90(upright, k=1)  # orientation 6 means "rotate 90 degrees clockwise to display"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(np.ascontiguousarray(stored)).save(tmp_path / "r.png", exif=exif)
+    photo = load_photo(tmp_path / "r.png")
+    assert photo.exif_rotated
+    assert np.array_equal(photo.rgb, upright)
+
+
+@pytest.mark.parametrize("content, status", [(b"", "empty_file"), (b"not an image at all", "unreadable")])
+def test_bad_files_raise_photo_errors(tmp_path, content, status):
+    path = tmp_path / "x.jpg"
+    path.write_bytes(content)
+    with pytest.raises(PhotoError) as info:
+        load_photo(path)
+    assert info.value.status == status
+
+
+def test_truncated_jpeg(tmp_path):
+    path = tmp_path / "t.jpg"
+    Image.fromarray(_gradient(200, 200)).save(path, quality=95)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(PhotoError) as info:
+        load_photo(path)
+    assert info.value.status == "truncated"
+
+
+def test_pixel_limit_is_checked_before_decoding(tmp_path):
+    path = tmp_path / "big.png"
+    Image.fromarray(_gradient(100, 100)).save(path)
+    with pytest.raises(PhotoError) as info:
+        load_photo(path, max_pixels=9_999)
+    assert info.value.status == "too_large"
+    assert load_photo(path, max_pixels=10_000).rgb.shape == (100, 100, 3)
+    with pytest.raises(ValueError, match="max_pixels"):
+        load_photo(path, max_pixels=0)
+
+
+def test_discovery(tmp_path):
+    (tmp_path / "s1").mkdir()
+    for name in ("s1/a.JPG", "b.png", "notes.txt", ".hidden.jpg"):
+        (tmp_path / name).write_bytes(b"x")
+    found = [p.relative_to(tmp_path).as_posix() for p in discover_photos([tmp_path])]
+    assert found == ["b.png", "s1/a.JPG"]
+    assert [p.name for p in discover_photos([tmp_path], recursive=False)] == ["b.png"]
+    assert [p.name for p in discover_photos([tmp_path / "notes.txt"])] == ["notes.txt"]  # named: always taken
+    with pytest.raises(FileNotFoundError, match="missing"):
+        discover_photos([tmp_path / "missing"])
