@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
 from vitiscore.io import DEFAULT_MAX_PIXELS
@@ -288,8 +289,8 @@ def _model_argument(group) -> None:
     group.add_argument(
         "--model",
         default=DEFAULT_MODEL,
-        help="depigmentation model: an id (a folder name under models/, or 'classical' for the "
-        "colour-statistics baseline) or the path of a model folder",
+        help="depigmentation model: an id (a shipped model, a model folder found under $VITISCORE_MODELS, or "
+        "'classical' for the colour-statistics baseline) or the path of a model folder",
     )
 
 
@@ -299,3 +300,37 @@ def _verbosity(group) -> None:
     verbosity.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bar, summary or warnings; errors only"
     )
+
+
+CLI_DOC_PATH = Path("docs") / "cli.md"
+_DOC_COLUMNS = "100"
+
+
+def render_markdown() -> str:
+    """``docs/cli.md``: the help of ``vitiscore`` and of each command, exactly as ``--help`` prints it (at 100
+    columns), so that the reference cannot drift from the parser."""
+    import os
+
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = _DOC_COLUMNS  # argparse wraps help to the terminal's width
+    try:
+        parser = build_parser()
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        lines = [
+            "# Command-line reference",
+            "",
+            "Generated from `src/vitiscore/parser.py` by `python scripts/make_docs.py`; do not edit by hand.",
+            "",
+            "```text",
+            parser.format_help().rstrip(),
+            "```",
+            "",
+        ]
+        for name, sub in commands.choices.items():
+            lines += [f"## `vitiscore {name}`", "", "```text", sub.format_help().rstrip(), "```", ""]
+    finally:
+        if saved is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = saved
+    return "\n".join(lines)

@@ -1,7 +1,7 @@
 """Every output table's columns, declared once: name, type, unit and meaning.
 
 Rows are built from these declarations (:meth:`Table.empty_row`), CSV headers are their names, and
-``docs/outputs.md`` is rendered from them (:func:`render_markdown`; ``python -m vitiscore.schema`` rewrites it,
+``docs/outputs.md`` is rendered from them (:func:`render_markdown`; ``python scripts/make_docs.py`` rewrites it,
 and a test fails when the file is stale). A new column is declared here and filled where it is computed.
 
 Types: ``text``; ``integer``; ``number`` (empty when undefined, never NaN in a CSV); ``list`` (``;``-separated);
@@ -10,7 +10,6 @@ Types: ``text``; ``integer``; ``number`` (empty when undefined, never NaN in a C
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -392,7 +391,7 @@ def render_markdown() -> str:
     lines = [
         "# Output tables",
         "",
-        "Generated from `src/vitiscore/schema.py` by `python -m vitiscore.schema`; do not edit by hand.",
+        "Generated from `src/vitiscore/schema.py` by `python scripts/make_docs.py`; do not edit by hand.",
         "",
         "Every CSV is UTF-8 with a header row. Numbers are written with up to 6 decimals; an undefined number "
         "is an empty cell, never `nan`. Paths are relative to the folder holding the table.",
@@ -406,14 +405,3 @@ def render_markdown() -> str:
         lines += [f"| `{c.name}` | {c.type} | {_cell(c.unit)} | {_cell(c.meaning)} |" for c in table.columns]
         lines.append("")
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write docs/outputs.md under the folder given (default: the current folder)."""
-    root = Path((argv if argv is not None else sys.argv[1:] or ["."])[0])
-    (root / DOC_PATH).write_text(render_markdown(), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

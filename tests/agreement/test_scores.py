@@ -40,6 +40,7 @@ def _run(*args):
     )
 
 
+@pytest.mark.slow
 def test_shrout_fleiss_through_the_command(tmp_path):
     # judge 1 as "the tool", judges 2-4 as three reference columns: the ICC over all four is the published one
     table = np.array(SHROUT_FLEISS, float)
@@ -62,6 +63,7 @@ def test_shrout_fleiss_through_the_command(tmp_path):
         assert (tmp_path / "out" / name).read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.slow
 def test_bland_altman_peak_flow_contract(tmp_path):
     pred, ref = _tables(tmp_path, WRIGHT, {"fvasi": MINI_WRIGHT})
     for loa_sd, limits in ((None, (-78.1, 73.9)), ("2", (-79.7, 75.5))):

@@ -38,6 +38,7 @@ def batch(tmp_path_factory, astronaut):
     return folder, out, proc, rows
 
 
+@pytest.mark.slow
 def test_every_input_gets_a_row_and_exit_code_3(batch):
     _, out, proc, rows = batch
     assert proc.returncode == 3, proc.stderr
@@ -54,6 +55,7 @@ def test_every_input_gets_a_row_and_exit_code_3(batch):
         assert len(row["model_sha256"]) == 64 and row["tool_version"]
 
 
+@pytest.mark.slow
 def test_exif_rotated_copy_gives_the_same_result(batch):
     rows = batch[3]
     a, b = rows["normal"], rows["rotated"]
@@ -64,6 +66,7 @@ def test_exif_rotated_copy_gives_the_same_result(batch):
     assert abs(int(a["facial_area_px"]) - int(b["facial_area_px"])) / int(a["facial_area_px"]) < 0.02
 
 
+@pytest.mark.slow
 def test_outputs_masks_overlays_and_run_json(batch):
     _, out, _, rows = batch
     row = rows["normal"]
@@ -83,6 +86,7 @@ def test_outputs_masks_overlays_and_run_json(batch):
     assert set(run["seconds_by_stage"]) >= {"decode", "landmarks", "facial_area", "segmentation", "scoring", "writing"}
 
 
+@pytest.mark.slow
 def test_skip_existing_resumes_without_redoing(batch):
     folder, out, _, rows = batch
     before = (out / "masks" / "normal_depigmented.png").stat().st_mtime_ns
@@ -96,6 +100,7 @@ def test_skip_existing_resumes_without_redoing(batch):
     assert again["normal"]["fvasi"] == rows["normal"]["fvasi"] and len(again) == 8
 
 
+@pytest.mark.slow
 def test_usage_errors_exit_2(tmp_path):
     assert run_cli("score", str(tmp_path / "missing"), "-o", str(tmp_path / "o")).returncode == 2
     assert run_cli("score", str(tmp_path), "-o", str(tmp_path / "o")).returncode == 2  # no photos

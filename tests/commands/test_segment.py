@@ -34,6 +34,7 @@ def segmented(tmp_path_factory, astronaut):
     return out, proc, rows, {"face": truth, "closeup": truth[box]}, photo[box].shape
 
 
+@pytest.mark.slow
 def test_every_photo_gets_a_row_and_a_photo_sized_mask(segmented):
     out, proc, rows, _, closeup_shape = segmented
     assert proc.returncode == 3, proc.stderr
@@ -67,6 +68,7 @@ def test_unknown_model_is_a_usage_error(tmp_path):
     assert proc.returncode == 2 and "available" in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_folder_of_unreadable_files_gives_rows_not_a_crash(tmp_path):
     (tmp_path / "a.jpg").write_text("not a photo\n")
     (tmp_path / "b.png").write_bytes(b"")

@@ -86,6 +86,7 @@ def test_manifest_errors_name_the_problem(tmp_path):
         read_manifest(_write(tmp_path / "m.csv", "path,subject_id,visit,view\na.png,s1,v,f\na.png,s1,v,g\n"))
 
 
+@pytest.mark.slow
 def test_manifest_run_fuses_three_views_and_uses_the_patients_hand(tmp_path, astronaut, astronaut_landmarks):
     from PIL import Image
 

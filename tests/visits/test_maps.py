@@ -92,6 +92,7 @@ def _run(*args):
     return done
 
 
+@pytest.mark.slow
 def test_demo_visits_end_to_end(tmp_path):
     out = tmp_path / "scored"
     _run("score", "--manifest", str(SAMPLES / "manifest.csv"), "-o", str(out), "-q", "--no-overlays")
