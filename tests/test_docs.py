@@ -28,3 +28,16 @@ def test_cli_reference_names_every_option_of_score():
     text = (ROOT / parser.CLI_DOC_PATH).read_text(encoding="utf-8")
     for option in ("--manifest", "--eyelids", "--skip-existing", "--model", "--max-pose"):
         assert option in text
+
+
+def test_the_segmenter_example_in_the_models_guide_runs(astronaut):
+    # The example marks the brightest 5 % of the facial area's crop pixels: about 0.05 of the facial area.
+    import re
+
+    import vitiscore
+
+    code = re.search(r"```python\n(.*?)```", (ROOT / "docs" / "models.md").read_text(), re.S).group(1)
+    exec(code, {})  # registers "brightest-5pct"
+    result = vitiscore.score_image(astronaut, vitiscore.ScoreOptions(model="brightest-5pct"))
+    assert result.status == "ok"
+    assert 0.03 < result.depigmented_fraction < 0.07

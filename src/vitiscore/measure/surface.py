@@ -12,28 +12,23 @@ eyes and brows are not) and ``depigmented_t`` the share of that facial part whic
 
 Decisions written out:
 
-* **Depth.** The mesh's z is used as it is (:data:`DEPTH_SCALE` 1.0). Checked on the FASSEG multipose faces
-  (14 people at 15-45 degrees, ``scripts/check_surface.py``): rotating the frontal mesh by the labelled turn
-  predicts the triangles' projected areas in the turned photo best with depth x 1.0 (median log error 0.07 at
-  15 degrees, 0.10 at 30, 0.16 at 45), worse with x 0.8 or x 1.25. This concerns the frontal mesh; the
-  depth of a turned photo's own mesh is corrected separately (next point).
+* **Depth.** The mesh's z is used as it is (:data:`DEPTH_SCALE` 1.0): rotating the frontal mesh by a photo's
+  labelled head turn predicts the triangles' projected areas in the turned photo best at that scale
+  (``scripts/check_surface.py`` on real head turns). The depth of a turned photo's own mesh is corrected
+  separately (next point).
 * **Turned heads** (:func:`turn_corrected`). On a turned head the landmark model rotates its mesh too little out
   of the image plane (its ear-to-ear line shows 0.8 x the true turn, the same compression that
   ``YAW_CALIBRATION`` corrects), so the far side of the face looks squarer to the camera and smaller on the
-  surface than it is. Each photo's mesh is re-rotated in depth to the calibrated turn, keeping x and y. On the
-  FASSEG multipose photos this brings the triangles' facing closer to the rotated frontal mesh (median error
-  0.075 -> 0.060 at +45 degrees, 0.086 -> 0.066 at -45, 0.055 -> 0.046 at 30; unchanged at 15). On the
-  synthetic pose sweep (6 faces x 3 patterns) it cut the single views more than 10 % off at +-45 degrees from
-  15 to 10 of 36 and the fused error from 0.040 to 0.036 (max 0.089 -> 0.080); the rest of the error at 45
-  degrees comes from landmarks that sit a few pixels off on the far side, where each pixel stands for much
-  surface.
+  surface than it is. Each photo's mesh is re-rotated in depth to the calibrated turn, keeping x and y. The
+  rest of the error at 45 degrees comes from landmarks that sit a few pixels off on the far side, where each
+  pixel stands for much surface.
 * **Visibility.** Triangles are drawn far to near, so a nearer triangle hides what lies behind it (the nose
   over the far cheek). A triangle is *seen* in a photo when it faces the camera at 80 degrees or less
   (facing >= cos 80 = 0.17) and covers at least :data:`MIN_PIXELS` pixels; unseen skin is left out of that
   photo's fraction (it is assumed to be like the seen skin) and reported as ``unseen_fraction`` (share of the
   facial surface). Even a frontal photo leaves about 15 % of the F-VASI facial area unseen: the area runs
-  to the tragus, round the side of the head. With a 70-degree limit the fused three-view score of the
-  synthetic head turns was 8 % off; with 80 degrees, 2-4 %.
+  to the tragus, round the side of the head. 80 degrees, not 70, because at 70 the fused three-view score of
+  synthetic head turns of known truth was several times further off.
 * **Forehead band above the mesh.** The mesh stops 1-3 cm below the hairline. Each band pixel is given the
   surface-per-pixel ratio (3D area / projected area) of the nearest triangle of the mesh's top row: the band is
   taken to continue the slope of the skin just below it. Where the forehead curves back towards the hairline

@@ -160,9 +160,8 @@ def inference_network(network):
     """``network`` in eval mode, prepared for fast CPU inference: batch norms folded into their convolutions
     (:func:`fold_batch_norms`) and the weights in channels-last memory layout.
 
-    Why: measured on 2 CPU threads with unet-mobilenetv2-v4 (320 px crop), in 7 runs that each timed both, the
-    network took 34-57 ms per crop (median of runs 34.5) against 48-67 ms (54.4) as stored, and was faster in
-    every run; the probabilities move by under 1e-5.
+    Why: on a 2-thread CPU the network then runs about a third faster than as stored (``scripts/bench.py``
+    times it), while the probabilities move by under 1e-5.
     """
     import torch
 
