@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 
 SEVEN_DEGREES = DEGREES
 N_RESAMPLES = 2000
-METRIC_ORDER = ("icc", "ccc", "bland_altman", "mae", "rmse", "pearson", "spearman")
 
 
 @dataclass
@@ -144,24 +143,15 @@ def _scalars(x: np.ndarray, ref: np.ndarray, loa_sd: float) -> dict[str, float]:
         out.update({f"icc.{form}": v for form, v in stats.icc_values(np.column_stack([x, ref])).items()})
     except ValueError:  # a resample with fewer than 3 rows
         out.update({f"icc.{form}": float("nan") for form in stats.ICC_FORMS})
+    names = ["bland_altman.bias", "bland_altman.loa_low", "bland_altman.loa_high"]
+    names += [s.name for s in stats.AGREEMENT_STATISTICS]
     try:
-        out["ccc"] = stats.concordance(x, y)["value"]
         ba = stats.bland_altman(x, y, loa_sd)
         out.update({f"bland_altman.{k}": ba[k] for k in ("bias", "loa_low", "loa_high")})
-        out.update(stats.mean_errors(x, y))
-        out["pearson"] = stats.correlation(x, y, "pearson")["value"]
-        out["spearman"] = stats.correlation(x, y, "spearman")["value"]
+        for statistic in stats.AGREEMENT_STATISTICS:
+            out[statistic.name] = statistic.estimate(x, y, 0.95)["value"]
     except ValueError:  # a resample with fewer than 3 rows
-        for name in (
-            "ccc",
-            "bland_altman.bias",
-            "bland_altman.loa_low",
-            "bland_altman.loa_high",
-            "mae",
-            "rmse",
-            "pearson",
-            "spearman",
-        ):
+        for name in names:
             out.setdefault(name, float("nan"))
     return out
 
@@ -194,13 +184,9 @@ def agreement(
     }
     if len(pairs.ref_cols) >= 2:
         report["icc_references"] = stats.icc(ref)
-    report["ccc"] = stats.concordance(x, y, level)
     report["bland_altman"] = stats.bland_altman(x, y, loa_sd, level)
-    errors = stats.mean_errors(x, y)
-    report["mae"] = {"value": errors["mae"], "ci_low": float("nan"), "ci_high": float("nan")}
-    report["rmse"] = {"value": errors["rmse"], "ci_low": float("nan"), "ci_high": float("nan")}
-    report["pearson"] = stats.correlation(x, y, "pearson", level)
-    report["spearman"] = stats.correlation(x, y, "spearman", level)
+    for statistic in stats.AGREEMENT_STATISTICS:
+        report[statistic.name] = statistic.estimate(x, y, level)
     if np.ptp(x) == 0 and np.ptp(y) == 0:
         notes.append("both scores are constant: ICC, CCC and correlations are undefined (null)")
     elif np.ptp(x) == 0 or np.ptp(y) == 0:
@@ -215,8 +201,9 @@ def agreement(
     intervals = stats.cluster_bootstrap_many(
         n, groups, lambda rows: _scalars(x[rows], ref[rows], loa_sd), n_resamples=n_resamples, level=level, seed=seed
     )
-    for name in ("mae", "rmse"):
-        report[name]["ci_low"], report[name]["ci_high"] = intervals[name]
+    for statistic in stats.AGREEMENT_STATISTICS:
+        if statistic.always_bootstrap or clustered:
+            report[statistic.name]["ci_low"], report[statistic.name]["ci_high"] = intervals[statistic.name]
     if clustered:
         report["ci_method"] = (
             f"percentile bootstrap over {len(set(groups))} subjects ({n_resamples} resamples), "
@@ -224,8 +211,6 @@ def agreement(
         )
         for form in stats.ICC_FORMS:
             icc[form]["ci_low"], icc[form]["ci_high"] = intervals[f"icc.{form}"]
-        for name in ("ccc", "pearson", "spearman"):
-            report[name]["ci_low"], report[name]["ci_high"] = intervals[name]
         ba = report["bland_altman"]
         ba["bias_ci_low"], ba["bias_ci_high"] = intervals["bland_altman.bias"]
         ba["loa_low_ci_low"], ba["loa_low_ci_high"] = intervals["bland_altman.loa_low"]
@@ -334,8 +319,9 @@ def metric_rows(report: dict, stratum_by: str = "", stratum: str = "all") -> lis
     for group in ("icc", "icc_references"):
         for form, v in report.get(group, {}).items():
             add(f"{group}.{form}", v["value"], v["ci_low"], v["ci_high"])
-    for name in ("ccc", "mae", "rmse", "pearson", "spearman"):
-        add(name, report[name]["value"], report[name]["ci_low"], report[name]["ci_high"])
+    for statistic in stats.AGREEMENT_STATISTICS:
+        entry = report[statistic.name]
+        add(statistic.name, entry["value"], entry["ci_low"], entry["ci_high"])
     ba = report["bland_altman"]
     add("bland_altman.bias", ba["bias"], ba["bias_ci_low"], ba["bias_ci_high"])
     add("bland_altman.sd", ba["sd"])

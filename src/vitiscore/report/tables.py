@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from vitiscore.agreement.stats import AGREEMENT_STATISTICS
+
 
 def _fmt(value, spec):
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
@@ -73,13 +75,9 @@ def report_text(report: dict) -> str:
     if "icc_references" in report:
         lines.append(f"ICC(2,1) among references   {_estimate(report['icc_references']['ICC2'])}")
     lines += [
-        f"Lin's CCC                    {_estimate(report['ccc'])}",
+        *(f"{s.label:<29}{_estimate(report[s.name])}" for s in AGREEMENT_STATISTICS),
         f"Bland-Altman bias            {ba['bias']:.3f} (SD {ba['sd']:.3f}); limits {ba['loa_low']:.3f} to "
         f"{ba['loa_high']:.3f} at {ba['loa_sd']:g} SD",
-        f"MAE                          {_estimate(report['mae'])}",
-        f"RMSE                         {_estimate(report['rmse'])}",
-        f"Pearson r                    {_estimate(report['pearson'])}",
-        f"Spearman rho                 {_estimate(report['spearman'])}",
     ]
     if "proportional_slope" in ba:
         lines.append(f"proportional bias: slope {ba['proportional_slope']:.3f}, p = {ba['proportional_p']:.3g}")
