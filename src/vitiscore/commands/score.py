@@ -38,6 +38,7 @@ from vitiscore.measure.surface import write_table
 from vitiscore.measure.views import fuse_rows, write_fused
 from vitiscore.pipeline import STAGES, FaceScore, ScoreOptions, score_image
 from vitiscore.report import overlay
+from vitiscore.report.progress import progress_bar
 from vitiscore.report.tables import summary_table
 from vitiscore.segment import Segmenter, load_segmenter
 from vitiscore.version import __version__
@@ -219,8 +220,6 @@ def score_folder(
         ValueError: no photos found, or bad options / unknown model.
         vitiscore.face.MissingDependencyError: mediapipe is not installed.
     """
-    from tqdm import tqdm
-
     options = options or ScoreOptions()
     entries = None
     if manifest is not None:
@@ -250,13 +249,7 @@ def score_folder(
     rows: list[dict] = []
     done = 0
     last_csv = time.monotonic()
-    bar = tqdm(
-        total=len(paths),
-        unit="photo",
-        disable=(not progress) if progress is not None else None,
-        file=sys.stderr,
-        dynamic_ncols=True,
-    )
+    bar = progress_bar(len(paths), progress)
     try:
         for k, (path, image_id) in enumerate(zip(paths, ids)):
             relative = os.path.relpath(path.resolve(), out_dir.resolve())

@@ -22,6 +22,7 @@ from vitiscore import schema
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
 from vitiscore.commands.run_record import package_versions, status_counts
 from vitiscore.io import image_ids
+from vitiscore.report.progress import progress_bar
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
 from vitiscore.version import __version__
 
@@ -69,8 +70,6 @@ def segment_folder(
         FileNotFoundError: an input does not exist.
         ValueError: no photos found, unknown model, or ``batch_size`` < 1.
     """
-    from tqdm import tqdm
-
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     segmenter = load_segmenter(model)
@@ -81,13 +80,7 @@ def segment_folder(
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
     rows: list[dict] = []
-    bar = tqdm(
-        total=len(paths),
-        unit="photo",
-        disable=(not progress) if progress is not None else None,
-        file=sys.stderr,
-        dynamic_ncols=True,
-    )
+    bar = progress_bar(len(paths), progress)
 
     def base_row(image_id: str, path: Path) -> dict:
         # A row is "ok" only once its mask is written, so an interrupted run never reports unfinished photos.

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import math
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from vitiscore.io import safe_name
 from vitiscore.io.masks import read_labels, read_mask
 from vitiscore.measure import surface
 from vitiscore.report import plots
+from vitiscore.report.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -278,8 +278,6 @@ def subject_map(results_dir: Path, base_row: dict, follow_row: dict) -> tuple[np
 def write_maps(comparison, out: Path, progress: bool | None = None) -> None:
     """Draw the map and unit table of every subject with a scored photo at both visits into ``out/maps`` and
     record them (and the face's shares, or ``map_error``) in the comparison's per-subject rows."""
-    from tqdm import tqdm
-
     table = comparison.table
     todo = []
     for row in comparison.per_subject:
@@ -288,9 +286,7 @@ def write_maps(comparison, out: Path, progress: bool | None = None) -> None:
         pair = _pick_pair(base.photos if base else [], follow.photos if follow else [])
         if pair:
             todo.append((row, pair))
-    for row, (base_row, follow_row) in tqdm(
-        todo, unit="map", desc="maps", file=sys.stderr, disable=(not progress) if progress is not None else None
-    ):
+    for row, (base_row, follow_row) in progress_bar(len(todo), progress, unit="map", desc="maps", iterable=todo):
         name = f"maps/{safe_name(row['subject_id'])}_{safe_name(row['followup'])}"
         try:
             rgb, change, units = subject_map(table.results_dir, base_row, follow_row)
