@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import platform
+from collections import Counter
 
 
 def status_counts(rows: list[dict]) -> dict[str, int]:
-    """How many rows have each ``status``."""
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
-    return counts
+    """How many rows have each ``status``, in order of first appearance."""
+    return dict(Counter(row["status"] for row in rows))
 
 
 def package_versions() -> dict:

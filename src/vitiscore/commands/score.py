@@ -241,7 +241,7 @@ def score_folder(
         journal.unlink()
     elif skip_existing:
         # Keep only reusable rows in the journal, so that it stays the record of this run.
-        _rewrite_journal(journal, list(reuse.values()))
+        io_mod.write_jsonl(journal, list(reuse.values()))
 
     ids = io_mod.image_ids(paths)
     started = time.time()
@@ -325,16 +325,6 @@ def score_folder(
     }
     io_mod.write_json(out_dir / "run.json", run)
     return BatchResult(rows=rows, counts=counts, run=run, fused=fused)
-
-
-def _rewrite_journal(journal: Path, records: list[dict]) -> None:
-    tmp = journal.with_name(journal.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, journal)
 
 
 def run(args) -> int:

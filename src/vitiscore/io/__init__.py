@@ -9,6 +9,7 @@ from vitiscore.io.files import (
     write_bytes,
     write_csv,
     write_json,
+    write_jsonl,
     write_png,
 )
 from vitiscore.io.photos import (
@@ -38,5 +39,6 @@ __all__ = [
     "write_bytes",
     "write_csv",
     "write_json",
+    "write_jsonl",
     "write_png",
 ]

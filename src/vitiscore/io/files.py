@@ -130,6 +130,12 @@ def append_jsonl(path: str | os.PathLike, record: dict) -> None:
         os.fsync(handle.fileno())
 
 
+def write_jsonl(path: str | os.PathLike, records: list[dict]) -> None:
+    """Write records as JSON lines, atomically (the file is replaced whole, as by :func:`write_csv`)."""
+    data = "".join(json.dumps(record, ensure_ascii=False, default=str) + "\n" for record in records).encode("utf-8")
+    _atomic_write(Path(path), lambda handle: handle.write(data))
+
+
 def read_jsonl(path: str | os.PathLike) -> list[dict]:
     """Read the records of a JSON-lines file, skipping a torn or empty line; a missing file gives []."""
     records = []
