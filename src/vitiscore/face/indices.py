@@ -1,8 +1,8 @@
 """Landmark indices of the MediaPipe face mesh (468 surface points + 10 iris points) used to draw the facial area.
 
 Each polygon is an ordered outline, listed so that it can be filled directly. Sides are the *patient's*: the
-patient's right appears on the left of a frontal photograph. Right/left lists are mirror images of each other
-in the mesh's symmetric topology (checked in tests/test_face_indices.py).
+patient's right appears on the left of a frontal photograph. Right/left lists outline the same part on either
+side.
 """
 
 # The mesh's outer boundary: forehead top arc, temples, preauricular cheeks (in front of the tragus), jawline.

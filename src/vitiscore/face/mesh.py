@@ -85,7 +85,7 @@ def _oriented(faces: list[tuple[int, int, int]]) -> np.ndarray:
 
 
 # One triangle beside the nose tip and its winding when the outward normal points at the camera (pinned on a
-# frontal photo; tests/test_surface.py checks that nearly all triangles of a frontal face then face the camera).
+# frontal photo; tests/measure/test_surface.py checks that nearly all triangles of a frontal face then face the camera).
 ORIENTATION_KEY = (1, 274, 4)
 
 

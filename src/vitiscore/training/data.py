@@ -246,7 +246,7 @@ def lighten_hair(rgb: np.ndarray, hair: np.ndarray, rng: np.random.Generator) ->
     """``rgb`` with the ``hair`` pixels recoloured to a light shade (:data:`LIGHT_HAIR_SHADES`, blond or grey).
 
     Why: nearly every base photo has dark hair, and models trained on them have called a fair forehead under a
-    blond fringe depigmented (the measured effect is in docs/training_experiments.md). Strands keep their texture:
+    blond fringe depigmented (the effect: docs/experiments/). Strands keep their texture:
     lightness is scaled about the hair's median (by at most 2, so that dark hair's specular streaks stay
     streaks, and by at most +15 L* so that they never blow out), and b* is shifted. Only the head hair changes:
     pieces under a fifth of the largest (eyebrows, which FASSEG labels as hair) keep their colour, since white

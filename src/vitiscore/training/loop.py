@@ -210,7 +210,7 @@ def dice_bce_loss(logits, target, lesion_images_only: bool = False):
     With ``lesion_images_only`` the Dice is averaged over the images that have a lesion only, and clear images
     get BCE alone; a batch without any lesion is then BCE alone. It was tried because that steep cost might
     teach the network to under-call faint lesions that resemble clear negatives (very light skin); on v4's
-    stage 3 it did not help (docs/training_experiments.md)."""
+    stage 3 it did not help (docs/experiments/2026-11-training-log.md)."""
     import torch
 
     bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, target)

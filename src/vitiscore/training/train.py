@@ -1,6 +1,6 @@
 """Train the learned depigmentation model and export it as a model folder.
 
-    python scripts/train.py DATA_DIR -o RUN_DIR [--export models/<model-id>] [--steps N] [--synthetic N]
+    python scripts/train.py DATA_DIR -o RUN_DIR [--export MODEL_FOLDER] [--steps N] [--synthetic N]
 
 DATA_DIR holds the research data sets (see their README): vitiligo_real/, faces_fasseg/, skin_pratheepan/ and
 lesion_shapes/. What is used for what:
@@ -24,7 +24,7 @@ lesion_shapes/. What is used for what:
 
 The run folder gets config.json, log.csv and checkpoint.pt; run it again with the same arguments to resume.
 With several seeds (--seed 3 4 5) each seed's run gets its own folder RUN_DIR/seed-N, and the result is the mean
-of their weights (RUN_DIR/weights.safetensors; docs/training_experiments.md says what averaging gained). With
+of their weights (RUN_DIR/weights.safetensors; docs/experiments/ says what averaging gained). With
 --export, the final network (with --ema-decay, the moving average of its weights) is written with its threshold
 tuned on the validation groups.
 """
@@ -250,7 +250,7 @@ def main(argv=None) -> int:
         help="the U-Net's smp encoder, built without pretrained weights. The shipped models use "
         "mobilenet_v2; resnet18 (3 times the parameters, 1.5 times the training step and "
         "1.75 times the inference time on 2 threads) was tried as a diagnostic and did no "
-        "better (docs/training_experiments.md). A stage started with --init needs the same "
+        "better (docs/experiments/2026-11-training-log.md). A stage started with --init needs the same "
         "encoder",
     )
     parser.add_argument(
@@ -259,7 +259,7 @@ def main(argv=None) -> int:
         default=TrainConfig.crop,
         help="side (pixels) of the square training crops, a multiple of 32. The shipped recipe uses "
         "224; a step at 192 took 0.45 s against 0.70 s on 2 threads "
-        "(docs/training_experiments.md)",
+        "(docs/experiments/2026-11-training-log.md)",
     )
     parser.add_argument(
         "--ema-decay",
@@ -280,7 +280,7 @@ def main(argv=None) -> int:
         action="store_true",
         help="forward pass of each training step in bfloat16 autocast (weights, loss and validation "
         "stay float32): about 0.78 of the step time on CPUs with bfloat16 instructions, for "
-        "0.000-0.003 more synthetic MAE in three paired runs (docs/training_experiments.md); "
+        "0.000-0.003 more synthetic MAE in three paired runs (docs/experiments/2026-11-training-log.md); "
         "v4 and earlier trained in float32",
     )
     parser.add_argument(
