@@ -12,7 +12,6 @@ Distances are in pixels, measured between boundary pixels (a pixel of the mask w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
@@ -186,7 +185,7 @@ def write_folder_agreement(out_dir, rows: list[dict], summary: dict, unmatched: 
     the summary) into ``out_dir``."""
     from vitiscore import io as io_mod
 
-    out = Path(out_dir)
+    out = io_mod.output_folder(out_dir)
     io_mod.write_csv(out / "mask_agreement.csv", rows, MASK_COLUMNS)
     io_mod.write_csv(out / "unmatched.csv", unmatched, schema.MASK_UNMATCHED.names)
     io_mod.write_json(out / "mask_agreement.json", {**about, **summary})

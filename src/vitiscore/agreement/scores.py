@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -349,8 +348,7 @@ def write_validation(report: dict, pairs: Pairs, out_dir, plots: bool = True) ->
     from vitiscore import io as io_mod
     from vitiscore.version import __version__
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = io_mod.output_folder(out_dir)
     rows = metric_rows(report)
     for column, values in report["strata"].items():
         for value, sub in values.items():

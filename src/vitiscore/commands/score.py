@@ -231,8 +231,7 @@ def score_folder(
     paths = [e.path for e in entries] if entries else io_mod.discover_photos(list(inputs), recursive=recursive)
     if not paths:
         raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = io_mod.output_folder(out_dir)
     settings = settings_sha256(options, segmenter)
     journal = out_dir / "results.jsonl"
     reuse = _finished(out_dir, settings) if skip_existing else {}

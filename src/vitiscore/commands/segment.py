@@ -76,8 +76,7 @@ def segment_folder(
     paths = io_mod.discover_photos(list(inputs), recursive=recursive)
     if not paths:
         raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = io_mod.output_folder(out_dir)
     started = time.time()
     rows: list[dict] = []
     bar = progress_bar(len(paths), progress)

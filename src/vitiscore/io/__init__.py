@@ -3,6 +3,7 @@ and the manifest of a multi-view study (:mod:`.manifest`)."""
 
 from vitiscore.io.files import (
     append_jsonl,
+    output_folder,
     read_jsonl,
     read_table_csv,
     safe_name,
@@ -33,6 +34,7 @@ __all__ = [
     "discover_photos",
     "image_ids",
     "load_photo",
+    "output_folder",
     "read_jsonl",
     "read_table_csv",
     "safe_name",

@@ -19,6 +19,30 @@ import numpy as np
 from PIL import Image
 
 
+def output_folder(path: str | os.PathLike) -> Path:
+    """``path`` as an output folder, created (with its parents) when missing.
+
+    Raises:
+        ValueError: ``path`` (or a folder above it) is a file, or the folder cannot be created; the message
+            names the path and the reason.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"output folder {path} is a file; name a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"cannot create output folder {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def _file_mode() -> int:
+    """The mode an ordinary new file gets under the process's umask (0o644 under the usual 022)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _atomic_write(path: Path, write) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,6 +52,8 @@ def _atomic_write(path: Path, write) -> None:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file private (0600); the output is as readable as any file the user writes.
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -110,8 +136,11 @@ def write_csv(path: str | os.PathLike, rows: list[dict], columns: list[str]) -> 
 
 
 def _csv_cell(value):
-    if isinstance(value, float):
-        return "" if not np.isfinite(value) else repr(round(value, 6))
+    """A CSV cell: numbers (numpy's too) as plain decimals rounded to 6 places, NaN, infinity and None empty."""
+    if isinstance(value, (float, np.floating)):
+        return "" if not np.isfinite(value) else repr(round(float(value), 6))
+    if isinstance(value, np.integer):
+        return int(value)
     if value is None:
         return ""
     return value

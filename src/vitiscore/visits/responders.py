@@ -451,8 +451,7 @@ def write_comparison(
     from vitiscore import io as io_mod
     from vitiscore.version import __version__
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = io_mod.output_folder(out_dir)
     strata = comparison.settings["strata"]
     written = {}
     extra = []

@@ -1,0 +1,49 @@
+"""Output files: plain numbers in CSV cells, permissions that follow the umask, a clear error for a bad OUT."""
+
+import csv
+import os
+import stat
+
+import numpy as np
+import pytest
+
+from vitiscore import io as io_mod
+
+
+def test_numpy_numbers_are_written_as_plain_decimals(tmp_path):
+    # Under numpy 2, repr(np.float64(1.6982)) is "np.float64(1.6982)": the cell must read 1.6982.
+    path = tmp_path / "t.csv"
+    rows = [{"a": np.float64(1.69823456789), "b": np.int64(3), "c": np.float32(0.5), "d": np.float64("nan")}]
+    io_mod.write_csv(path, rows, ["a", "b", "c", "d"])
+    with open(path, newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row == {"a": "1.698235", "b": "3", "c": "0.5", "d": ""}
+
+
+def test_outputs_follow_the_umask_like_ordinary_files(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        io_mod.write_csv(tmp_path / "a.csv", [{"x": 1}], ["x"])
+        io_mod.write_png(tmp_path / "m.png", np.zeros((2, 2), np.uint8))
+        io_mod.write_json(tmp_path / "r.json", {})
+        os.umask(0o027)
+        io_mod.write_csv(tmp_path / "b.csv", [{"x": 1}], ["x"])
+    finally:
+        os.umask(previous)
+    modes = {name: stat.S_IMODE((tmp_path / name).stat().st_mode) for name in ("a.csv", "m.png", "r.json", "b.csv")}
+    assert modes == {"a.csv": 0o644, "m.png": 0o644, "r.json": 0o644, "b.csv": 0o640}
+
+
+@pytest.mark.parametrize("command", ["score", "segment"])
+def test_out_naming_a_file_is_a_usage_error(tmp_path, capsys, command):
+    from tests.support import SAMPLES
+    from vitiscore.cli import main
+
+    a_file = tmp_path / "afile"
+    a_file.write_text("not a folder")
+    for out in (a_file, a_file / "sub"):
+        with pytest.raises(SystemExit) as stop:
+            main([command, str(SAMPLES / "light_baseline.jpg"), "-o", str(out), "--model", "classical"])
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert "output folder" in err and str(out) in err and "Traceback" not in err
