@@ -30,6 +30,17 @@ def _finite_float(allow_zero: bool):
     return parse
 
 
+class _Extend(argparse.Action):
+    """A list option that collects every use (``--ref-col a --ref-col b`` gives ``[a, b]``; the plain argparse
+    action keeps only the last); the default is replaced by what is given, not extended."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        current = getattr(namespace, self.dest, None)
+        if current is None or current is self.default:
+            current = []
+        setattr(namespace, self.dest, [*current, *values])
+
+
 _positive_float = _finite_float(allow_zero=False)
 _non_negative_float = _finite_float(allow_zero=True)
 
@@ -161,6 +172,7 @@ def _validate_parsers(commands) -> None:
     validate.add_argument(
         "--on",
         nargs="+",
+        action=_Extend,
         default=["image_id"],
         metavar="COLUMN",
         help="key column(s) present in both tables, e.g. subject_id visit",
@@ -169,6 +181,7 @@ def _validate_parsers(commands) -> None:
     validate.add_argument(
         "--ref-col",
         nargs="+",
+        action=_Extend,
         metavar="COLUMN",
         help="score column(s) of REF, one per rater (default: the same name as --pred-col)",
     )
@@ -180,6 +193,7 @@ def _validate_parsers(commands) -> None:
     validate.add_argument(
         "--strata",
         nargs="+",
+        action=_Extend,
         default=[],
         metavar="COLUMN",
         help="also report per value of these columns (e.g. ita_band, site)",
@@ -240,7 +254,9 @@ def _compare_parser(commands) -> None:
     compare.add_argument(
         "--baseline", required=True, metavar="VISIT", help="the baseline visit, as in the visit column"
     )
-    compare.add_argument("--followup", required=True, nargs="+", metavar="VISIT", help="follow-up visit(s)")
+    compare.add_argument(
+        "--followup", required=True, nargs="+", action=_Extend, metavar="VISIT", help="follow-up visit(s)"
+    )
     compare.add_argument("--score-col", default="fvasi", help="score column (F-VASI or any non-negative score)")
     rules = compare.add_argument_group("responder rules")
     rules.add_argument(
@@ -260,6 +276,7 @@ def _compare_parser(commands) -> None:
     cohort.add_argument(
         "--strata",
         nargs="+",
+        action=_Extend,
         default=[],
         metavar="COLUMN",
         help="also report the rates per value of these columns (e.g. ita_band, site)",
