@@ -47,3 +47,32 @@ def test_out_naming_a_file_is_a_usage_error(tmp_path, capsys, command):
         assert stop.value.code == 2
         err = capsys.readouterr().err
         assert "output folder" in err and str(out) in err and "Traceback" not in err
+
+
+def test_semicolon_and_tab_tables_are_read_like_comma_ones(tmp_path):
+    # Spreadsheets in many locales save "CSV" with semicolons (decimal commas stay inside the cells).
+    for name, delimiter in (("comma.csv", ","), ("semicolon.csv", ";"), ("tab.csv", "\t")):
+        (tmp_path / name).write_text(
+            delimiter.join(["subject_id", "visit", "rater 1"])
+            + "\n"
+            + delimiter.join(["s1", "baseline", "0,5" if delimiter != "," else "0.5"])
+            + "\n",
+            encoding="utf-8",
+        )
+        columns, rows = io_mod.read_table_csv(tmp_path / name)
+        assert columns == ["subject_id", "visit", "rater 1"]
+        assert rows[0]["subject_id"] == "s1" and rows[0]["visit"] == "baseline"
+    single = tmp_path / "single.csv"
+    single.write_text("image_id\nx\n")
+    assert io_mod.read_table_csv(single) == (["image_id"], [{"image_id": "x"}])
+
+
+def test_a_semicolon_manifest_is_read(tmp_path):
+    from PIL import Image
+
+    from vitiscore.io.manifest import read_manifest
+
+    Image.new("RGB", (4, 4)).save(tmp_path / "a.png")
+    (tmp_path / "m.csv").write_text("path;subject_id;visit;view;hand_area_cm2\na.png;s1;baseline;frontal;150\n")
+    (entry,) = read_manifest(tmp_path / "m.csv")
+    assert (entry.subject_id, entry.visit, entry.view, entry.hand.cm2) == ("s1", "baseline", "frontal", 150.0)

@@ -99,9 +99,21 @@ def write_json(path: str | os.PathLike, payload: dict) -> None:
     _atomic_write(Path(path), lambda handle: handle.write(data))
 
 
+TABLE_DELIMITERS = ",;\t"
+
+
+def table_delimiter(header: str) -> str:
+    """The delimiter of a table from its header line: comma, semicolon (as spreadsheets write in many locales)
+    or tab, as :class:`csv.Sniffer` finds it; a comma when the header has a single column."""
+    try:
+        return csv.Sniffer().sniff(header, delimiters=TABLE_DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
 def read_table_csv(path: str | os.PathLike, role: str = "table") -> tuple[list[str], list[dict]]:
-    """Read a CSV someone else wrote (a spreadsheet export): column names and cells stripped of spaces, a
-    byte-order mark ignored. Returns (columns, rows).
+    """Read a CSV someone else wrote (a spreadsheet export): the delimiter detected (:func:`table_delimiter`),
+    column names and cells stripped of spaces, a byte-order mark ignored. Returns (columns, rows).
 
     Raises:
         FileNotFoundError: no such file (``role`` names it in the message).
@@ -110,7 +122,9 @@ def read_table_csv(path: str | os.PathLike, role: str = "table") -> tuple[list[s
     if not path.is_file():
         raise FileNotFoundError(f"{role} file does not exist: {path}")
     with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+        delimiter = table_delimiter(handle.readline())
+        handle.seek(0)
+        reader = csv.DictReader(handle, delimiter=delimiter)
         columns = [(c or "").strip() for c in reader.fieldnames or []]
         rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
     return columns, rows

@@ -9,10 +9,10 @@ writes ``OUT/fused.csv``: one row per subject and visit with the views fused (:m
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from vitiscore.io.files import read_table_csv
 from vitiscore.measure import scale as scale_mod
 
 REQUIRED = ("path", "subject_id", "visit", "view")
@@ -39,18 +39,13 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
             of range, or the same photo is listed twice.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"manifest does not exist: {path}")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        columns = [c.strip() for c in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in columns]
-        if missing:
-            raise ValueError(
-                f"manifest {path} lacks the column(s) {', '.join(missing)} "
-                f"(needs {', '.join(REQUIRED)}; optional {', '.join(OPTIONAL)})"
-            )
-        rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    columns, rows = read_table_csv(path, "manifest")
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise ValueError(
+            f"manifest {path} lacks the column(s) {', '.join(missing)} "
+            f"(needs {', '.join(REQUIRED)}; optional {', '.join(OPTIONAL)}; it has: {', '.join(columns)})"
+        )
     if not rows:
         raise ValueError(f"manifest {path} has no rows")
     per_subject: dict[str, dict[str, float]] = {}
