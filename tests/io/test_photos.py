@@ -87,3 +87,16 @@ def test_discovery(tmp_path):
     assert [p.name for p in discover_photos([tmp_path / "notes.txt"])] == ["notes.txt"]  # named: always taken
     with pytest.raises(FileNotFoundError, match="missing"):
         discover_photos([tmp_path / "missing"])
+
+
+def test_image_ids_keep_every_letter():
+    import unicodedata
+    from pathlib import Path
+
+    from vitiscore.io import image_ids, safe_name
+
+    assert image_ids([Path("患者_02.png"), Path("Patient_01_Baseline é.jpg")]) == ["患者_02", "Patient_01_Baseline é"]
+    assert safe_name(unicodedata.normalize("NFD", "Müller")) == "Müller"  # decomposed as macOS writes it -> NFC
+    assert safe_name("a/b\\c") == "a_b_c" and safe_name("x\x07y") == "x_y" and safe_name("..x.") == "x"
+    assert safe_name('r:1<2>|"?*') == "r_1_2_"
+    assert safe_name("...") == "photo"

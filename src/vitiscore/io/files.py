@@ -13,6 +13,7 @@ import json
 import os
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -74,10 +75,18 @@ def write_png(path: str | os.PathLike, array: np.ndarray) -> None:
     _atomic_write(Path(path), lambda handle: image.save(handle, format="PNG", compress_level=1))
 
 
+# Path separators, and what Windows file names cannot hold, so that OUT can be copied to any machine.
+_UNSAFE = re.compile(r'[/\\<>:"|?*]+')
+
+
 def safe_name(text: str, empty: str = "photo") -> str:
-    """``text`` made safe as (part of) a file name: runs of anything but letters, digits, ``.``, ``_`` and ``-``
-    become ``_``; ``empty`` when nothing is left."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).strip("._") or empty
+    """``text`` made safe as (part of) a file name, keeping every letter of every script (a clinician's sheet
+    keyed by file name must still join): normalised to Unicode NFC, runs of path separators, control characters
+    and ``<>:"|?*`` become ``_``, and leading or trailing dots and spaces are dropped (no hidden files); ``empty``
+    when nothing is left."""
+    text = unicodedata.normalize("NFC", str(text))
+    text = "".join("_" if unicodedata.category(ch).startswith("C") else ch for ch in text)
+    return _UNSAFE.sub("_", text).strip(". ") or empty
 
 
 def _json_safe(value):
