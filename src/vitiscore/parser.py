@@ -124,7 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--skip-existing",
         action="store_true",
-        help="resume: keep finished rows of an earlier run with the same settings in OUT",
+        help="resume: keep finished rows of an earlier run with the same settings in OUT, of photos whose content "
+        "has not changed",
+    )
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an earlier run in OUT made with other settings (its files are removed first; a rerun with the "
+        "same settings always replaces its own files)",
     )
     run.add_argument("--no-overlays", action="store_true", help="do not write overlay pictures")
     run.add_argument("--no-recursive", action="store_true", help="do not search sub-folders of INPUT folders")

@@ -166,12 +166,20 @@ RESULTS = Table(
         ),
         _c("overlay", "path", "", "photo with the facial area, units and depigmentation drawn"),
         _c("triangles", "path", "", "per-triangle surface table, from which views are fused and visits compared"),
+        _c("landmarks", "path", "", "the 478 face-mesh points (x, y in photo pixels, z relative depth)"),
         *_PROVENANCE,
         _c("eyelids", "text", "", "`exclude` or `include`: whether eyelid skin is in the facial area"),
         _c("hairline_max", "number", "", "--hairline-max used"),
         _c("min_eye_distance_px", "number", "px", "--min-eye-distance used"),
         _c("max_pose_deg", "number", "degrees", "--max-pose used"),
         _c("settings_sha256", "text", "", "hash of everything that changes a result (options, model, version)"),
+        _c(
+            "photo_sha256",
+            "text",
+            "",
+            "SHA-256 of the photo file; --skip-existing rescores a photo whose content changed",
+        ),
+        _c("run_id", "text", "", "the run that scored the row (run.json `run_id`; reused rows keep theirs)"),
     ),
 )
 
@@ -221,6 +229,7 @@ FUSED = Table(
         _c("face_hand_units", "number", "HU", "the face's size in hand units"),
         _c("hu_source", "text", "", "`patient_hand`, `mosteller_bsa` or `default_face_hu`"),
         _c("hand_unit_cm2", "number", "cm²", "the patient's hand unit, empty when unknown"),
+        _c("run_id", "text", "", "the run that wrote the table; compare uses fused.csv only beside that run's results"),
     ),
 )
 

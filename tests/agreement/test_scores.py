@@ -223,3 +223,67 @@ def test_validate_masks_by_hand(tmp_path):
     assert done.returncode == 3 and "4 mask pairs" in done.stdout  # one pair could not be compared
     saved = json.loads((tmp_path / "out" / "mask_agreement.json").read_text())
     assert saved["dice"]["mean"] == pytest.approx(0.625)
+
+
+def test_compare_responder_calls_validate_and_a_stopped_run_still_writes_unmatched(tmp_path, capsys):
+    # per_subject.csv says "evaluable" (or imputed_nonresponder), not "ok": those rows carry calls. [issue 27, 5]
+    from vitiscore.cli import main
+
+    per_subject = tmp_path / "per_subject.csv"
+    per_subject.write_text(
+        "subject_id,status,F-VASI50\n"
+        "s1,evaluable,1\ns2,evaluable,0\ns3,imputed_nonresponder,0\ns4,evaluable,1\ns5,not_evaluable,\n"
+    )
+    clinicians = tmp_path / "clinicians.csv"
+    clinicians.write_text("subject_id,F-VASI50\ns1,1\ns2,0\ns3,0\ns4,0\ns5,1\n")
+    out = tmp_path / "v"
+    code = main(
+        [
+            "validate",
+            str(per_subject),
+            str(clinicians),
+            "--on",
+            "subject_id",
+            "--pred-col",
+            "F-VASI50",
+            "--categorical",
+            "-o",
+            str(out),
+            "-q",
+            "--no-plots",
+        ]
+    )
+    assert code == 0
+    report = json.loads((out / "agreement.json").read_text())
+    assert report["n"] == 4 and report["n_dropped_missing"] == 1
+    # 2 x 2 by hand: both 1: 1, pred only: 1, both 0: 2 -> sensitivity 1/1, specificity 2/3.
+    calls = report["categorical"]["F-VASI50"]
+    assert calls["sensitivity"]["value"] == pytest.approx(1.0)
+    assert calls["specificity"]["value"] == pytest.approx(2 / 3)
+    # Too few pairs: exit 2, and unmatched.csv says why.
+    clinicians.write_text("subject_id,F-VASI50\ns1,1\nx9,0\n")
+    with pytest.raises(SystemExit) as stop:
+        main(
+            [
+                "validate",
+                str(per_subject),
+                str(clinicians),
+                "--on",
+                "subject_id",
+                "--pred-col",
+                "F-VASI50",
+                "-o",
+                str(tmp_path / "few"),
+                "-q",
+            ]
+        )
+    assert stop.value.code == 2 and "unmatched.csv" in capsys.readouterr().err
+    with open(tmp_path / "few" / "unmatched.csv", newline="") as handle:
+        found = {r["key"]: r["found_in"] for r in csv.DictReader(handle)}
+    assert found == {
+        "s2": "prediction only",
+        "s3": "prediction only",
+        "s4": "prediction only",
+        "s5": "prediction only",
+        "x9": "reference only",
+    }

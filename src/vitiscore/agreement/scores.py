@@ -38,6 +38,20 @@ from vitiscore.measure.fvasi import DEGREES
 log = logging.getLogger(__name__)
 
 SEVEN_DEGREES = DEGREES
+# Statuses of rows that carry a score, in every table vitiscore writes: results.csv and fused.csv (``ok``) and
+# per_subject.csv (``evaluable``; ``imputed_nonresponder`` carries the responder calls the trial counts). Every
+# other status (``no_face``, ``not_evaluable``, ``excluded_missing``...) means no score.
+SCORED_STATUSES = frozenset({"ok", "evaluable", "imputed_nonresponder"})
+
+
+class TooFewPairs(ValueError):
+    """Fewer than 3 matched pairs with both values; ``pairs`` says which rows were unmatched or dropped."""
+
+    def __init__(self, message: str, pairs: Pairs):
+        super().__init__(message)
+        self.pairs = pairs
+
+
 N_RESAMPLES = 2000
 
 
@@ -106,9 +120,9 @@ def read_pairs(
     for key in [k for k in pred if k in ref]:
         p_row, r_row = pred[key], ref[key]
         status = p_row.get("status") or "ok"
-        value = _value(p_row[pred_col]) if status == "ok" else float("nan")
+        value = _value(p_row[pred_col]) if status in SCORED_STATUSES else float("nan")
         refs = [_value(r_row[c]) for c in ref_cols]
-        if status != "ok":
+        if status not in SCORED_STATUSES:
             dropped.append({"key": "/".join(key), "reason": f"prediction not scored ({status})"})
             continue
         if not math.isfinite(value) or not all(math.isfinite(v) for v in refs):
@@ -258,7 +272,9 @@ def validate(
     ``unmatched``/``dropped`` counts) and the pairs.
 
     Raises:
-        ValueError: bad columns, duplicate keys, fewer than 3 matched pairs overall, or ``loa_sd`` <= 0.
+        TooFewPairs (a ValueError): fewer than 3 matched pairs overall; it carries the pairs, so that the
+            unmatched rows can still be written (:func:`write_unmatched`).
+        ValueError: bad columns, duplicate keys, or ``loa_sd`` <= 0.
         FileNotFoundError: a table does not exist.
     """
     if not (isinstance(loa_sd, (int, float)) and loa_sd > 0):
@@ -275,6 +291,12 @@ def validate(
         "n_unmatched": len(pairs.unmatched),
         "n_dropped_missing": len(pairs.dropped),
     }
+    if pairs.pred.size < 3:
+        raise TooFewPairs(
+            f"need at least 3 matched pairs with both values, got {pairs.pred.size} ({len(pairs.unmatched)} "
+            f"unmatched, {len(pairs.dropped)} dropped for a missing value or an unscored row)",
+            pairs,
+        )
     report.update(agreement(pairs, categorical, loa_sd, level, n_resamples, seed))
     report["strata"] = {}
     for column, values in pairs.strata.items():
@@ -342,6 +364,14 @@ def metric_rows(report: dict, stratum_by: str = "", stratum: str = "all") -> lis
     return rows
 
 
+def write_unmatched(pairs: Pairs, out_dir) -> None:
+    """Write ``unmatched.csv``: keys found in one table only, and matched keys dropped for a missing value."""
+    from vitiscore import io as io_mod
+
+    rows = pairs.unmatched + [{"key": d["key"], "found_in": "both", "reason": d["reason"]} for d in pairs.dropped]
+    io_mod.write_csv(io_mod.output_folder(out_dir) / "unmatched.csv", rows, schema.VALIDATE_UNMATCHED.names)
+
+
 def write_validation(report: dict, pairs: Pairs, out_dir, plots: bool = True) -> dict[str, str]:
     """Write ``agreement.json``, ``agreement.csv`` (long format, all strata), ``pairs.csv`` (the matched values
     and differences), ``unmatched.csv`` and the Bland-Altman and scatter plots into ``out_dir``."""
@@ -382,11 +412,7 @@ def write_validation(report: dict, pairs: Pairs, out_dir, plots: bool = True) ->
             *pairs.strata,
         ],
     )
-    io_mod.write_csv(
-        out / "unmatched.csv",
-        pairs.unmatched + [{"key": d["key"], "found_in": "both", "reason": d["reason"]} for d in pairs.dropped],
-        schema.VALIDATE_UNMATCHED.names,
-    )
+    write_unmatched(pairs, out)
     written = {
         "agreement": "agreement.json",
         "table": "agreement.csv",

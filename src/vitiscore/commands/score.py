@@ -29,7 +29,7 @@ import numpy as np
 
 from vitiscore import io as io_mod
 from vitiscore import schema
-from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
+from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED, run_folder
 from vitiscore.commands.run_record import package_versions, status_counts
 from vitiscore.face import require_mediapipe
 from vitiscore.face.facial_area import UNIT_LABELS
@@ -161,6 +161,9 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
     for column, (relative, array) in names.items():
         io_mod.write_png(out_dir / relative, array)
         row[column] = relative
+    relative = f"landmarks/{image_id}.csv"
+    io_mod.write_points(out_dir / relative, score.landmarks.points)
+    row["landmarks"] = relative
     if score.elements is not None:
         relative = f"triangles/{image_id}.csv"
         write_table(out_dir / relative, score.elements)
@@ -177,17 +180,31 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
         row["overlay"] = relative
 
 
+# The columns of a results row that name a file the run wrote into OUT.
+FILE_COLUMNS = ("mask_facial_area", "mask_units", "mask_depigmented", "overlay", "triangles", "landmarks")
+REQUIRED_FILES = ("mask_facial_area", "mask_units", "mask_depigmented", "triangles", "landmarks")
+
+
 def _finished(out_dir: Path, settings: str) -> dict[str, dict]:
-    """Rows of an earlier run that can be reused: status ok, same settings, masks still on disk."""
+    """Rows of an earlier run that can be reused: status ok, same settings, its files still on disk. Whether
+    the photo is still the same one is checked against ``photo_sha256`` when it comes up."""
     done = {}
     for record in io_mod.read_jsonl(out_dir / "results.jsonl"):
         if record.get("status") != "ok" or record.get("settings_sha256") != settings:
             done.pop(record.get("image_id"), None)
             continue
-        masks = [record.get(c) for c in ("mask_facial_area", "mask_units", "mask_depigmented", "triangles")]
-        if all(m and (out_dir / m).is_file() for m in masks):
+        files = [record.get(c) for c in REQUIRED_FILES]
+        if all(f and (out_dir / f).is_file() for f in files) and record.get("photo_sha256"):
             done[record["image_id"]] = record
     return done
+
+
+def _fingerprint(path: Path) -> str | None:
+    """The photo's SHA-256, or None when the file cannot be read (its row then says why)."""
+    try:
+        return io_mod.file_sha256(path)
+    except OSError:
+        return None
 
 
 def score_folder(
@@ -196,6 +213,7 @@ def score_folder(
     options: ScoreOptions | None = None,
     skip_existing: bool = False,
     overlays: bool = True,
+    overwrite: bool = False,
     recursive: bool = True,
     progress: bool | None = None,
     arguments: dict | None = None,
@@ -207,7 +225,10 @@ def score_folder(
         inputs: paths of photos or folders (folders are searched for .jpg/.jpeg/.png/.tif/.tiff/.bmp/.webp).
         out_dir: output folder, created if needed.
         options: scoring settings (defaults: the default model, eyelids excluded, face = 3.0 HU).
-        skip_existing: reuse finished rows of an earlier run in ``out_dir`` made with the same settings.
+        skip_existing: reuse finished rows of an earlier run in ``out_dir`` made with the same settings, of
+            photos whose content (SHA-256) is unchanged.
+        overwrite: replace an earlier run in ``out_dir`` made with other settings (see
+            :mod:`vitiscore.commands.run_folder` for what a run does with the folder it writes into).
         overlays: also write overlay pictures.
         progress: show a progress bar; None shows it only on a terminal.
         arguments: the command line, recorded in run.json.
@@ -217,7 +238,8 @@ def score_folder(
 
     Raises:
         FileNotFoundError: an input does not exist.
-        ValueError: no photos found, or bad options / unknown model.
+        ValueError: no photos found, bad options / unknown model, or ``out_dir`` holds a run with other settings
+            and neither ``overwrite`` nor ``skip_existing`` is given.
         vitiscore.face.MissingDependencyError: mediapipe is not installed.
     """
     options = options or ScoreOptions()
@@ -228,19 +250,44 @@ def score_folder(
         entries = read_manifest(manifest)
     segmenter = load_segmenter(options.model)
     require_mediapipe()  # before any row: without it no photo can be scored
-    paths = [e.path for e in entries] if entries else io_mod.discover_photos(list(inputs), recursive=recursive)
+    if entries:
+        paths = [e.path for e in entries]
+    else:
+        paths = io_mod.discover_photos(list(inputs), recursive=recursive, exclude=[out_dir])
     if not paths:
         raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
     out_dir = io_mod.output_folder(out_dir)
     settings = settings_sha256(options, segmenter)
+    run_folder.claim(out_dir, settings, options.as_dict(), segmenter.sha256, __version__, overwrite, skip_existing)
     journal = out_dir / "results.jsonl"
     reuse = _finished(out_dir, settings) if skip_existing else {}
-    if not skip_existing and journal.exists():
-        log.info("replacing the earlier results in %s (use --skip-existing to resume instead)", out_dir)
-        journal.unlink()
-    elif skip_existing:
+    keep = {r[c] for r in reuse.values() for c in FILE_COLUMNS if r.get(c)}
+    removed = run_folder.clear(out_dir, keep)
+    if removed:
+        log.info("removed %d files of the earlier run in %s", removed, out_dir)
+    if skip_existing:
         # Keep only reusable rows in the journal, so that it stays the record of this run.
         io_mod.write_jsonl(journal, list(reuse.values()))
+    run_id = run_folder.new_run_id()
+    model = {
+        "id": segmenter.model_id,
+        "sha256": segmenter.sha256,
+        "parameters": getattr(segmenter, "parameters", None),
+        "threshold": getattr(segmenter, "threshold", None),
+    }
+    # Written now as well as at the end: a run that is stopped still says whose files these are.
+    io_mod.write_json(
+        out_dir / "run.json",
+        {
+            "tool": "vitiscore",
+            "tool_version": __version__,
+            "run_id": run_id,
+            "status": "running",
+            "options": options.as_dict(),
+            "model": model,
+            "settings_sha256": settings,
+        },
+    )
 
     ids = io_mod.image_ids(paths)
     started = time.time()
@@ -263,14 +310,16 @@ def score_folder(
                 if entry
                 else {}
             )
+            fingerprint = _fingerprint(path)
             old = reuse.get(image_id)
-            if old and old.get("path") == relative and all(old.get(c) == v for c, v in about.items()):
+            same_photo = old and old.get("path") == relative and old.get("photo_sha256") == fingerprint
+            if same_photo and all(old.get(c) == v for c, v in about.items()):
                 rows.append(old)
                 bar.update(1)
                 continue
             score = score_image(path, options, segmenter, hand=entry.hand if entry else None)
             row = result_row(image_id, relative, score, options, segmenter, settings)
-            row.update(about)
+            row.update(about, photo_sha256=fingerprint, run_id=run_id)
             tick = time.perf_counter()
             if score.ok:
                 try:
@@ -295,20 +344,19 @@ def score_folder(
     fused = None
     if entries:
         fused = fuse_rows(out_dir, rows, entries, options.face_hand_units)
+        for fused_row in fused:
+            fused_row["run_id"] = run_id
         write_fused(out_dir, fused)
     counts = status_counts(rows)
     elapsed = time.time() - started
     run = {
         "tool": "vitiscore",
         "tool_version": __version__,
+        "run_id": run_id,
+        "status": "finished",
         "arguments": arguments or {},
         "options": options.as_dict(),
-        "model": {
-            "id": segmenter.model_id,
-            "sha256": segmenter.sha256,
-            "parameters": getattr(segmenter, "parameters", None),
-            "threshold": getattr(segmenter, "threshold", None),
-        },
+        "model": model,
         "settings_sha256": settings,
         "unit_labels": UNIT_LABELS,
         "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
@@ -345,6 +393,7 @@ def run(args) -> int:
         args.out,
         options,
         skip_existing=args.skip_existing,
+        overwrite=args.overwrite,
         overlays=not args.no_overlays,
         recursive=not args.no_recursive,
         progress=False if args.quiet else None,

@@ -8,6 +8,7 @@ images are saved from pixel arrays alone.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io as stdio
 import json
 import os
@@ -180,6 +181,46 @@ def append_jsonl(path: str | os.PathLike, record: dict) -> None:
         handle.write(line)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 (hex) of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_run_json(folder: str | os.PathLike) -> dict | None:
+    """The ``run.json`` of the vitiscore run that last wrote ``folder``, or None (none, unreadable, or not
+    written by vitiscore)."""
+    try:
+        run = json.loads((Path(folder) / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return run if isinstance(run, dict) and run.get("tool") == "vitiscore" else None
+
+
+def write_points(path: str | os.PathLike, points: np.ndarray) -> None:
+    """Write landmarks ((n, 3): x, y in photo pixels, z relative depth in pixels) as CSV with full precision, so
+    that :func:`read_points` gives back the same floats."""
+    points = np.asarray(points, dtype=np.float64)
+    lines = ["point,x,y,z"] + [f"{i},{x!r},{y!r},{z!r}" for i, (x, y, z) in enumerate(points.tolist())]
+    write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def read_points(path: str | os.PathLike) -> np.ndarray:
+    """Landmarks written by :func:`write_points`, as an (n, 3) float64 array.
+
+    Raises:
+        ValueError: the file is not such a table.
+    """
+    _, rows = read_table_csv(path, "landmarks")
+    try:
+        return np.array([[float(r["x"]), float(r["y"]), float(r["z"])] for r in rows], dtype=np.float64)
+    except (KeyError, ValueError):
+        raise ValueError(f"{path} is not a landmarks table (columns point, x, y, z)") from None
 
 
 def write_jsonl(path: str | os.PathLike, records: list[dict]) -> None:

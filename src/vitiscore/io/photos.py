@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from vitiscore.io.files import safe_name
+from vitiscore.io.files import read_run_json, safe_name
 
 DEFAULT_MAX_PIXELS = 100_000_000
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
@@ -124,27 +124,53 @@ def _to_rgb8(image: Image.Image) -> np.ndarray:
     return np.asarray(image).copy()
 
 
-def discover_photos(inputs: list[str | os.PathLike], recursive: bool = True) -> list[Path]:
+def _is_output_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds the ``run.json`` of a vitiscore run (its masks and overlays are not photos)."""
+    return read_run_json(folder) is not None
+
+
+def discover_photos(
+    inputs: list[str | os.PathLike], recursive: bool = True, exclude: list[str | os.PathLike] = ()
+) -> list[Path]:
     """Expand files and folders into a sorted, de-duplicated list of photo paths.
 
     A folder contributes the files whose suffix is one of :data:`PHOTO_SUFFIXES` (case-insensitive), searched
-    recursively unless ``recursive`` is False; a file named explicitly is always taken, whatever its suffix,
-    so that a bad file given by name is reported rather than ignored.
+    recursively unless ``recursive`` is False. Hidden files and folders (a name starting with ``.``), the folders
+    in ``exclude`` (the run's own output folder) and every folder holding a vitiscore ``run.json`` (an output
+    folder of another run) are not searched. A file named explicitly is always taken, whatever its suffix, so
+    that a bad file given by name is reported rather than ignored.
 
     Raises:
         FileNotFoundError: an input does not exist (names it).
+        ValueError: an input folder is itself an output folder (of this run or another).
     """
+    skip = {Path(e).resolve() for e in exclude}
     found: list[Path] = []
     seen: set[Path] = set()
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            pattern = "**/*" if recursive else "*"
-            candidates = sorted(
-                p
-                for p in path.glob(pattern)
-                if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith(".")
-            )
+            if path.resolve() in skip or _is_output_folder(path):
+                raise ValueError(
+                    f"input folder {item} is an output folder of vitiscore; keep photos and outputs in separate folders"
+                )
+            candidates = []
+            for folder, subfolders, files in os.walk(path):
+                here = Path(folder)
+                subfolders[:] = [
+                    name
+                    for name in subfolders
+                    if recursive
+                    and not name.startswith(".")
+                    and (here / name).resolve() not in skip
+                    and not _is_output_folder(here / name)
+                ]
+                candidates += [
+                    here / name
+                    for name in files
+                    if Path(name).suffix.lower() in PHOTO_SUFFIXES and not name.startswith(".")
+                ]
+            candidates.sort()
         elif path.is_file():
             candidates = [path]
         else:

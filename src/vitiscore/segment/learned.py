@@ -14,7 +14,6 @@ job (:mod:`vitiscore.training.model_folder`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from vitiscore.io.files import file_sha256
 from vitiscore.segment.protocol import Segmentation, check_inputs
 
 WEIGHTS_FILE = "weights.safetensors"
@@ -89,14 +89,6 @@ def build_network(architecture: dict):
         )
     except KeyError as err:
         raise ModelFileError(f"architecture lacks {err}") from None
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

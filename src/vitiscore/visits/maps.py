@@ -249,30 +249,45 @@ def _pick_pair(base_photos: list[dict], follow_photos: list[dict]) -> tuple[dict
 
 def subject_map(results_dir: Path, base_row: dict, follow_row: dict) -> tuple[np.ndarray, ChangeMap, np.ndarray]:
     """The change map of one photo pair from a vitiscore results folder: the baseline photo, the map and the
-    baseline unit labels. Landmarks are found again on both photos (the same detector as scoring, so the same
-    points); masks are read from the results folder.
+    baseline unit labels. Landmarks and masks are read from the results folder (paths relative to it); only the
+    baseline photo itself is needed beside them, as the map's background.
 
     Raises:
-        FileNotFoundError: a photo or mask is no longer on disk.
-        ValueError: a photo has no face any more, or its masks do not match it.
+        FileNotFoundError: a mask or landmarks file is no longer on disk.
+        ValueError: the baseline photo cannot be read, or the masks do not match it.
     """
-    from vitiscore.face import NoFaceError, locate
-
     out = []
     for row in (base_row, follow_row):
-        photo = io_mod.load_photo(results_dir / row["path"]).rgb
-        try:
-            points = locate(photo).points
-        except NoFaceError as exc:
-            raise ValueError(f"{row['image_id']}: {exc}") from None
         area = read_mask(results_dir / row["mask_facial_area"])
         depigmented = read_mask(results_dir / row["mask_depigmented"])
-        if area.shape != photo.shape[:2]:
-            raise ValueError(f"{row['image_id']}: the masks are not the photo's size")
-        out.append((photo, points, area, depigmented))
-    (rgb, p0, a0, d0), (_, p1, a1, d1) = out
+        out.append((_landmarks(results_dir, row), area, depigmented))
+    (p0, a0, d0), (p1, a1, d1) = out
+    try:
+        rgb = io_mod.load_photo(results_dir / base_row["path"]).rgb
+    except io_mod.PhotoError as exc:
+        raise ValueError(
+            f"{base_row['image_id']}: the baseline photo {base_row['path']} (relative to the scores' "
+            f"folder) cannot be read: {exc}"
+        ) from None
+    if a0.shape != rgb.shape[:2]:
+        raise ValueError(f"{base_row['image_id']}: the masks are not the photo's size")
     units = read_labels(results_dir / base_row["mask_units"])
     return rgb, change_map(p0, a0, d0, p1, a1, d1), units
+
+
+def _landmarks(results_dir: Path, row: dict) -> np.ndarray:
+    """The photo's landmarks as scored (``landmarks/<id>.csv``); found again on the photo for outputs written
+    before the landmarks were kept."""
+    if row.get("landmarks"):
+        return io_mod.read_points(results_dir / row["landmarks"])
+    from vitiscore.face import NoFaceError, locate
+
+    try:
+        return locate(io_mod.load_photo(results_dir / row["path"]).rgb).points
+    except io_mod.PhotoError as exc:
+        raise ValueError(f"{row['image_id']}: no landmarks kept and the photo cannot be read: {exc}") from None
+    except NoFaceError as exc:
+        raise ValueError(f"{row['image_id']}: {exc}") from None
 
 
 def write_maps(comparison, out: Path, progress: bool | None = None) -> None:
@@ -290,8 +305,8 @@ def write_maps(comparison, out: Path, progress: bool | None = None) -> None:
         name = f"maps/{safe_name(row['subject_id'])}_{safe_name(row['followup'])}"
         try:
             rgb, change, units = subject_map(table.results_dir, base_row, follow_row)
-        except (OSError, ValueError) as exc:
-            row["map_error"] = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one subject's map must never cost the others or the tables
+            row["map_error"] = str(exc) or type(exc).__name__
             log.warning("no repigmentation map for %s: %s", row["subject_id"], exc)
             continue
         title = (

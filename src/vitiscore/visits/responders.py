@@ -34,7 +34,7 @@ from pathlib import Path
 
 from vitiscore import schema
 from vitiscore.agreement import stats
-from vitiscore.io import read_table_csv
+from vitiscore.io import read_run_json, read_table_csv
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,9 @@ def read_scores(
     fused_col = FUSED_SCORES.get(score_col)
     if use_fused and path.name != "fused.csv" and fused_path.is_file() and fused_col and "image_id" in columns:
         fused_columns, fused_rows = read_table_csv(fused_path, "scores")
-        if fused_col in fused_columns:
+        if fused_col in fused_columns and not _same_run(path.parent, fused_rows):
+            log.warning("%s was written by another run than %s: using the per-photo scores", fused_path, path)
+        elif fused_col in fused_columns:
             log.info("using the multi-view scores in %s (%s for %s)", fused_path, fused_col, score_col)
             table = _table(fused_path, fused_columns, fused_rows, fused_col, None)
             photos = _table(path, columns, rows, score_col, pattern, allow_duplicates=True)
@@ -157,6 +159,13 @@ def read_scores(
     if "image_id" in columns and "path" in columns:
         table.results_dir = path.parent
     return table
+
+
+def _same_run(results_dir: Path, fused_rows: list[dict]) -> bool:
+    """Whether ``fused.csv``'s rows were written by the run whose ``run.json`` sits beside ``results.csv``."""
+    run = read_run_json(results_dir)
+    run_ids = {row.get("run_id") for row in fused_rows}
+    return bool(run and run.get("run_id")) and run_ids == {run["run_id"]}
 
 
 def _compile(id_pattern: str | None):

@@ -1,0 +1,118 @@
+"""A run owns its output folder: replaced photos are rescored, stale files go, outputs are never photos, and
+compare and validate cope with what a real study folder holds. [issue 27, items 1-5]"""
+
+import csv
+import shutil
+
+import pytest
+
+from tests.support import SAMPLES
+from vitiscore import ScoreOptions, compare, score_folder, write_comparison
+from vitiscore.cli import main
+
+CLASSICAL = ScoreOptions(model="classical")
+
+
+def _rows(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _photos(folder, *names):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copy(SAMPLES / name, folder / name)
+    return folder
+
+
+def test_skip_existing_rescores_a_replaced_photo(tmp_path):
+    photos = _photos(tmp_path / "photos", "tan_baseline.jpg")
+    first = score_folder([photos], tmp_path / "out", CLASSICAL, progress=False)
+    shutil.copy(SAMPLES / "brown_week24.jpg", photos / "tan_baseline.jpg")  # same name, another picture
+    again = score_folder([photos], tmp_path / "out", CLASSICAL, skip_existing=True, progress=False)
+    assert again.run["reused"] == 0 and again.run["scored_this_run"] == 1
+    assert again.rows[0]["photo_sha256"] != first.rows[0]["photo_sha256"]
+    assert again.rows[0]["depigmented_fraction"] != first.rows[0]["depigmented_fraction"]
+    # Unchanged, it is reused.
+    third = score_folder([photos], tmp_path / "out", CLASSICAL, skip_existing=True, progress=False)
+    assert third.run["reused"] == 1 and third.rows[0]["photo_sha256"] == again.rows[0]["photo_sha256"]
+
+
+def test_a_rerun_leaves_nothing_stale_and_compare_ignores_another_runs_fused_table(tmp_path):
+    out = tmp_path / "out"
+    score_folder([], out, CLASSICAL, manifest=SAMPLES / "manifest.csv", progress=False)
+    assert (out / "fused.csv").is_file() and (out / "masks" / "brown_week24_depigmented.png").is_file()
+    photos = _photos(tmp_path / "photos", "light_baseline.jpg", "light_week24.jpg")
+    score_folder([photos], out, CLASSICAL, progress=False)  # same settings, other photos, no manifest
+    assert not (out / "fused.csv").exists()
+    assert sorted(p.name for p in (out / "masks").iterdir()) == sorted(
+        f"light_{v}_{m}.png" for v in ("baseline", "week24") for m in ("depigmented", "facial_area", "units")
+    )
+    # A fused.csv of another run put back beside results.csv is not used.
+    shutil.copy(_fused_of_another_run(tmp_path), out / "fused.csv")
+    rows = _rows(out / "results.csv")
+    with open(out / "results.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "subject_id": "astronaut_light", "visit": row["image_id"].split("_")[1]})
+    table = compare(out / "results.csv", "baseline", ["week24"]).table
+    assert table.source.endswith("results.csv")
+
+
+def _fused_of_another_run(tmp_path):
+    other = tmp_path / "other"
+    score_folder([], other, CLASSICAL, manifest=SAMPLES / "manifest.csv", progress=False)
+    return other / "fused.csv"
+
+
+def test_other_settings_are_refused_unless_overwrite(tmp_path, capsys):
+    photos = _photos(tmp_path / "photos", "tan_week24.jpg")
+    out = tmp_path / "out"
+    score_folder([photos], out, CLASSICAL, progress=False)
+    with pytest.raises(SystemExit) as stop:
+        main(["score", str(photos), "-o", str(out), "--model", "classical", "--eyelids", "include", "-q"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "other settings" in err and "eyelids 'exclude' -> 'include'" in err and "--overwrite" in err
+    assert (
+        main(
+            ["score", str(photos), "-o", str(out), "--model", "classical", "--eyelids", "include", "-q", "--overwrite"]
+        )
+        == 0
+    )
+    assert {r["eyelids"] for r in _rows(out / "results.csv")} == {"include"}
+
+
+def test_an_output_folder_inside_the_photo_folder_is_never_scored(tmp_path):
+    nest = _photos(tmp_path / "nest", "tan_baseline.jpg", "tan_week24.jpg")
+    (nest / ".thumbnails").mkdir()
+    shutil.copy(SAMPLES / "tan_week24.jpg", nest / ".thumbnails" / "hidden.jpg")
+    for _ in range(2):
+        result = score_folder([nest], nest / "out", CLASSICAL, progress=False)
+        assert [r["image_id"] for r in result.rows] == ["tan_baseline", "tan_week24"]
+    # Another run's output folder in there is left out too, and naming an output folder as input is an error.
+    score_folder([nest / "tan_baseline.jpg"], nest / "sub" / "elsewhere", CLASSICAL, progress=False)
+    assert len(score_folder([nest], tmp_path / "out2", CLASSICAL, progress=False).rows) == 2
+    with pytest.raises(ValueError, match="output folder"):
+        score_folder([nest / "out"], tmp_path / "out3", CLASSICAL, progress=False)
+
+
+@pytest.mark.slow
+def test_compare_on_a_moved_output_folder_writes_its_tables_and_maps_from_kept_landmarks(tmp_path):
+    photos = _photos(tmp_path / "photos", "tan_baseline.jpg", "tan_week24.jpg")
+    (photos / "manifest.csv").write_text(
+        "path,subject_id,visit,view\ntan_baseline.jpg,tan,baseline,frontal\ntan_week24.jpg,tan,week24,frontal\n"
+    )
+    score_folder([], tmp_path / "out", CLASSICAL, manifest=photos / "manifest.csv", progress=False)
+    shutil.copytree(tmp_path / "out", tmp_path / "moved" / "out")  # ../photos no longer resolves
+    comparison = compare(tmp_path / "moved" / "out" / "results.csv", "baseline", ["week24"])
+    write_comparison(comparison, tmp_path / "moved" / "compare", plots=False)
+    (row,) = _rows(tmp_path / "moved" / "compare" / "per_subject.csv")
+    assert row["status"] == "evaluable" and "baseline photo" in row["map_error"]
+    assert (tmp_path / "moved" / "compare" / "cohort.csv").is_file()
+    # With the photos in place, the map is drawn from the landmarks kept at score time.
+    comparison = compare(tmp_path / "out" / "results.csv", "baseline", ["week24"])
+    write_comparison(comparison, tmp_path / "compare", plots=False)
+    (row,) = _rows(tmp_path / "compare" / "per_subject.csv")
+    assert row["map_error"] == "" and (tmp_path / "compare" / row["map"]).is_file()
