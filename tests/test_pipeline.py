@@ -50,3 +50,46 @@ def test_light_skin_is_flagged_for_review(astronaut):
     tan = score_image(synth.retone(astronaut, "tan"), ScoreOptions(model="classical"))
     assert light.ita_band == "light" and "light_skin" in light.flags
     assert tan.ita_band == "tan" and "light_skin" not in tan.flags
+
+
+def _classical():
+    from vitiscore.segment import load_segmenter
+
+    return load_segmenter("classical")
+
+
+def test_a_grey_photo_gets_no_colour_and_no_number(astronaut):
+    # [issue 27, 7] scored before as ITA 90, very_light, 2.9 % depigmented
+    grey = np.repeat(cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2)
+    result = score_image(grey, ScoreOptions(model="classical"), _classical())
+    assert result.status == "no_colour" and "channel spread 0.0" in result.error
+    assert np.isnan(result.fvasi) and np.isnan(result.ita_deg) and result.ita_band == ""
+    assert score_image(astronaut, ScoreOptions(model="classical"), _classical()).status == "ok"
+
+
+def test_a_tiny_face_is_not_scored(astronaut):
+    # [issue 27, 8] a 120 x 120 px photo read F-VASI 2.30, flagged only low_resolution
+    tiny = cv2.resize(astronaut[40:650, 10:620], (120, 120), interpolation=cv2.INTER_AREA)
+    result = score_image(tiny, ScoreOptions(model="classical"), _classical())
+    assert result.status == "face_too_small" and np.isnan(result.fvasi)
+    measured = result.landmarks.eye_distance_px
+    assert 15 < measured < 40 and f"{measured:.0f} px between the iris centres" in result.error
+    lowered = score_image(tiny, ScoreOptions(model="classical", min_face_eye_distance_px=10), _classical())
+    assert lowered.status == "ok" and "low_resolution" in lowered.flags
+
+
+def test_a_darkened_photo_is_flagged_underexposed(astronaut):
+    # [issue 27, 9] a darkened light face read band dark and 0 %, with no flag
+    dark = np.clip(astronaut * 0.35, 0, 255).astype(np.uint8)
+    result = score_image(dark, ScoreOptions(model="classical"), _classical())
+    assert result.status == "ok" and "underexposed" in result.flags
+    assert "underexposed" not in score_image(astronaut, ScoreOptions(model="classical"), _classical()).flags
+
+
+def test_in_plane_rotation_is_part_of_pose(astronaut):
+    # [issue 27, 6, in part] the README says pose is "turn or tilt": a photo rotated 35 degrees in its plane
+    height, width = astronaut.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), 35, 1.0)
+    rotated = cv2.warpAffine(astronaut, turn, (width, height), borderMode=cv2.BORDER_REFLECT)
+    result = score_image(rotated, ScoreOptions(model="classical"), _classical())
+    assert result.status == "ok" and abs(result.landmarks.roll_deg) > 25 and "pose" in result.flags

@@ -106,11 +106,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="flag low_resolution when the iris centres are closer than this (photo pixels)",
     )
     quality.add_argument(
+        "--min-face-eye-distance",
+        type=_non_negative_float,
+        default=40.0,
+        metavar="PX",
+        help="do not score a face whose iris centres are closer than this (status face_too_small; photo pixels)",
+    )
+    quality.add_argument(
         "--max-pose",
         type=_positive_float,
         default=25.0,
         metavar="DEG",
-        help="flag pose when head turn or tilt exceeds this (degrees)",
+        help="flag pose when head turn, tilt or in-plane rotation exceeds this (degrees)",
     )
     quality.add_argument(
         "--max-megapixels",

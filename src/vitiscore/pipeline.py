@@ -28,6 +28,11 @@ from vitiscore.segment import DEFAULT_MODEL, Segmenter, load_segmenter
 log = logging.getLogger(__name__)
 
 STAGES = ("decode", "landmarks", "facial_area", "segmentation", "scoring")
+# Below this median channel spread (0-255) over the facial area a photo is grey: status no_colour.
+NO_COLOUR_SPREAD = 4.0
+# underexposed: the facial area's brightest 1 % below this level (0-255), or over 5 % at or below BLACK_LEVEL.
+UNDEREXPOSED_LEVEL = 128
+BLACK_LEVEL = 5
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class ScoreOptions:
         eyelids: "exclude" (default) or "include" the eyelid skin in the facial area.
         face_hand_units: size of the whole face in hand units (HU), > 0; 3.0 puts F-VASI on the 0-3 scale.
         max_pixels: photos with more pixels are refused before decoding.
+        min_face_eye_distance_px: below this distance between the iris centres (photo pixels) the photo is not
+            scored (status ``face_too_small``): lesions of a few millimetres cannot be told from noise there.
         min_eye_distance_px: below this distance between the iris centres (photo pixels) the face is flagged
             ``low_resolution``.
         max_pose_deg: a head turn (yaw) or tilt (pitch) beyond this many degrees is flagged ``pose``.
@@ -50,6 +57,7 @@ class ScoreOptions:
     face_hand_units: float = fvasi_mod.DEFAULT_FACE_HAND_UNITS
     max_pixels: int = io_mod.DEFAULT_MAX_PIXELS
     min_eye_distance_px: float = 80.0
+    min_face_eye_distance_px: float = 40.0
     max_pose_deg: float = 25.0
     hairline_max: float = DEFAULT_HAIRLINE_MAX
 
@@ -58,8 +66,10 @@ class ScoreOptions:
             raise ValueError(f"eyelids must be one of {EYELID_CHOICES}, got {self.eyelids!r}")
         _positive("face_hand_units", self.face_hand_units)
         _positive("max_pixels", self.max_pixels)
-        if not math.isfinite(self.min_eye_distance_px) or self.min_eye_distance_px < 0:
-            raise ValueError(f"min_eye_distance_px must be >= 0 pixels, got {self.min_eye_distance_px}")
+        for name in ("min_eye_distance_px", "min_face_eye_distance_px"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be >= 0 pixels, got {value}")
         if not 0 < self.max_pose_deg <= 90:
             raise ValueError(f"max_pose_deg must be in (0, 90] degrees, got {self.max_pose_deg}")
         if not 0.3 <= self.hairline_max <= 1.5:
@@ -192,11 +202,32 @@ def _score_rgb(
         timings["landmarks"] = time.perf_counter() - tick
         return FaceScore(status="no_face", error=str(exc), width=width, height=height, timings=timings)
     timings["landmarks"] = time.perf_counter() - tick
+    if landmarks.eye_distance_px < options.min_face_eye_distance_px:
+        return FaceScore(
+            status="face_too_small",
+            error=f"the face is too small to score: {landmarks.eye_distance_px:.0f} px between the iris centres, "
+            f"at least {options.min_face_eye_distance_px:g} needed (--min-face-eye-distance)",
+            width=width,
+            height=height,
+            landmarks=landmarks,
+            timings=timings,
+        )
 
     tick = time.perf_counter()
     facial = face_mod.region(rgb, landmarks, eyelids=options.eyelids, hairline_max=options.hairline_max)
     crop = facial.crop
     timings["facial_area"] = time.perf_counter() - tick
+    spread = _colour_spread(crop, facial.mask)
+    if spread < NO_COLOUR_SPREAD:
+        return FaceScore(
+            status="no_colour",
+            error=f"the facial area has no colour (median channel spread {spread:.1f} of 255): a grey photo shows "
+            "no skin tone, and depigmentation is a change of colour",
+            width=width,
+            height=height,
+            landmarks=landmarks,
+            timings=timings,
+        )
 
     tick = time.perf_counter()
     seg = segmenter.predict(crop, facial.mask)
@@ -276,17 +307,35 @@ def _sizes(
     }
 
 
+def _colour_spread(crop: np.ndarray, area: np.ndarray) -> float:
+    """Median over the facial area of each pixel's largest minus smallest channel (0-255): 0 in a grey photo,
+    15 or more in any photo of skin."""
+    pixels = crop[area] if area.any() else crop.reshape(-1, 3)
+    return float(np.median(pixels.max(axis=1).astype(np.int16) - pixels.min(axis=1)))
+
+
+def _underexposed(pixels: np.ndarray) -> bool:
+    """Whether the facial area's pixels ((n, 3) uint8) are too dark to judge: even their brightest 1 % stays below
+    half scale (in a photo exposed for the face the highlights of the darkest skin reach it), or over 5 % are
+    crushed to black."""
+    brightest = pixels.max(axis=1)
+    return bool(np.percentile(brightest, 99) < UNDEREXPOSED_LEVEL or (brightest <= BLACK_LEVEL).mean() > 0.05)
+
+
 def _quality_flags(landmarks, options: ScoreOptions, crop: np.ndarray, facial, band: str) -> list[str]:
     flags = []
     if landmarks.n_faces > 1:
         flags.append("multiple_faces")
     if landmarks.eye_distance_px < options.min_eye_distance_px:
         flags.append("low_resolution")
-    if abs(landmarks.yaw_deg) > options.max_pose_deg or abs(landmarks.pitch_deg) > options.max_pose_deg:
+    angles = (landmarks.yaw_deg, landmarks.pitch_deg, landmarks.roll_deg)
+    if max(abs(a) for a in angles) > options.max_pose_deg:
         flags.append("pose")
     area = facial.mask
     if area.any() and (crop[area].max(axis=1) >= 250).mean() > 0.05:
         flags.append("overexposed")
+    if area.any() and _underexposed(crop[area]):
+        flags.append("underexposed")
     if facial.forehead_hair_stop < 0.3:
         flags.append("hairline_not_found")
     if band in ("light", "very_light"):

@@ -93,16 +93,18 @@ RESULTS = Table(
             "status",
             "text",
             "",
-            "`ok`, or why the photo was not scored: `no_face`, `unreadable`, `truncated`, "
-            "`empty_file`, `too_large`, `failed`",
+            "`ok`, or why the photo was not scored: `no_face`, `face_too_small` (iris centres closer than "
+            "--min-face-eye-distance), `no_colour` (a grey photo), `unreadable`, `truncated`, `empty_file`, "
+            "`too_large`, `failed`",
         ),
         _c("error", "text", "", "human-readable reason when status is not ok"),
         _c(
             "flags",
             "list",
             "",
-            "quality warnings on a scored photo: `multiple_faces`, `low_resolution`, `pose`, "
-            "`overexposed`, `hairline_not_found`, `light_skin` (see the README)",
+            "quality warnings on a scored photo: `multiple_faces`, `low_resolution`, `pose` (turn, tilt or "
+            "in-plane rotation over --max-pose), `overexposed`, `underexposed`, `hairline_not_found`, `light_skin` "
+            "(see the README)",
         ),
         _c("width", "integer", "px", "photo width after orientation"),
         _c("height", "integer", "px", "photo height after orientation"),

@@ -382,6 +382,7 @@ def run(args) -> int:
         face_hand_units=args.face_hand_units,
         max_pixels=int(args.max_megapixels * 1e6),
         min_eye_distance_px=args.min_eye_distance,
+        min_face_eye_distance_px=args.min_face_eye_distance,
         max_pose_deg=args.max_pose,
         hairline_max=args.hairline_max,
     )
