@@ -234,7 +234,11 @@ def _validate_parsers(commands) -> None:
         "Both empty: Dice 1, distances 0; one empty: Dice 0, distances = image diagonal. "
         "Exit code 0: all pairs compared; 3: some pairs could not be; 2: usage error.",
     )
-    masks.add_argument("pred_dir", metavar="PRED_DIR", help="folder of predicted masks (0/255 PNG)")
+    masks.add_argument(
+        "pred_dir",
+        metavar="PRED_DIR",
+        help="folder of predicted masks (PNG, TIFF or BMP; any non-zero pixel is lesion)",
+    )
     masks.add_argument("ref_dir", metavar="REF_DIR", help="folder of reference masks")
     masks.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
     masks.add_argument(

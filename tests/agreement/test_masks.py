@@ -48,3 +48,41 @@ def test_empty_mask_rules():
 def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match="same shape"):
         agreement(np.zeros((3, 3)), np.zeros((3, 4)))
+
+
+def test_every_way_of_drawing_a_lesion_is_read_as_drawn(tmp_path):
+    # [issue 27, 16] 0/1, label-2 and red-only masks used to read as empty (Dice 0) against a 0/255 reference
+    from PIL import Image
+
+    from vitiscore.agreement.masks import folder_agreement
+
+    lesion = np.zeros((40, 40), bool)
+    lesion[10:25, 5:30] = True
+    ref, pred = tmp_path / "ref", tmp_path / "pred"
+    ref.mkdir(), pred.mkdir()
+    red = np.zeros((40, 40, 3), np.uint8)
+    red[lesion, 0] = 255
+    for name, array in {
+        "zero_one": lesion.astype(np.uint8),
+        "label_two": lesion.astype(np.uint8) * 2,
+        "red": red,
+        "full": lesion.astype(np.uint8) * 255,
+    }.items():
+        Image.fromarray(lesion.astype(np.uint8) * 255).save(ref / f"{name}.png")
+        Image.fromarray(array).save(pred / f"{name}_depigmented.png")
+    rows, summary, unmatched = folder_agreement(pred, ref)
+    assert {r["image_id"]: r["dice"] for r in rows} == {"zero_one": 1.0, "label_two": 1.0, "red": 1.0, "full": 1.0}
+    assert not unmatched
+
+
+def test_jpeg_masks_are_refused_with_a_message(tmp_path):
+    from PIL import Image
+
+    from vitiscore.agreement.masks import folder_agreement
+
+    for side in ("pred", "ref"):
+        (tmp_path / side).mkdir()
+        Image.fromarray(np.full((8, 8), 255, np.uint8)).save(tmp_path / side / "a.png")
+    Image.fromarray(np.full((8, 8), 255, np.uint8)).save(tmp_path / "ref" / "b.jpg")
+    with pytest.raises(ValueError, match=r"lossy mask file\(s\) \(e.g. b.jpg\).*PNG"):
+        folder_agreement(tmp_path / "pred", tmp_path / "ref")

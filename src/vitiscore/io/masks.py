@@ -1,7 +1,9 @@
 """The one mask reader, and how mask files are named and found.
 
-A mask is a single-channel (or colour) image of the photo's size; a pixel is "in" the mask when its grey level
-(luminance for colour files) is 128 or more, so 0/255 masks and anti-aliased exports read as drawn.
+A mask is a single-channel (or colour) image of the photo's size. By default a pixel is lesion when any of its
+channels is not zero, so that 0/255, 0/1 and label masks (1, 2, ...) and colour tracings (a red fill) all read
+as drawn; :func:`read_mask` takes a higher ``threshold`` for anti-aliased exports. Masks must be lossless
+(PNG, TIFF, BMP): JPEG's compression noise would turn into lesion pixels, so ``.jpg`` masks are refused.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 MASK_SUFFIXES = (".png", ".tif", ".tiff", ".bmp")
+LOSSY_SUFFIXES = (".jpg", ".jpeg", ".webp")
 ID_TAILS = ("_depigmented", "_mask", "_gt", "_ref", "_label")
 
 
@@ -25,9 +28,21 @@ def mask_id(path) -> str:
 
 
 def masks_in(folder) -> dict:
+    """Image id -> mask file for every mask in ``folder`` (:func:`mask_id` names them).
+
+    Raises:
+        FileNotFoundError: ``folder`` does not exist.
+        ValueError: two masks share an image id, the folder holds lossy (JPEG) masks, or it holds no mask.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"mask folder does not exist: {folder}")
+    lossy = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in LOSSY_SUFFIXES)
+    if lossy:
+        raise ValueError(
+            f"{folder} holds {len(lossy)} lossy mask file(s) (e.g. {lossy[0]}): JPEG noise would be "
+            f"read as lesion; export the masks as PNG ({', '.join(MASK_SUFFIXES)})"
+        )
     found: dict = {}
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in MASK_SUFFIXES):
         key = mask_id(path)
@@ -39,13 +54,20 @@ def masks_in(folder) -> dict:
     return found
 
 
-def read_mask(path) -> np.ndarray:
-    """A mask file as an (H, W) bool array: grey level >= 128 (colour masks are taken as their luminance).
-    An all-black file gives an all-False mask."""
+def read_mask(path, threshold: int = 1) -> np.ndarray:
+    """A mask file as an (H, W) bool array: a pixel is lesion when any channel is ``threshold`` or more (1: any
+    non-zero value; 128 for anti-aliased 0/255 exports). Alpha is ignored; 16-bit masks are read as they are. An
+    all-zero file gives an all-False mask."""
     from PIL import Image
 
     with Image.open(path) as image:
-        return np.asarray(image.convert("L")) >= 128
+        if image.mode in ("P", "PA"):
+            image = image.convert("RGB")  # palette indices are not levels
+        values = np.asarray(image)
+    if values.ndim == 3:
+        channels = values.shape[2]
+        values = values[..., : 3 if channels >= 3 else 1].max(axis=2)
+    return values >= threshold
 
 
 def read_labels(path) -> np.ndarray:

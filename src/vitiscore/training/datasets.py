@@ -96,7 +96,7 @@ def split_real(
 def load_real(record: RealRecord) -> tuple[np.ndarray, np.ndarray]:
     """(rgb uint8, mask bool) of one record, the mask resized to the image if their sizes differ."""
     rgb = _read_rgb(record.image)
-    mask = read_mask(record.mask)
+    mask = read_mask(record.mask, threshold=128)
     if mask.shape != rgb.shape[:2]:
         mask = cv2.resize(mask.astype(np.uint8), rgb.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
     return rgb, mask
@@ -162,7 +162,7 @@ def pratheepan(pratheepan_dir: str | Path, held_out_fraction: float = 0.2) -> tu
         truth = root / "ground_truth" / f"GroundT_{image.parent.name}" / f"{image.stem}.png"
         if not truth.is_file():
             continue
-        skin = read_mask(truth)
+        skin = read_mask(truth, threshold=128)
         rgb = _read_rgb(image)
         if skin.shape != rgb.shape[:2]:
             skin = cv2.resize(skin.astype(np.uint8), rgb.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
