@@ -1,4 +1,5 @@
-"""Overlay pictures for looking at a result: facial-area outline, unit borders, translucent depigmentation."""
+"""Overlay pictures for looking at a result: facial-area outline, unit borders, translucent depigmentation, and a
+header band with the caption wrapped to the picture's width and a colour legend."""
 
 from __future__ import annotations
 
@@ -10,12 +11,65 @@ OVERLAY_MAX_SIDE = 2048
 AREA_COLOUR = (255, 215, 0)
 UNIT_COLOUR = (255, 255, 255)
 DEPIGMENTED_COLOUR = (255, 0, 200)
-DEPIGMENTED_ALPHA = 0.45
+# Light enough that the skin's own texture, and so the lesion, stays visible under the fill; the fill's outline
+# marks its edge.
+DEPIGMENTED_ALPHA = 0.35
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+LEGEND = (("facial area", AREA_COLOUR), ("units", UNIT_COLOUR), ("depigmented", DEPIGMENTED_COLOUR))
+
+
+def font_scale(width: int) -> float:
+    """Text size for a picture ``width`` pixels wide: readable on a small picture, not tiny on a large one."""
+    return max(0.4, width / 1600)
+
+
+def wrap_caption(caption: str, width: int, scale: float) -> list[str]:
+    """``caption`` broken at spaces into lines that each fit ``width`` pixels at ``scale`` (a word longer than the
+    line is cut into pieces that fit)."""
+    margin = 12
+    lines: list[str] = []
+    line = ""
+    for word in caption.split():
+        candidate = f"{line} {word}" if line else word
+        if cv2.getTextSize(candidate, FONT, scale, 1)[0][0] <= width - margin:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while cv2.getTextSize(word, FONT, scale, 1)[0][0] > width - margin and len(word) > 1:
+            cut = len(word) - 1
+            while cut > 1 and cv2.getTextSize(word[:cut], FONT, scale, 1)[0][0] > width - margin:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _header(width: int, caption: str) -> np.ndarray:
+    """The dark band above the picture: the caption's lines, then the colour legend."""
+    scale = font_scale(width)
+    (_, text_h), baseline = cv2.getTextSize("Ag", FONT, scale, 1)
+    step = text_h + baseline + 6
+    lines = wrap_caption(caption, width, scale) if caption else []
+    band = np.full((step * (len(lines) + 1) + 6, width, 3), 32, np.uint8)
+    for i, line in enumerate(lines):
+        cv2.putText(band, line, (6, step * (i + 1) - baseline), FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
+    x, y = 6, step * (len(lines) + 1) - baseline
+    for label, colour in LEGEND:
+        cv2.rectangle(band, (x, y - text_h), (x + text_h, y), colour, cv2.FILLED)
+        x += text_h + 4
+        cv2.putText(band, label, (x, y), FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
+        x += cv2.getTextSize(label, FONT, scale, 1)[0][0] + 2 * text_h
+    return band
 
 
 def render(rgb: np.ndarray, labels: np.ndarray, depigmented: np.ndarray, caption: str = "") -> np.ndarray:
-    """An RGB uint8 picture: the photo with depigmented skin filled in translucent magenta, the facial units
-    outlined thinly in white, the facial area outlined in gold, and ``caption`` on a dark band at the top."""
+    """An RGB uint8 picture: a header band (the caption wrapped to the width, and a legend) above the photo, with
+    depigmented skin filled in translucent magenta and outlined, the facial units outlined thinly in white and
+    the facial area outlined in gold."""
     height, width = rgb.shape[:2]
     scale = min(1.0, OVERLAY_MAX_SIDE / max(height, width))
     if scale < 1.0:
@@ -28,24 +82,11 @@ def render(rgb: np.ndarray, labels: np.ndarray, depigmented: np.ndarray, caption
     out[fill] = (1 - DEPIGMENTED_ALPHA) * out[fill] + DEPIGMENTED_ALPHA * np.array(DEPIGMENTED_COLOUR, np.float32)
     out = np.clip(out, 0, 255).astype(np.uint8)
     thickness = max(1, round(max(out.shape[:2]) / 600))
+    contours, _ = cv2.findContours(fill.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(out, contours, -1, DEPIGMENTED_COLOUR, 1, lineType=cv2.LINE_AA)
     for value in np.unique(labels[labels > 0]):
         contours, _ = cv2.findContours((labels == value).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         cv2.drawContours(out, contours, -1, UNIT_COLOUR, 1, lineType=cv2.LINE_AA)
     contours, _ = cv2.findContours((labels > 0).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     cv2.drawContours(out, contours, -1, AREA_COLOUR, thickness + 1, lineType=cv2.LINE_AA)
-    if caption:
-        font_scale = max(0.35, out.shape[1] / 2000)
-        (_, text_h), baseline = cv2.getTextSize(caption, cv2.FONT_HERSHEY_SIMPLEX, font_scale, 1)
-        band = text_h + baseline + 8
-        out[:band] = (out[:band] * 0.35).astype(np.uint8)
-        cv2.putText(
-            out,
-            caption,
-            (6, band - baseline - 3),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            font_scale,
-            (255, 255, 255),
-            1,
-            cv2.LINE_AA,
-        )
-    return out
+    return np.vstack([_header(out.shape[1], caption), out])
