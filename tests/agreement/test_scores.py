@@ -287,3 +287,25 @@ def test_compare_responder_calls_validate_and_a_stopped_run_still_writes_unmatch
         "s5": "prediction only",
         "x9": "reference only",
     }
+
+
+def test_subjects_are_counted_from_the_key_and_few_clusters_are_noted(tmp_path):
+    # [issue 27, 22] --on subject_id visit without --subject-col printed "6 pairs (6 subjects)" for 3 subjects
+    pred, ref = tmp_path / "p.csv", tmp_path / "r.csv"
+    rows = [
+        ("s1", "b", 0.5, 0.6),
+        ("s1", "w", 0.2, 0.25),
+        ("s2", "b", 0.9, 0.8),
+        ("s2", "w", 0.4, 0.5),
+        ("s3", "b", 0.3, 0.3),
+        ("s3", "w", 0.1, 0.05),
+    ]
+    pred.write_text("subject_id,visit,fvasi\n" + "".join(f"{s},{v},{p}\n" for s, v, p, _ in rows))
+    ref.write_text("subject_id,visit,fvasi\n" + "".join(f"{s},{v},{r}\n" for s, v, _, r in rows))
+    report, _ = validate(pred, ref, ["subject_id", "visit"], n_resamples=200)
+    assert report["n"] == 6 and report["n_subjects"] == 3
+    assert any("6 rows come from 3 subjects" in note for note in report["notes"])
+    assert any("resample only 6 rows" in note for note in report["notes"])
+    clustered, _ = validate(pred, ref, ["subject_id", "visit"], subject_col="subject_id", n_resamples=200)
+    assert clustered["n_subjects"] == 3 and any("only 3 subjects" in note for note in clustered["notes"])
+    assert "Analytic, per row: icc_references" in clustered["ci_method"]

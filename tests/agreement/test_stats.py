@@ -1,5 +1,7 @@
 """Group bootstrap on cases whose resampling distribution is known exactly."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,51 @@ def test_kappas_by_hand():
     assert np.isnan(cohen_kappa(["x", "x"], ["x", "x"])["value"])  # one category only: undefined
     with pytest.raises(ValueError, match="categories"):
         cohen_kappa([1, 2], [1, 3], categories=[1, 2])
+
+
+def test_constant_scores_are_undefined_whatever_their_value():
+    # [issue 27, 19] 0.7 stored 17 times is not exactly constant in floating point: ICC3 came out -1.667 and CCC
+    # 1.000 (both constant) or -1.7e-32 (one constant), while 1.0 gave null.
+    from vitiscore.agreement.stats import concordance, icc, is_constant
+
+    for value in (0.7, 1.0, 0.1, 123.456):
+        both = np.full((17, 2), value)
+        assert is_constant(both[:, 0])
+        assert all(math.isnan(v["value"]) for v in icc(both).values())
+        assert math.isnan(concordance(both[:, 0], both[:, 1])["value"])
+        varying = np.linspace(0, 1, 17)
+        assert math.isnan(concordance(both[:, 0], varying)["value"])
+    assert not is_constant([0.7, 0.7000001]) and is_constant([0.0, 0.0])
+
+
+def test_proportional_bias_slope_interval_has_n_minus_2_degrees_of_freedom():
+    # [issue 27, 20] Four pairs whose differences rise with the mean: worked out by hand.
+    from scipy import stats as sps
+
+    from vitiscore.agreement.stats import bland_altman
+
+    pred, ref = np.array([1.0, 2.0, 3.2, 4.1]), np.array([1.0, 1.8, 2.8, 3.5])
+    mean, diff = (pred + ref) / 2, pred - ref
+    sxx = ((mean - mean.mean()) ** 2).sum()
+    slope = ((mean - mean.mean()) * (diff - diff.mean())).sum() / sxx
+    residual = diff - (diff.mean() + slope * (mean - mean.mean()))
+    se = math.sqrt((residual**2).sum() / (4 - 2) / sxx)
+    half = sps.t.ppf(0.975, 2) * se  # 4.303 x se; t with 3 df (3.182) gave a 26 % narrower interval
+    ba = bland_altman(pred, ref)
+    assert ba["proportional_slope"] == pytest.approx(slope)
+    assert ba["proportional_slope_ci_high"] - ba["proportional_slope"] == pytest.approx(half)
+
+
+def test_pearson_interval_is_scipys_fisher_z():
+    # [issue 27, 23] the interval comes from scipy's PearsonRResult and equals Fisher z by hand
+    from vitiscore.agreement.stats import correlation
+
+    x = np.array(WRIGHT, float)
+    y = np.array(MINI_WRIGHT, float)
+    r = np.corrcoef(x, y)[0, 1]
+    half = 1.959963984540054 / math.sqrt(len(x) - 3)
+    result = correlation(x, y, "pearson")
+    assert result["value"] == pytest.approx(r)
+    assert (result["ci_low"], result["ci_high"]) == pytest.approx(
+        (math.tanh(math.atanh(r) - half), math.tanh(math.atanh(r) + half))
+    )

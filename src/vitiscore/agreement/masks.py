@@ -7,6 +7,10 @@ Empty masks, by rule (an empty mask is a normal answer, e.g. a fully repigmented
   on the image), so that a missed or invented lesion counts as the worst boundary error rather than a NaN.
 
 Distances are in pixels, measured between boundary pixels (a pixel of the mask with a 4-neighbour outside it).
+Definitions where libraries differ: HD95 is the 95th percentile of the distances of *both* directions pooled
+(medpy's ``hd95``); MONAI's ``compute_hausdorff_distance(percentile=95)`` takes the larger of the two directed
+95th percentiles instead, which can be several pixels larger on thin shapes. ASD is the mean of the pooled
+distances (medpy's ``assd``).
 """
 
 from __future__ import annotations

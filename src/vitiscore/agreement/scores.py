@@ -53,6 +53,8 @@ class TooFewPairs(ValueError):
 
 
 N_RESAMPLES = 2000
+# Fewer resampled clusters than this make a percentile bootstrap interval rough: the report says so.
+MIN_BOOTSTRAP_CLUSTERS = 10
 
 
 @dataclass
@@ -65,6 +67,8 @@ class Pairs:
     ref_cols: list[str]
     subjects: list[str] | None = None
     strata: dict[str, list[str]] = field(default_factory=dict)
+    # The subject_id of each pair when either table has that column, for counting subjects without --subject-col.
+    subject_ids: list[str] | None = None
     unmatched: list[dict] = field(default_factory=list)
     dropped: list[dict] = field(default_factory=list)
 
@@ -143,6 +147,7 @@ def read_pairs(
         ref_cols=ref_cols,
         subjects=column_values(subject_col) if subject_col else None,
         strata={c: column_values(c) for c in strata},
+        subject_ids=column_values("subject_id") if "subject_id" in pred_columns + ref_columns else None,
         unmatched=unmatched,
         dropped=dropped,
     )
@@ -189,9 +194,10 @@ def agreement(
     y = ref.mean(axis=1)
     notes = []
     icc = stats.icc(np.column_stack([x, ref]))
+    known = pairs.subjects if pairs.subjects is not None else pairs.subject_ids
     report = {
         "n": n,
-        "n_subjects": len(set(pairs.subjects)) if pairs.subjects else n,
+        "n_subjects": len(set(known)) if known is not None else None,
         "reference": pairs.ref_cols[0] if len(pairs.ref_cols) == 1 else f"mean of {', '.join(pairs.ref_cols)}",
         "icc": icc,
     }
@@ -200,11 +206,15 @@ def agreement(
     report["bland_altman"] = stats.bland_altman(x, y, loa_sd, level)
     for statistic in stats.AGREEMENT_STATISTICS:
         report[statistic.name] = statistic.estimate(x, y, level)
-    if np.ptp(x) == 0 and np.ptp(y) == 0:
+    if stats.is_constant(x) and stats.is_constant(y):
         notes.append("both scores are constant: ICC, CCC and correlations are undefined (null)")
-    elif np.ptp(x) == 0 or np.ptp(y) == 0:
+    elif stats.is_constant(x) or stats.is_constant(y):
+        side = "prediction" if stats.is_constant(x) else "reference"
+        notes.append(f"the {side} is constant: CCC and correlations are undefined (null)")
+    if pairs.subjects is None and known is not None and len(set(known)) < n:
         notes.append(
-            f"the {'prediction' if np.ptp(x) == 0 else 'reference'} is constant: correlations are undefined (null)"
+            f"{n} rows come from {len(set(known))} subjects, but the intervals treat rows as independent: "
+            "give --subject-col subject_id to resample subjects"
         )
     if np.isnan(icc["ICC2"]["value"]) and not notes:
         notes.append("no variance between targets: ICC undefined (null)")
@@ -214,13 +224,22 @@ def agreement(
     intervals = stats.cluster_bootstrap_many(
         n, groups, lambda rows: _scalars(x[rows], ref[rows], loa_sd), n_resamples=n_resamples, level=level, seed=seed
     )
+    n_clusters = len(set(groups.tolist() if isinstance(groups, np.ndarray) else groups))
+    if n_clusters < MIN_BOOTSTRAP_CLUSTERS:
+        unit = "subjects" if clustered else "rows"
+        notes.append(
+            f"the bootstrap intervals resample only {n_clusters} {unit}: under {MIN_BOOTSTRAP_CLUSTERS} they are rough"
+        )
+        log.warning("the bootstrap intervals resample only %d %s", n_clusters, unit)
     for statistic in stats.AGREEMENT_STATISTICS:
         if statistic.always_bootstrap or clustered:
             report[statistic.name]["ci_low"], report[statistic.name]["ci_high"] = intervals[statistic.name]
     if clustered:
         report["ci_method"] = (
-            f"percentile bootstrap over {len(set(groups))} subjects ({n_resamples} resamples), "
-            "because subjects have several rows"
+            f"percentile bootstrap over {n_clusters} subjects ({n_resamples} resamples), because subjects have "
+            "several rows: ICC, CCC, Pearson, Spearman, MAE, RMSE and the Bland-Altman bias and limits. Analytic, "
+            "per row: icc_references (F distribution), the proportional-bias slope (t, n - 2 df), kappas (Fleiss, "
+            "Cohen & Everitt) and sensitivity/specificity (Clopper-Pearson)"
         )
         for form in stats.ICC_FORMS:
             icc[form]["ci_low"], icc[form]["ci_high"] = intervals[f"icc.{form}"]
@@ -230,8 +249,9 @@ def agreement(
         ba["loa_high_ci_low"], ba["loa_high_ci_high"] = intervals["bland_altman.loa_high"]
     else:
         report["ci_method"] = (
-            "ICC: F distribution; CCC, Pearson, Spearman: Fisher z; Bland-Altman: t; "
-            f"MAE, RMSE: percentile bootstrap over rows ({n_resamples} resamples)"
+            "ICC: F distribution; CCC, Pearson, Spearman: Fisher z; Bland-Altman: t (the slope with n - 2 df); "
+            f"kappas: Fleiss, Cohen & Everitt; sensitivity/specificity: Clopper-Pearson; MAE, RMSE: percentile "
+            f"bootstrap over rows ({n_resamples} resamples)"
         )
     if categorical:
         report["categorical"] = _categorical(x, ref, pairs.ref_cols, level)

@@ -61,6 +61,17 @@ def _ratings_matrix(ratings) -> np.ndarray:
     return x
 
 
+# A spread this small relative to the values is floating-point noise: 0.7 stored 17 times has a variance of
+# about 1e-33, not 0, and must count as constant.
+CONSTANT_RTOL = 1e-9
+
+
+def is_constant(values) -> bool:
+    """Whether ``values`` are all the same up to floating-point noise (a relative tolerance, not ``== 0``)."""
+    v = np.asarray(values, dtype=float)
+    return bool(v.size == 0 or np.ptp(v) <= CONSTANT_RTOL * max(float(np.abs(v).max()), np.finfo(float).tiny))
+
+
 def _mean_squares(x: np.ndarray) -> tuple[float, float, float, float]:
     """Two-way ANOVA mean squares of a (targets, raters) table: rows, columns, error, within rows."""
     n, k = x.shape
@@ -81,7 +92,7 @@ def icc_values(ratings) -> dict[str, float]:
     x = _ratings_matrix(ratings)
     n, k = x.shape
     msr, msc, mse, msw = _mean_squares(x)
-    if msr <= 0:
+    if msr <= 0 or is_constant(x.mean(axis=1)):
         return {form: float("nan") for form in ICC_FORMS}
     return {
         "ICC1": (msr - msw) / (msr + (k - 1) * msw),
@@ -102,8 +113,9 @@ def icc(ratings, level: float = 0.95) -> dict[str, dict[str, float]]:
     ``{form: {"value", "ci_low", "ci_high"}}``. ICC2's interval uses the Satterthwaite approximation of
     McGraw & Wong. Written here because scipy has no ICC and statsmodels' has no intervals for every form.
 
-    Constant ratings (no between-target variance) have no ICC: every value is NaN then, documented rather than
-    raised, because a table of identical scores is a legitimate, if uninformative, input.
+    Constant ratings (no between-target variance, up to floating-point noise: :func:`is_constant`) have no ICC:
+    every value is NaN then, documented rather than raised, because a table of identical scores is a
+    legitimate, if uninformative, input.
 
     Raises:
         ValueError: not a 2-D table, fewer than 3 targets or 2 raters, or missing values.
@@ -115,7 +127,7 @@ def icc(ratings, level: float = 0.95) -> dict[str, dict[str, float]]:
     msr, msc, mse, msw = _mean_squares(x)
     q = 1 - (1 - level) / 2
     nan = {form: {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")} for form in ICC_FORMS}
-    if msr <= 0:
+    if msr <= 0 or is_constant(x.mean(axis=1)):
         return nan
     out = {}
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -194,12 +206,13 @@ def bland_altman(pred, ref, loa_sd: float = 1.96, level: float = 0.95) -> dict[s
         "loa_high_ci_high": high + t * se_limit,
     }
     mean = (x + y) / 2
-    if np.ptp(mean) > 0:
+    if not is_constant(mean):
         fit = sps.linregress(mean, d)
+        t_slope = float(sps.t.ppf(1 - (1 - level) / 2, n - 2))  # a fitted line leaves n - 2 degrees of freedom
         out.update(
             proportional_slope=float(fit.slope),
-            proportional_slope_ci_low=float(fit.slope - t * fit.stderr),
-            proportional_slope_ci_high=float(fit.slope + t * fit.stderr),
+            proportional_slope_ci_low=float(fit.slope - t_slope * fit.stderr),
+            proportional_slope_ci_high=float(fit.slope + t_slope * fit.stderr),
             proportional_p=float(fit.pvalue),
         )
     return {k: float(v) if k != "n" else int(v) for k, v in out.items()}
@@ -208,8 +221,8 @@ def bland_altman(pred, ref, loa_sd: float = 1.96, level: float = 0.95) -> dict[s
 def concordance(pred, ref, level: float = 0.95) -> dict[str, float]:
     """Lin's (1989) concordance correlation coefficient with its CI from Fisher's z and Lin's variance.
 
-    Uses the 1/n moments, as Lin defines the estimator. With both series constant the coefficient is undefined
-    and every value is NaN; with uncorrelated series (r = 0) the interval is NaN.
+    Uses the 1/n moments, as Lin defines the estimator. With either series constant (:func:`is_constant`) the
+    coefficient is undefined and every value is NaN; with uncorrelated series (r = 0) the interval is NaN.
 
     Raises:
         ValueError: fewer than 3 pairs, unequal lengths or missing values.
@@ -221,7 +234,7 @@ def concordance(pred, ref, level: float = 0.95) -> dict[str, float]:
     sx2, sy2 = x.var(), y.var()
     sxy = ((x - x.mean()) * (y - y.mean())).mean()
     denominator = sx2 + sy2 + (x.mean() - y.mean()) ** 2
-    if denominator == 0 or sx2 == 0 or sy2 == 0:
+    if denominator == 0 or is_constant(x) or is_constant(y):
         return {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}
     pc = 2 * sxy / denominator
     r = sxy / np.sqrt(sx2 * sy2)
@@ -263,8 +276,10 @@ def proportion_ci(successes: int, n: int, method: str = "clopper-pearson", level
 def cohen_kappa(a, b, weights: str | None = None, categories=None, level: float = 0.95) -> dict[str, float]:
     """Cohen's kappa between two raters' categorical calls, unweighted or with linear or quadratic weights
     (for ordered categories such as seven-degree scores), with the large-sample CI of Fleiss, Cohen & Everitt
-    (1969). ``categories`` fixes the order (default: the sorted labels seen). Written here because scipy has no
-    kappa, and the one in statsmodels gives no interval for weighted kappa.
+    (1969). ``categories`` fixes the order (default: the sorted labels seen); for seven-degree scores the order
+    is the full 0/10/25/50/75/90/100, whether or not every degree occurs, so linear and quadratic weights count
+    steps of that scale. Written here because scipy has no kappa and vitiscore does not depend on statsmodels,
+    whose ``cohens_kappa`` computes the same statistic and interval.
 
     When both raters use a single category, chance agreement is 1 and kappa is undefined: NaN, documented.
 
@@ -308,9 +323,10 @@ def cohen_kappa(a, b, weights: str | None = None, categories=None, level: float 
 def correlation(pred, ref, method: str = "pearson", level: float = 0.95) -> dict[str, float]:
     """Pearson or Spearman correlation with a Fisher-z confidence interval and the two-sided p-value.
 
-    Pearson's interval is scipy's (Fisher z, SE 1/sqrt(n - 3)). Spearman's uses the Bonett & Wright (2000)
-    SE sqrt((1 + rho^2 / 2) / (n - 3)), which scipy does not provide. With 3 pairs the interval is (-1, 1).
-    A constant series has no correlation: every value is NaN.
+    Pearson's interval is scipy's own (``PearsonRResult.confidence_interval``: Fisher z, SE 1/sqrt(n - 3)).
+    Spearman's uses the Bonett & Wright (2000) SE sqrt((1 + rho^2 / 2) / (n - 3)), which scipy does not provide.
+    With 3 pairs the interval is (-1, 1). A constant series (:func:`is_constant`) has no correlation: every value
+    is NaN.
 
     Raises:
         ValueError: fewer than 3 pairs, unequal lengths or missing values, or an unknown method.
@@ -323,7 +339,7 @@ def correlation(pred, ref, method: str = "pearson", level: float = 0.95) -> dict
         raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
     x, y = _paired(pred, ref)
     nan = {"value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "p_value": float("nan")}
-    if np.ptp(x) == 0 or np.ptp(y) == 0:
+    if is_constant(x) or is_constant(y):
         return nan
     n = x.size
     with warnings.catch_warnings():
@@ -334,9 +350,11 @@ def correlation(pred, ref, method: str = "pearson", level: float = 0.95) -> dict
         low, high = -1.0, 1.0
     elif abs(r) >= 1:
         low = high = r
+    elif method == "pearson":
+        interval = result.confidence_interval(confidence_level=level)
+        low, high = float(interval.low), float(interval.high)
     else:
-        se = 1 / np.sqrt(n - 3) if method == "pearson" else np.sqrt((1 + r * r / 2) / (n - 3))
-        half = sps.norm.ppf(1 - (1 - level) / 2) * se
+        half = sps.norm.ppf(1 - (1 - level) / 2) * np.sqrt((1 + r * r / 2) / (n - 3))
         low, high = float(np.tanh(np.arctanh(r) - half)), float(np.tanh(np.arctanh(r) + half))
     return {"value": r, "ci_low": float(low), "ci_high": float(high), "p_value": float(result.pvalue)}
 

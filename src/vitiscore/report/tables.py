@@ -62,11 +62,16 @@ def _estimate(entry) -> str:
     return f"{value:.3f} ({low:.3f} to {high:.3f})"
 
 
+def _subjects(report: dict) -> str:
+    n = report.get("n_subjects")
+    return "subjects not known: no subject column" if n is None else f"{n} subjects"
+
+
 def report_text(report: dict) -> str:
     """A readable summary for the terminal."""
     ba = report["bland_altman"]
     lines = [
-        f"n = {report['n']} pairs ({report['n_subjects']} subjects); {report['n_unmatched']} unmatched, "
+        f"n = {report['n']} pairs ({_subjects(report)}); {report['n_unmatched']} unmatched, "
         f"{report['n_dropped_missing']} with a missing value",
         f"reference: {report['reference']}",
         f"ICC(2,1) absolute agreement  {_estimate(report['icc']['ICC2'])}",
