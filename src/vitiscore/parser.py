@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="flag low_resolution when the iris centres are closer than this (photo pixels)",
     )
     quality.add_argument(
+        "--no-turn-upright",
+        action="store_true",
+        help="score a photo whose face is sideways or upside down as it is, instead of turning it upright first",
+    )
+    quality.add_argument(
         "--min-face-eye-distance",
         type=_non_negative_float,
         default=40.0,

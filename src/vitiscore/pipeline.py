@@ -44,6 +44,9 @@ class ScoreOptions:
         eyelids: "exclude" (default) or "include" the eyelid skin in the facial area.
         face_hand_units: size of the whole face in hand units (HU), > 0; 3.0 puts F-VASI on the 0-3 scale.
         max_pixels: photos with more pixels are refused before decoding.
+        turn_upright: a photo saved sideways or upside down without an orientation tag is turned upright before
+            it is scored (``turned_deg`` says by how much); the landmark model finds only upright faces, and on an
+            upside-down face it fits a mesh that looks plausible and is wrong.
         min_face_eye_distance_px: below this distance between the iris centres (photo pixels) the photo is not
             scored (status ``face_too_small``): lesions of a few millimetres cannot be told from noise there.
         min_eye_distance_px: below this distance between the iris centres (photo pixels) the face is flagged
@@ -58,6 +61,7 @@ class ScoreOptions:
     max_pixels: int = io_mod.DEFAULT_MAX_PIXELS
     min_eye_distance_px: float = 80.0
     min_face_eye_distance_px: float = 40.0
+    turn_upright: bool = True
     max_pose_deg: float = 25.0
     hairline_max: float = DEFAULT_HAIRLINE_MAX
 
@@ -131,6 +135,7 @@ class FaceScore:
     labels: np.ndarray | None = field(default=None, repr=False)
     depigmented: np.ndarray | None = field(default=None, repr=False)
     timings: dict[str, float] = field(default_factory=dict)
+    turned_deg: int = 0
 
     @property
     def ok(self) -> bool:
@@ -177,7 +182,12 @@ def score_image(
         raise ValueError(f"source must be a path or an RGB array, got {type(source).__name__}")
     timings["decode"] = time.perf_counter() - tick
     try:
-        return _score_rgb(rgb, options, segmenter, timings, hand or scale_mod.hand_unit())
+        turns = face_mod.upright_turns(rgb) if options.turn_upright else 0
+        if turns:
+            rgb = np.ascontiguousarray(np.rot90(rgb, turns))
+        result = _score_rgb(rgb, options, segmenter, timings, hand or scale_mod.hand_unit())
+        result.turned_deg = 90 * turns
+        return result
     except face_mod.MissingDependencyError:
         raise  # the installation, not the photo: no row can be scored
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop a batch; the row records why

@@ -106,8 +106,15 @@ RESULTS = Table(
             "in-plane rotation over --max-pose), `overexposed`, `underexposed`, `hairline_not_found`, `light_skin` "
             "(see the README)",
         ),
-        _c("width", "integer", "px", "photo width after orientation"),
-        _c("height", "integer", "px", "photo height after orientation"),
+        _c(
+            "turned_deg",
+            "integer",
+            "degrees",
+            "how far the photo was turned counter-clockwise (0, 90, 180, 270) to "
+            "bring a face saved sideways or upside down upright; masks, overlay and landmarks are in that frame",
+        ),
+        _c("width", "integer", "px", "width of the scored frame (after the EXIF orientation and turned_deg)"),
+        _c("height", "integer", "px", "height of the scored frame (after the EXIF orientation and turned_deg)"),
         _c("n_faces", "integer", "", "faces found (the largest is scored)"),
         _c("eye_distance_px", "number", "px", "distance between the iris centres"),
         _c("iris_diameter_px", "number", "px", "mean visible iris diameter of both eyes"),

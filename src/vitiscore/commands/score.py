@@ -89,6 +89,7 @@ def result_row(
         error=score.error,
         flags=";".join(score.flags),
         width=score.width or None,
+        turned_deg=score.turned_deg,
         height=score.height or None,
         model_id=segmenter.model_id,
         model_sha256=segmenter.sha256,
@@ -383,6 +384,7 @@ def run(args) -> int:
         max_pixels=int(args.max_megapixels * 1e6),
         min_eye_distance_px=args.min_eye_distance,
         min_face_eye_distance_px=args.min_face_eye_distance,
+        turn_upright=not args.no_turn_upright,
         max_pose_deg=args.max_pose,
         hairline_max=args.hairline_max,
     )

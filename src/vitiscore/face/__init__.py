@@ -1,7 +1,14 @@
 """Face landmarks and the F-VASI facial area: ``locate`` finds the face, ``region`` draws the area and units."""
 
 from vitiscore.face.facial_area import EYELID_CHOICES, UNIT_LABELS, UNITS, FacialArea, region, to_photo
-from vitiscore.face.landmarks import FaceLandmarks, MissingDependencyError, NoFaceError, locate, require_mediapipe
+from vitiscore.face.landmarks import (
+    FaceLandmarks,
+    MissingDependencyError,
+    NoFaceError,
+    locate,
+    require_mediapipe,
+    upright_turns,
+)
 
 __all__ = [
     "EYELID_CHOICES",
@@ -15,4 +22,5 @@ __all__ = [
     "region",
     "require_mediapipe",
     "to_photo",
+    "upright_turns",
 ]

@@ -264,6 +264,8 @@ def subject_map(results_dir: Path, base_row: dict, follow_row: dict) -> tuple[np
     (p0, a0, d0), (p1, a1, d1) = out
     try:
         rgb = io_mod.load_photo(results_dir / base_row["path"]).rgb
+        turns = int(float(base_row.get("turned_deg") or 0)) // 90
+        rgb = np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb  # the frame it was scored in
     except io_mod.PhotoError as exc:
         raise ValueError(
             f"{base_row['image_id']}: the baseline photo {base_row['path']} (relative to the scores' "
