@@ -100,3 +100,29 @@ def test_image_ids_keep_every_letter():
     assert safe_name("a/b\\c") == "a_b_c" and safe_name("x\x07y") == "x_y" and safe_name("..x.") == "x"
     assert safe_name('r:1<2>|"?*') == "r_1_2_"
     assert safe_name("...") == "photo"
+
+
+def test_a_lossless_exif_rotated_copy_scores_exactly_as_the_original(astronaut, tmp_path):
+    # [issue 27, 10] JPEG copies differ (re-encoding, docs/experiments/2026-12-01-exif-rotated-copies.md); saved
+    # losslessly, the orientation handling alone must change nothing.
+    from PIL import Image
+
+    from tests.support import points_and_area
+    from vitiscore.pipeline import ScoreOptions, score_image
+    from vitiscore.training import synth
+
+    points_area = points_and_area(astronaut)
+    photo = synth.paint_depigmentation(
+        astronaut, synth.demo_lesions(astronaut.shape[:2], *points_area, "baseline", seed=3)
+    )
+    Image.fromarray(photo).save(tmp_path / "upright.png")
+    for tag, k in ((6, 1), (3, 2), (8, 3)):  # stored turned; the tag says how to turn it back
+        exif = Image.Exif()
+        exif[0x0112] = tag
+        Image.fromarray(np.ascontiguousarray(np.rot90(photo, k))).save(tmp_path / f"tag{tag}.png", exif=exif)
+    options = ScoreOptions(model="classical")
+    upright = score_image(tmp_path / "upright.png", options)
+    for tag in (6, 3, 8):
+        copy = score_image(tmp_path / f"tag{tag}.png", options)
+        assert copy.turned_deg == 0 and copy.depigmented_fraction == upright.depigmented_fraction
+        assert np.array_equal(copy.depigmented, upright.depigmented)
