@@ -43,11 +43,8 @@ class SegmentResult:
 
 
 def _segment_many(segmenter, images: list[np.ndarray]):
-    areas = [np.ones(rgb.shape[:2], bool) for rgb in images]
-    batch = getattr(segmenter, "predict_batch", None)
-    if batch is not None:
-        return batch(images, areas)
-    return [segmenter.predict(rgb, area) for rgb, area in zip(images, areas)]
+    """Every image as a whole (its area is all of it), through the protocol's batch prediction."""
+    return segmenter.predict_batch(images, [np.ones(rgb.shape[:2], bool) for rgb in images])
 
 
 def segment_folder(
