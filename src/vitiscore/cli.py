@@ -19,6 +19,9 @@ COMMANDS = {
     "compare": "compare",
     "validate": "validate",
     "validate-masks": "validate_masks",
+    "report": "report",
+    "review": "review",
+    "rescore": "rescore",
 }
 
 

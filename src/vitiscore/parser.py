@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     model = score.add_argument_group("model")
     _model_argument(model)
+    model.add_argument(
+        "--masks",
+        metavar="MASK_DIR",
+        help="score masks drawn elsewhere instead of running the model: MASK_DIR/<image_id>.png or "
+        "<image_id>_depigmented.png (also .tif/.bmp), any non-zero pixel is lesion, the photo's size after its "
+        "EXIF orientation; photos without a mask get status no_mask (model_id is 'external')",
+    )
 
     quality = score.add_argument_group("quality checks")
     quality.add_argument(
@@ -172,7 +179,55 @@ def build_parser() -> argparse.ArgumentParser:
     _verbosity(segment)
     _compare_parser(commands)
     _validate_parsers(commands)
+    _review_parsers(commands)
     return parser
+
+
+def _review_parsers(commands) -> None:
+    report = commands.add_parser(
+        "report",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="write OUT/report.html: the run, every photo's overlay, failures, and the visits compared",
+        description="Write one self-contained page, OUT/report.html, that opens from disk with no network: the "
+        "run (model, settings, counts by status and flag), a sortable, filterable table of every photo, each "
+        "photo's face-cropped overlay beside the plain crop, failures with their reasons and, when OUT/compare "
+        "exists (or --compare), each subject's visits side by side with the repigmentation map and the cohort "
+        "table and plots. Thumbnails go to OUT/report_files/. Exit code 0: written; 2: usage error.",
+    )
+    report.add_argument("out_dir", metavar="OUT", help="output folder of `vitiscore score`")
+    report.add_argument("--compare", metavar="DIR", help="output folder of `vitiscore compare` (default: OUT/compare)")
+    _verbosity(report)
+
+    review = commands.add_parser(
+        "review",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="serve a local page where a rater checks and corrects every photo's mask",
+        description="Serve the review page of a scoring run on 127.0.0.1 and print its URL (with a random "
+        "token; requests without it are refused). Per photo: the face crop with its mask, a threshold slider, "
+        "brush and eraser, undo, accept, exclude with a reason, keyboard shortcuts. Every save writes "
+        "OUT/reviewed/<image_id>_depigmented.png and a row of OUT/reviewed/review.csv. Stop with Ctrl-C; run "
+        "`vitiscore rescore OUT` to score the reviewed masks.",
+    )
+    review.add_argument("out_dir", metavar="OUT", help="output folder of `vitiscore score`")
+    review.add_argument(
+        "--rater", help="the rater's name, recorded with every save (default: the login name of this account)"
+    )
+    review.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    review.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
+    _verbosity(review)
+
+    rescore = commands.add_parser(
+        "rescore",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="recompute a run's scores from the raters' reviewed masks (no model, no photos needed)",
+        description="Recompute every score of a scoring run from OUT/reviewed/ where a rater saved a mask, and "
+        "from the model's masks elsewhere: flat, surface and clinical F-VASI, cm², fused.csv. Photos a rater "
+        "excluded get status excluded with the reason. Rewrites OUT/results.csv (mask_source, reviewed_by, "
+        "reviewed_at), keeps the model's rows in OUT/results_model.csv and records the review in OUT/run.json. "
+        "Exit code 0: done; 2: usage error.",
+    )
+    rescore.add_argument("out_dir", metavar="OUT", help="output folder of `vitiscore score`")
+    _verbosity(rescore)
 
 
 def _validate_parsers(commands) -> None:

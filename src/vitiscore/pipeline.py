@@ -12,7 +12,6 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 
-import cv2
 import numpy as np
 
 from vitiscore import face as face_mod
@@ -22,6 +21,7 @@ from vitiscore.measure import area as area_mod
 from vitiscore.measure import fvasi as fvasi_mod
 from vitiscore.measure import scale as scale_mod
 from vitiscore.measure import surface as surface_mod
+from vitiscore.measure.mask_score import frame_mask, photo_mask, score_mask
 from vitiscore.measure.skin_tone import ita_band, normal_skin_ita
 from vitiscore.segment import DEFAULT_MODEL, Segmenter, load_segmenter
 
@@ -99,7 +99,10 @@ class FaceScore:
     ``light_skin`` (normal skin in the light or very light ITA band, over 41 degrees, where depigmentation is
     hardest to see and every model measured here errs most: review the overlay).
     Photo-sized arrays (``rgb``, ``labels``, ``depigmented``) are in photo pixels; ``labels`` uses
-    ``vitiscore.face.UNIT_LABELS``.
+    ``vitiscore.face.UNIT_LABELS``. The analysis frame: ``crop`` (the face crop the model saw), ``crop_box``
+    ((x0, y0, x1, y1) in photo pixels) and ``crop_scale`` (analysis pixels per photo pixel, 0-1];
+    ``probability`` is the model's map on that frame (0-1; None for a mask drawn elsewhere) and ``threshold``
+    the cut that made the mask.
 
     Surface-true measures (:mod:`vitiscore.measure.surface`): ``surface`` (fractions over the seen facial surface,
     units with their clinical degrees), ``elements`` (the per-triangle table, for fusing views and comparing
@@ -136,6 +139,11 @@ class FaceScore:
     depigmented: np.ndarray | None = field(default=None, repr=False)
     timings: dict[str, float] = field(default_factory=dict)
     turned_deg: int = 0
+    crop: np.ndarray | None = field(default=None, repr=False)
+    crop_box: tuple[int, int, int, int] | None = None
+    crop_scale: float = float("nan")
+    probability: np.ndarray | None = field(default=None, repr=False)
+    threshold: float = float("nan")
 
     @property
     def ok(self) -> bool:
@@ -155,18 +163,24 @@ def score_image(
     options: ScoreOptions | None = None,
     segmenter: Segmenter | None = None,
     hand: scale_mod.HandUnit | None = None,
+    mask: np.ndarray | None = None,
 ) -> FaceScore:
     """Score one photo given as a path or an (H, W, 3) uint8 RGB array.
 
     ``hand`` is the patient's hand unit (:func:`vitiscore.measure.scale.hand_unit`); without it, or without an iris
     scale, the face counts as ``options.face_hand_units`` HU.
 
+    ``mask`` is a depigmentation mask drawn elsewhere ((H, W) bool, the photo's size after its EXIF orientation):
+    it is scored exactly as it is (its pixels inside the facial area are ``depigmented_px``) and no model runs.
+    A mask of another size gives status ``mask_size_mismatch``.
+
     Raises:
         ValueError: bad ``options``, or an array that is not (H, W, 3) uint8.
         vitiscore.face.MissingDependencyError: mediapipe is not installed (the message says how to install it).
     """
     options = options or ScoreOptions()
-    segmenter = segmenter or load_segmenter(options.model)
+    if mask is None:
+        segmenter = segmenter or load_segmenter(options.model)
     timings: dict[str, float] = {}
     tick = time.perf_counter()
     if isinstance(source, np.ndarray):
@@ -181,11 +195,23 @@ def score_image(
     else:
         raise ValueError(f"source must be a path or an RGB array, got {type(source).__name__}")
     timings["decode"] = time.perf_counter() - tick
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != rgb.shape[:2]:
+            return FaceScore(
+                status="mask_size_mismatch",
+                error=f"the mask is {mask.shape[1]}x{mask.shape[0]} px and the photo {rgb.shape[1]}x{rgb.shape[0]} "
+                "px (width x height, after the photo's EXIF orientation): draw the mask on the photo as shown",
+                width=rgb.shape[1],
+                height=rgb.shape[0],
+                timings=timings,
+            )
     try:
         turns = face_mod.upright_turns(rgb) if options.turn_upright else 0
         if turns:
             rgb = np.ascontiguousarray(np.rot90(rgb, turns))
-        result = _score_rgb(rgb, options, segmenter, timings, hand or scale_mod.hand_unit())
+            mask = np.ascontiguousarray(np.rot90(mask, turns)) if mask is not None else None
+        result = _score_rgb(rgb, options, segmenter, timings, hand or scale_mod.hand_unit(), mask)
         result.turned_deg = 90 * turns
         return result
     except face_mod.MissingDependencyError:
@@ -202,7 +228,12 @@ def score_image(
 
 
 def _score_rgb(
-    rgb: np.ndarray, options: ScoreOptions, segmenter: Segmenter, timings: dict, hand: scale_mod.HandUnit
+    rgb: np.ndarray,
+    options: ScoreOptions,
+    segmenter: Segmenter | None,
+    timings: dict,
+    hand: scale_mod.HandUnit,
+    mask: np.ndarray | None,
 ) -> FaceScore:
     height, width = rgb.shape[:2]
     tick = time.perf_counter()
@@ -240,16 +271,7 @@ def _score_rgb(
         )
 
     tick = time.perf_counter()
-    seg = segmenter.predict(crop, facial.mask)
-    timings["segmentation"] = time.perf_counter() - tick
-
-    tick = time.perf_counter()
     labels = facial.photo_labels(rgb.shape)
-    mask_frame = (seg.mask & facial.mask).astype(np.uint8) * 255
-    depigmented = (
-        face_mod.to_photo(mask_frame, facial.box, facial.scale, rgb.shape, interpolation=cv2.INTER_LINEAR) >= 128
-    )
-    depigmented &= labels > 0
     if not (labels > 0).any():
         return FaceScore(
             status="failed",
@@ -259,18 +281,20 @@ def _score_rgb(
             landmarks=landmarks,
             timings=timings,
         )
-    iris = scale_mod.iris_scale(facial.points)
-    eye_distance = landmarks.eye_distance_px * facial.scale
-    patch_radius = (
-        fvasi_mod.PATCH_CLOSING_MM / iris.mm_per_px
-        if iris
-        else fvasi_mod.PATCH_CLOSING_MM / scale_mod.EYE_DISTANCE_MM * eye_distance
-    )
-    elements = surface_mod.element_table(facial.points, facial.labels, seg.mask & facial.mask, patch_radius)
-    surf = surface_mod.fuse([elements])
-    sizes = _sizes(surf, iris, hand, options.face_hand_units)
-    result = area_mod.measure(labels, depigmented, sizes["face_hand_units"])
-    lightness, b_star, ita = normal_skin_ita(crop, facial.mask & ~seg.mask)
+    probability, threshold = None, float("nan")
+    if mask is None:
+        seg = segmenter.predict(crop, facial.mask)
+        probability, threshold = seg.probability, seg.threshold
+        depigmented = photo_mask(seg.mask & facial.mask, facial.box, facial.scale, labels)
+    else:
+        depigmented = mask
+    depigmented = depigmented & (labels > 0)
+    timings["segmentation"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    scored = score_mask(labels, depigmented, landmarks.points, facial.box, facial.scale, hand, options.face_hand_units)
+    normal_skin = facial.mask & ~frame_mask(depigmented, facial.box, facial.scale)
+    lightness, b_star, ita = normal_skin_ita(crop, normal_skin)
     band = ita_band(ita)
     flags = _quality_flags(landmarks, options, crop, facial, band)
     timings["scoring"] = time.perf_counter() - tick
@@ -280,41 +304,33 @@ def _score_rgb(
         width=width,
         height=height,
         landmarks=landmarks,
-        measure=result,
+        measure=scored.measure,
         skin_lightness=lightness,
         skin_b=b_star,
         ita_deg=ita,
         ita_band=band,
         forehead_hair_stop=facial.forehead_hair_stop,
-        surface=surf,
-        elements=elements,
-        iris=iris,
-        photo_mm_per_px=iris.mm_per_px * facial.scale if iris else float("nan"),
+        surface=scored.surface,
+        elements=scored.elements,
+        iris=scored.iris,
+        photo_mm_per_px=scored.photo_mm_per_px,
         hand=hand,
-        fvasi_surface=fvasi_mod.surface_fvasi(surf.depigmented_fraction, sizes["face_hand_units"]),
-        fvasi_clinical=fvasi_mod.clinical_fvasi(surf.units.values(), sizes["face_hand_units"]),
-        **sizes,
+        face_hand_units=scored.face_hand_units,
+        hu_source=scored.hu_source,
+        facial_area_cm2=scored.facial_area_cm2,
+        depigmented_area_cm2=scored.depigmented_area_cm2,
+        fvasi_surface=scored.fvasi_surface,
+        fvasi_clinical=scored.fvasi_clinical,
         rgb=rgb,
         labels=labels,
         depigmented=depigmented,
         timings=timings,
+        crop=crop,
+        crop_box=facial.box,
+        crop_scale=facial.scale,
+        probability=probability,
+        threshold=threshold,
     )
-
-
-def _sizes(
-    surf: surface_mod.SurfaceScore, iris: scale_mod.IrisScale | None, hand: scale_mod.HandUnit, default_face_hu: float
-) -> dict:
-    """Facial and depigmented area in cm² (NaN without an iris scale) and the face's size in HU with its
-    source (:func:`vitiscore.measure.fvasi.face_hand_units`)."""
-    facial_cm2 = iris.area_cm2(surf.facial_surface_px2) if iris else float("nan")
-    depig_cm2 = iris.area_cm2(surf.depigmented_surface_px2) if iris else float("nan")
-    face_hu, source = fvasi_mod.face_hand_units(facial_cm2, hand, default_face_hu)
-    return {
-        "facial_area_cm2": facial_cm2,
-        "depigmented_area_cm2": depig_cm2,
-        "face_hand_units": face_hu,
-        "hu_source": source,
-    }
 
 
 def _colour_spread(crop: np.ndarray, area: np.ndarray) -> float:

@@ -55,7 +55,12 @@ def _c(name: str, type_: str, unit: str, meaning: str) -> Column:
 
 _PROVENANCE = (
     _c("model_id", "text", "", "depigmentation model id (`external` for masks drawn elsewhere)"),
-    _c("model_sha256", "text", "", "SHA-256 of the model's weights, or of the method's parameters"),
+    _c(
+        "model_sha256",
+        "text",
+        "",
+        "SHA-256 of the model's weights, or of the method's parameters; with `--masks`, of the photo's mask file",
+    ),
     _c("tool_version", "text", "", "vitiscore version"),
 )
 
@@ -95,7 +100,8 @@ RESULTS = Table(
             "",
             "`ok`, or why the photo was not scored: `no_face`, `face_too_small` (iris centres closer than "
             "--min-face-eye-distance), `no_colour` (a grey photo), `unreadable`, `truncated`, `empty_file`, "
-            "`too_large`, `failed`",
+            "`too_large`, `failed`; with `--masks`: `no_mask` (no mask for the photo), `mask_size_mismatch`; after "
+            "`vitiscore rescore`: `excluded` (a rater excluded the photo; `error` gives the reason)",
         ),
         _c("error", "text", "", "human-readable reason when status is not ok"),
         _c(
@@ -174,9 +180,41 @@ RESULTS = Table(
             "depigmentation mask, 0/255 PNG; its pixels inside the facial area count depigmented_px",
         ),
         _c("overlay", "path", "", "photo with the facial area, units and depigmentation drawn"),
+        _c(
+            "crop",
+            "path",
+            "",
+            "the face crop the model saw (JPEG, the analysis frame): what the review page shows and what maps "
+            "fall back on when the photo has moved",
+        ),
+        _c(
+            "probability",
+            "path",
+            "",
+            "the model's depigmentation probability on the analysis frame, 8-bit PNG (0-255 for 0-1; 0 outside the "
+            "facial area); empty for masks drawn elsewhere",
+        ),
+        _c("crop_box", "list", "px", "the analysis frame in the photo: x0;y0;x1;y1 (x1, y1 exclusive)"),
+        _c("crop_scale", "number", "", "analysis-frame pixels per photo pixel (0-1]"),
+        _c(
+            "threshold",
+            "number",
+            "0-1",
+            "probability at which the mask was cut (the model's tuned threshold, or the rater's on the review page; "
+            "empty for masks drawn elsewhere)",
+        ),
         _c("triangles", "path", "", "per-triangle surface table, from which views are fused and visits compared"),
         _c("landmarks", "path", "", "the 478 face-mesh points (x, y in photo pixels, z relative depth)"),
         *_PROVENANCE,
+        _c(
+            "mask_source",
+            "text",
+            "",
+            "where the depigmentation mask came from: `model`, `external` (`--masks`) or `reviewed` (a rater's "
+            "mask from `vitiscore review`, applied by `vitiscore rescore`)",
+        ),
+        _c("reviewed_by", "text", "", "the rater who last saved or excluded the photo on the review page"),
+        _c("reviewed_at", "text", "UTC", "when (ISO 8601) the rater last saved or excluded the photo"),
         _c("eyelids", "text", "", "`exclude` or `include`: whether eyelid skin is in the facial area"),
         _c("hairline_max", "number", "", "--hairline-max used"),
         _c("min_eye_distance_px", "number", "px", "--min-eye-distance used"),
@@ -385,8 +423,34 @@ MASK_UNMATCHED = Table(
     ),
 )
 
+REVIEW = Table(
+    file="reviewed/review.csv",
+    command="vitiscore review",
+    row_is="save or exclusion by a rater on the review page, appended as it happens (the last row of an image wins)",
+    columns=(
+        _c("image_id", "text", "", "the photo"),
+        _c("rater", "text", "", "`--rater` of the review session"),
+        _c("time_utc", "text", "UTC", "when the save was made (ISO 8601)"),
+        _c(
+            "action",
+            "text",
+            "",
+            "`accept` (the mask saved with no pixel changed), `edit` (pixels added or removed, by the brush, "
+            "the eraser or the threshold) or `exclude` (the photo is not to be scored; see reason)",
+        ),
+        _c("threshold", "number", "0-1", "the probability cut the mask was redrawn at; empty when not moved"),
+        _c("pixels_added", "integer", "px", "photo pixels that became lesion with this save"),
+        _c("pixels_removed", "integer", "px", "photo pixels that stopped being lesion with this save"),
+        _c("mask_sha256_before", "text", "", "SHA-256 of the mask file the rater started from"),
+        _c("mask_sha256_after", "text", "", "SHA-256 of `reviewed/<id>_depigmented.png` as saved (empty on exclude)"),
+        _c("reason", "text", "", "why the photo was excluded"),
+        _c("photo_sha256", "text", "", "the scored photo's SHA-256: a review of a photo since replaced is not applied"),
+    ),
+)
+
 TABLES = (
     RESULTS,
+    REVIEW,
     FUSED,
     SEGMENT_RESULTS,
     PER_SUBJECT,

@@ -8,7 +8,7 @@ run's ``run_id``), the tables and the per-photo folders (:data:`RUN_FOLDERS`). R
 * A rerun with the same settings replaces the earlier run's files, so nothing stale is left beside the new ones
   (masks of photos no longer scored, a ``fused.csv`` of an earlier ``--manifest`` run).
 * ``--skip-existing`` keeps the files of the rows it reuses and removes the others.
-* Files that no vitiscore run writes are never touched.
+* Files that no vitiscore run writes are never touched, and neither is ``reviewed/`` (a rater's work).
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from pathlib import Path
 
 from vitiscore.io.files import read_run_json
 
-RUN_FILES = ("results.csv", "results.jsonl", "run.json", "fused.csv")
-RUN_FOLDERS = ("masks", "overlays", "triangles", "landmarks")
+RUN_FILES = ("results.csv", "results.jsonl", "run.json", "fused.csv", "results_model.csv", "report.html")
+RUN_FOLDERS = ("masks", "overlays", "triangles", "landmarks", "crops", "probability", "report_files")
+# Never removed by a run: reviewed/, a rater's masks and review log (``vitiscore review``), is human work; each
+# review records the photo's SHA-256, and ``vitiscore rescore`` ignores a review of a photo that has changed.
 
 
 def new_run_id() -> str:

@@ -9,6 +9,9 @@ Layout of ``OUT`` (every path written into the outputs is relative to ``OUT``):
 * ``masks/<id>_facial_area.png`` (0/255), ``masks/<id>_units.png`` (unit labels 1-7, see run.json),
   ``masks/<id>_depigmented.png`` (0/255): lossless, photo-sized, upright.
 * ``overlays/<id>.png``: photo with outlines and the depigmentation fill, for looking.
+* ``crops/<id>.jpg``: the face crop the model saw (the analysis frame, ``crop_box`` and ``crop_scale`` in the row).
+* ``probability/<id>.png``: the model's probability map on that frame, 8-bit, so that a threshold can be changed
+  later without the model (review).
 * ``triangles/<id>.csv``: the per-triangle surface table of the photo (:func:`vitiscore.measure.surface.write_table`),
   from which views are fused and visits compared.
 """
@@ -34,6 +37,8 @@ from vitiscore.commands.run_record import package_versions, status_counts
 from vitiscore.face import require_mediapipe
 from vitiscore.face.facial_area import UNIT_LABELS
 from vitiscore.io.manifest import read_manifest
+from vitiscore.io.masks import MaskSet, mask_set, read_mask
+from vitiscore.measure.mask_score import MaskScore
 from vitiscore.measure.surface import write_table
 from vitiscore.measure.views import fuse_rows, write_fused
 from vitiscore.pipeline import STAGES, FaceScore, ScoreOptions, score_image
@@ -62,11 +67,11 @@ class BatchResult:
         return all(row["status"] == "ok" for row in self.rows)
 
 
-def settings_sha256(options: ScoreOptions, segmenter: Segmenter) -> str:
-    """Hash of everything that changes a result: options, model hash and tool version."""
-    payload = json.dumps(
-        {"options": options.as_dict(), "model_sha256": segmenter.sha256, "version": __version__}, sort_keys=True
-    )
+def settings_sha256(options: ScoreOptions, segmenter: Segmenter | MaskSet) -> str:
+    """Hash of everything that changes a result: options, model hash and tool version. Masks drawn elsewhere count
+    as one setting (``external``): each row is checked against its own mask's SHA-256 when reused."""
+    model = "external" if isinstance(segmenter, MaskSet) else segmenter.sha256
+    payload = json.dumps({"options": options.as_dict(), "model_sha256": model, "version": __version__}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -77,10 +82,42 @@ def _num(value, digits=6):
     return round(value, digits) if np.isfinite(value) else None
 
 
+def mask_columns(scored: FaceScore | MaskScore) -> dict:
+    """The columns that depend on the depigmentation mask: pixel counts, flat, surface and clinical F-VASI,
+    degrees, cm² and hand units (from a scored photo, or from a mask scored again by ``vitiscore rescore``)."""
+    m, sf, iris = scored.measure, scored.surface, scored.iris
+    columns = dict(
+        facial_area_px=m.facial_area_px,
+        depigmented_px=m.depigmented_px,
+        depigmented_fraction=_num(m.depigmented_fraction),
+        depigmented_hand_units=_num(m.depigmented_hand_units),
+        fvasi=_num(m.fvasi),
+        face_hand_units=_num(scored.face_hand_units),
+        hu_source=scored.hu_source,
+        depigmented_fraction_surface=_num(sf.depigmented_fraction),
+        fvasi_surface=_num(scored.fvasi_surface),
+        fvasi_clinical=_num(scored.fvasi_clinical),
+        unseen_fraction=_num(sf.unseen_fraction, 4),
+        facial_area_cm2=_num(scored.facial_area_cm2, 2),
+        depigmented_area_cm2=_num(scored.depigmented_area_cm2, 2),
+        area_uncertainty_pct=_num(200 * iris.relative_sd, 2) if iris else None,
+        mm_per_px=_num(scored.photo_mm_per_px, 5),
+        scale_source=iris.source if iris else "none",
+    )
+    for unit, um in m.units.items():
+        columns[f"{unit}_area_px"] = um.area_px
+        columns[f"{unit}_depigmented_fraction"] = _num(um.fraction)
+    for unit, unit_surface in sf.units.items():
+        columns[f"{unit}_degree"] = unit_surface.degree
+    return columns
+
+
 def result_row(
-    image_id: str, path: str, score: FaceScore, options: ScoreOptions, segmenter: Segmenter, settings: str
+    image_id: str, path: str, score: FaceScore, options: ScoreOptions, segmenter: Segmenter | MaskSet, settings: str
 ) -> dict:
-    """The results.csv row of one photo (mask and overlay paths are filled in by the writer)."""
+    """The results.csv row of one photo (mask and overlay paths are filled in by the writer). With masks drawn
+    elsewhere (a :class:`~vitiscore.io.masks.MaskSet`) ``model_sha256`` is that photo's mask file's SHA-256."""
+    external = isinstance(segmenter, MaskSet)
     row = schema.RESULTS.empty_row()
     row.update(
         image_id=image_id,
@@ -92,7 +129,8 @@ def result_row(
         turned_deg=score.turned_deg,
         height=score.height or None,
         model_id=segmenter.model_id,
-        model_sha256=segmenter.sha256,
+        model_sha256=segmenter.file_sha256(image_id) if external and image_id in segmenter.files else segmenter.sha256,
+        mask_source="external" if external else "model",
         tool_version=__version__,
         eyelids=options.eyelids,
         hairline_max=options.hairline_max,
@@ -102,7 +140,8 @@ def result_row(
         settings_sha256=settings,
     )
     if score.hand is not None:
-        row.update(hand_unit_cm2=_num(score.hand.cm2, 2))
+        # Full precision: rescoring takes the hand unit from here.
+        row.update(hand_unit_cm2=_num(score.hand.cm2))
     if score.landmarks is not None:
         lm = score.landmarks
         row.update(
@@ -114,40 +153,20 @@ def result_row(
             roll_deg=_num(lm.roll_deg, 2),
         )
     if score.measure is not None:
-        m = score.measure
+        row.update(mask_columns(score))
         row.update(
-            facial_area_px=m.facial_area_px,
-            depigmented_px=m.depigmented_px,
-            depigmented_fraction=_num(m.depigmented_fraction),
-            depigmented_hand_units=_num(m.depigmented_hand_units),
-            fvasi=_num(m.fvasi),
             skin_lightness=_num(score.skin_lightness, 2),
             skin_b=_num(score.skin_b, 2),
             ita_deg=_num(score.ita_deg, 2),
             ita_band=score.ita_band,
             forehead_hair_stop=_num(score.forehead_hair_stop, 3),
         )
-        for unit, um in m.units.items():
-            row[f"{unit}_area_px"] = um.area_px
-            row[f"{unit}_depigmented_fraction"] = _num(um.fraction)
-    if score.surface is not None:
-        sf = score.surface
-        iris = score.iris
+    if score.crop_box is not None:
         row.update(
-            face_hand_units=_num(score.face_hand_units),
-            hu_source=score.hu_source,
-            depigmented_fraction_surface=_num(sf.depigmented_fraction),
-            fvasi_surface=_num(score.fvasi_surface),
-            fvasi_clinical=_num(score.fvasi_clinical),
-            unseen_fraction=_num(sf.unseen_fraction, 4),
-            facial_area_cm2=_num(score.facial_area_cm2, 2),
-            depigmented_area_cm2=_num(score.depigmented_area_cm2, 2),
-            area_uncertainty_pct=_num(200 * iris.relative_sd, 2) if iris else None,
-            mm_per_px=_num(score.photo_mm_per_px, 5),
-            scale_source=iris.source if iris else "none",
+            crop_box=";".join(str(int(v)) for v in score.crop_box),
+            crop_scale=_num(score.crop_scale, 8),
+            threshold=_num(score.threshold, 4),
         )
-        for unit, unit_surface in sf.units.items():
-            row[f"{unit}_degree"] = unit_surface.degree
     return row
 
 
@@ -169,6 +188,13 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
         relative = f"triangles/{image_id}.csv"
         write_table(out_dir / relative, score.elements)
         row["triangles"] = relative
+    relative = f"crops/{image_id}.jpg"
+    io_mod.write_jpeg(out_dir / relative, score.crop, quality=CROP_JPEG_QUALITY)
+    row["crop"] = relative
+    if score.probability is not None:
+        relative = f"probability/{image_id}.png"
+        io_mod.write_png(out_dir / relative, probability_png(score.probability))
+        row["probability"] = relative
     if overlays:
         caption = (
             f"{image_id}  F-VASI {score.fvasi:.2f}  depigmented {100 * score.depigmented_fraction:.1f}% "
@@ -182,8 +208,24 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
 
 
 # The columns of a results row that name a file the run wrote into OUT.
-FILE_COLUMNS = ("mask_facial_area", "mask_units", "mask_depigmented", "overlay", "triangles", "landmarks")
-REQUIRED_FILES = ("mask_facial_area", "mask_units", "mask_depigmented", "triangles", "landmarks")
+FILE_COLUMNS = (
+    "mask_facial_area",
+    "mask_units",
+    "mask_depigmented",
+    "overlay",
+    "triangles",
+    "landmarks",
+    "crop",
+    "probability",
+)
+REQUIRED_FILES = ("mask_facial_area", "mask_units", "mask_depigmented", "triangles", "landmarks", "crop")
+# The face crop is for looking (review page, report, maps without the photo); 90 keeps skin texture visible.
+CROP_JPEG_QUALITY = 90
+
+
+def probability_png(probability: np.ndarray) -> np.ndarray:
+    """A probability map (0-1 floats) as the 8-bit values its PNG holds (0-255, rounded)."""
+    return np.round(np.clip(probability, 0.0, 1.0) * 255).astype(np.uint8)
 
 
 def _finished(out_dir: Path, settings: str) -> dict[str, dict]:
@@ -198,6 +240,10 @@ def _finished(out_dir: Path, settings: str) -> dict[str, dict]:
         if all(f and (out_dir / f).is_file() for f in files) and record.get("photo_sha256"):
             done[record["image_id"]] = record
     return done
+
+
+def _mask_sha(masks: MaskSet, image_id: str) -> str | None:
+    return masks.file_sha256(image_id) if image_id in masks.files else None
 
 
 def _fingerprint(path: Path) -> str | None:
@@ -219,6 +265,7 @@ def score_folder(
     progress: bool | None = None,
     arguments: dict | None = None,
     manifest: str | Path | None = None,
+    masks: str | Path | None = None,
 ) -> BatchResult:
     """Score every photo in ``inputs`` (files and/or folders) into ``out_dir``.
 
@@ -236,6 +283,10 @@ def score_folder(
         manifest: a manifest CSV (:mod:`vitiscore.io.manifest`) naming the photos with subject, visit, view and
             hand size; ``inputs`` must then be empty. Also writes ``fused.csv`` (one row per subject and visit)
             and returns those rows in ``BatchResult.fused``.
+        masks: a folder of masks drawn elsewhere (``<image_id>.png`` or ``<image_id>_depigmented.png``, also
+            TIFF/BMP; any non-zero pixel is lesion) to score instead of running the model: every other measure is
+            computed as usual. A photo without a mask gets status ``no_mask``, a mask of another size than the
+            photo (after its EXIF orientation) ``mask_size_mismatch``.
 
     Raises:
         FileNotFoundError: an input does not exist.
@@ -249,12 +300,14 @@ def score_folder(
         if list(inputs):
             raise ValueError("give photos either as INPUT paths or in --manifest, not both")
         entries = read_manifest(manifest)
-    segmenter = load_segmenter(options.model)
+    segmenter = mask_set(masks) if masks is not None else load_segmenter(options.model)
     require_mediapipe()  # before any row: without it no photo can be scored
     if entries:
         paths = [e.path for e in entries]
     else:
-        paths = io_mod.discover_photos(list(inputs), recursive=recursive, exclude=[out_dir])
+        paths = io_mod.discover_photos(
+            list(inputs), recursive=recursive, exclude=[out_dir, *([masks] if masks is not None else [])]
+        )
     if not paths:
         raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
     out_dir = io_mod.output_folder(out_dir)
@@ -276,6 +329,8 @@ def score_folder(
         "parameters": getattr(segmenter, "parameters", None),
         "threshold": getattr(segmenter, "threshold", None),
     }
+    if masks is not None:
+        model.update(masks=os.path.relpath(Path(masks).resolve(), out_dir.resolve()), n_masks=len(segmenter.files))
     # Written now as well as at the end: a run that is stopped still says whose files these are.
     io_mod.write_json(
         out_dir / "run.json",
@@ -314,11 +369,21 @@ def score_folder(
             fingerprint = _fingerprint(path)
             old = reuse.get(image_id)
             same_photo = old and old.get("path") == relative and old.get("photo_sha256") == fingerprint
-            if same_photo and all(old.get(c) == v for c, v in about.items()):
+            same_mask = masks is None or (old and old.get("model_sha256") == _mask_sha(segmenter, image_id))
+            if same_photo and same_mask and all(old.get(c) == v for c, v in about.items()):
                 rows.append(old)
                 bar.update(1)
                 continue
-            score = score_image(path, options, segmenter, hand=entry.hand if entry else None)
+            hand = entry.hand if entry else None
+            if masks is None:
+                score = score_image(path, options, segmenter, hand=hand)
+            elif image_id not in segmenter.files:
+                score = FaceScore(
+                    status="no_mask",
+                    error=f"no mask {image_id}.png or {image_id}_depigmented.png (or .tif) in {segmenter.folder}",
+                )
+            else:
+                score = score_image(path, options, hand=hand, mask=read_mask(segmenter.files[image_id]))
             row = result_row(image_id, relative, score, options, segmenter, settings)
             row.update(about, photo_sha256=fingerprint, run_id=run_id)
             tick = time.perf_counter()
@@ -402,6 +467,7 @@ def run(args) -> int:
         progress=False if args.quiet else None,
         arguments=arguments,
         manifest=args.manifest,
+        masks=args.masks,
     )
     if not args.quiet:
         sys.stdout.write(summary_table(result.rows) + "\n")

@@ -115,14 +115,31 @@ def analysis_frame(
     return (int(x0), int(y0), int(x1), int(y1)), float(scale)
 
 
-def crop_to_frame(rgb: np.ndarray, box, scale: float) -> np.ndarray:
-    """The analysis crop of a photo (area interpolation when shrinking)."""
+def frame_size(box, scale: float) -> tuple[int, int]:
+    """(width, height) of the analysis frame of ``box`` (photo pixels) at ``scale``."""
+    x0, y0, x1, y1 = box
+    if scale == 1.0:
+        return x1 - x0, y1 - y0
+    return max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))
+
+
+def crop_to_frame(rgb: np.ndarray, box, scale: float, interpolation=cv2.INTER_AREA) -> np.ndarray:
+    """The analysis crop of a photo-sized array (area interpolation when shrinking; pass ``INTER_NEAREST`` for
+    label maps)."""
     x0, y0, x1, y1 = box
     crop = rgb[y0:y1, x0:x1]
     if scale == 1.0:
         return np.ascontiguousarray(crop)
-    size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
-    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(crop, frame_size(box, scale), interpolation=interpolation)
+
+
+def frame_points(points: np.ndarray, box, scale: float) -> np.ndarray:
+    """Landmarks (photo pixels) moved into the analysis frame of ``box`` at ``scale`` (depth scaled alike)."""
+    out = np.array(points, dtype=np.float64, copy=True)
+    out[:, 0] = (out[:, 0] - box[0]) * scale
+    out[:, 1] = (out[:, 1] - box[1]) * scale
+    out[:, 2] *= scale
+    return out
 
 
 def to_photo(frame_map: np.ndarray, box, scale: float, photo_shape, interpolation=cv2.INTER_NEAREST):
@@ -157,10 +174,7 @@ def region(
         raise ValueError(f"hairline_max must be between 0.3 and 1.5 (x nasion-chin distance), got {hairline_max}")
     box, scale = analysis_frame(landmarks.points, rgb.shape, hairline_max)
     crop = crop_to_frame(rgb, box, scale)
-    points = landmarks.points.copy()
-    points[:, 0] = (points[:, 0] - box[0]) * scale
-    points[:, 1] = (points[:, 1] - box[1]) * scale
-    points[:, 2] *= scale
+    points = frame_points(landmarks.points, box, scale)
     shape = crop.shape[:2]
     eye_distance = landmarks.eye_distance_px * scale
 

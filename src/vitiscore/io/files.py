@@ -76,6 +76,14 @@ def write_png(path: str | os.PathLike, array: np.ndarray) -> None:
     _atomic_write(Path(path), lambda handle: image.save(handle, format="PNG", compress_level=1))
 
 
+def write_jpeg(path: str | os.PathLike, array: np.ndarray, quality: int = 90) -> None:
+    """Write a uint8 (H, W, 3) RGB array as a JPEG, atomically, with no metadata (pictures to look at only)."""
+    if array.dtype != np.uint8 or array.ndim != 3:
+        raise ValueError(f"array must be (H, W, 3) uint8, got {array.shape} {array.dtype}")
+    image = Image.fromarray(array)
+    _atomic_write(Path(path), lambda handle: image.save(handle, format="JPEG", quality=quality))
+
+
 # Path separators, and what Windows file names cannot hold, so that OUT can be copied to any machine.
 _UNSAFE = re.compile(r'[/\\<>:"|?*]+')
 

@@ -8,9 +8,13 @@ as drawn; :func:`read_mask` takes a higher ``threshold`` for anti-aliased export
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from vitiscore.io.files import file_sha256
 
 MASK_SUFFIXES = (".png", ".tif", ".tiff", ".bmp")
 LOSSY_SUFFIXES = (".jpg", ".jpeg", ".webp")
@@ -52,6 +56,32 @@ def masks_in(folder) -> dict:
     if not found:
         raise ValueError(f"{folder} holds no masks ({', '.join(MASK_SUFFIXES)})")
     return found
+
+
+@dataclass(frozen=True)
+class MaskSet:
+    """Masks drawn elsewhere, to be scored instead of the model's (``vitiscore score --masks MASK_DIR``).
+
+    Attributes:
+        folder: the mask folder.
+        files: image id -> mask file (``<id>.png`` or ``<id>_depigmented.png``, also TIFF and BMP).
+        sha256: SHA-256 of the sorted ``name:file SHA-256`` lines of every mask: it changes when any mask does.
+    """
+
+    folder: Path
+    files: dict
+    sha256: str
+    model_id: str = "external"
+
+    def file_sha256(self, image_id: str) -> str:
+        return file_sha256(self.files[image_id])
+
+
+def mask_set(folder) -> MaskSet:
+    """The masks of ``folder`` (see :func:`masks_in` for naming and what is refused)."""
+    files = masks_in(folder)
+    lines = "".join(f"{path.name}:{file_sha256(path)}\n" for _, path in sorted(files.items()))
+    return MaskSet(Path(folder), files, hashlib.sha256(lines.encode("utf-8")).hexdigest())
 
 
 def read_mask(path, threshold: int = 1) -> np.ndarray:

@@ -1,0 +1,123 @@
+"""Every number of a photo from its depigmentation mask: the one place where a photo-sized mask becomes pixel
+counts, surface fractions, clinical degrees, cm² and F-VASI.
+
+The same function scores the model's mask (``vitiscore score``), a mask drawn elsewhere (``--masks``) and a
+rater's reviewed mask (``vitiscore rescore``), so that the three can differ only by their masks. It needs no
+photo: the facial units (photo-sized labels), the landmarks (photo pixels) and the analysis frame (the crop box
+and scale the face was analysed in) are what the scoring run keeps in ``OUT``.
+
+The surface accounting (:mod:`vitiscore.measure.surface`) runs on the analysis frame: the photo-sized labels and
+mask are brought into it (labels by nearest neighbour, the mask by area averaging cut at one half), which is
+exact when the frame is the photo's own pixels (``scale`` 1, faces under 1,024 px).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from vitiscore.face.facial_area import crop_to_frame, frame_points, to_photo
+from vitiscore.face.indices import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE
+from vitiscore.measure import area as area_mod
+from vitiscore.measure import fvasi as fvasi_mod
+from vitiscore.measure import scale as scale_mod
+from vitiscore.measure import surface as surface_mod
+
+
+@dataclass(frozen=True)
+class MaskScore:
+    """The measures of one photo's mask.
+
+    Attributes:
+        measure: pixel counts, flat fractions and flat F-VASI (photo pixels).
+        surface: surface-weighted fractions and the units' clinical degrees.
+        elements: the per-triangle table (for fusing views and comparing visits), analysis-frame pixels.
+        iris: mm per analysis pixel, or None without a plausible iris.
+        photo_mm_per_px: mm per photo pixel (NaN without an iris scale).
+        facial_area_cm2, depigmented_area_cm2: skin surface, cm² (NaN without an iris scale).
+        face_hand_units, hu_source: the face's size in HU and where it came from.
+        fvasi_surface, fvasi_clinical: on the 0-``face_hand_units`` scale.
+    """
+
+    measure: area_mod.AreaMeasure
+    surface: surface_mod.SurfaceScore
+    elements: surface_mod.ElementTable
+    iris: scale_mod.IrisScale | None
+    photo_mm_per_px: float
+    facial_area_cm2: float
+    depigmented_area_cm2: float
+    face_hand_units: float
+    hu_source: str
+    fvasi_surface: float
+    fvasi_clinical: float
+
+
+def frame_mask(depigmented: np.ndarray, box, scale: float) -> np.ndarray:
+    """A photo-sized bool mask brought into the analysis frame (area averaging, cut at one half)."""
+    return crop_to_frame(depigmented.astype(np.uint8) * 255, box, scale) >= 128
+
+
+def photo_mask(frame: np.ndarray, box, scale: float, labels: np.ndarray) -> np.ndarray:
+    """An analysis-frame bool mask placed back into the photo (bilinear, cut at one half) and kept to the facial
+    area ``labels`` (photo-sized): how a model's mask, or one redrawn at another threshold, becomes photo-sized."""
+    placed = to_photo(frame.astype(np.uint8) * 255, box, scale, labels.shape, interpolation=cv2.INTER_LINEAR)
+    return (placed >= 128) & (labels > 0)
+
+
+def score_mask(
+    labels: np.ndarray,
+    depigmented: np.ndarray,
+    points: np.ndarray,
+    box: tuple[int, int, int, int],
+    scale: float,
+    hand: scale_mod.HandUnit,
+    default_face_hand_units: float = fvasi_mod.DEFAULT_FACE_HAND_UNITS,
+) -> MaskScore:
+    """Measure ``depigmented`` inside the facial area ``labels``.
+
+    Args:
+        labels: (H, W) photo-sized facial unit labels (``vitiscore.face.UNIT_LABELS``), 0 outside the area.
+        depigmented: (H, W) bool mask; pixels outside the facial area do not count. An all-False mask gives
+            every fraction, degree and F-VASI 0 (a normal result).
+        points: (478, 3) landmarks in photo pixels.
+        box, scale: the analysis frame (crop box in photo pixels, analysis pixels per photo pixel, 0-1].
+        hand: the patient's hand unit; without one the face counts ``default_face_hand_units`` HU.
+
+    Raises:
+        ValueError: shapes differ, or the facial area is empty.
+    """
+    labels = np.asarray(labels)
+    depigmented = np.asarray(depigmented, dtype=bool)
+    if labels.shape != depigmented.shape:
+        raise ValueError(f"labels {labels.shape} and depigmented {depigmented.shape} must have the same shape")
+    if not (labels > 0).any():
+        raise ValueError("the facial area is empty (face hidden or outside the photo)")
+    frame_labels = crop_to_frame(labels, box, scale, interpolation=cv2.INTER_NEAREST)
+    frame_depig = frame_mask(depigmented, box, scale) & (frame_labels > 0)
+    analysis_points = frame_points(points, box, scale)
+    iris = scale_mod.iris_scale(analysis_points)
+    if iris:
+        patch_radius = fvasi_mod.PATCH_CLOSING_MM / iris.mm_per_px
+    else:
+        eyes = float(np.hypot(*(analysis_points[LEFT_IRIS_CENTRE, :2] - analysis_points[RIGHT_IRIS_CENTRE, :2])))
+        patch_radius = fvasi_mod.PATCH_CLOSING_MM / scale_mod.EYE_DISTANCE_MM * eyes
+    elements = surface_mod.element_table(analysis_points, frame_labels, frame_depig, patch_radius)
+    surf = surface_mod.fuse([elements])
+    facial_cm2 = iris.area_cm2(surf.facial_surface_px2) if iris else float("nan")
+    depig_cm2 = iris.area_cm2(surf.depigmented_surface_px2) if iris else float("nan")
+    face_hu, hu_source = fvasi_mod.face_hand_units(facial_cm2, hand, default_face_hand_units)
+    return MaskScore(
+        measure=area_mod.measure(labels, depigmented & (labels > 0), face_hu),
+        surface=surf,
+        elements=elements,
+        iris=iris,
+        photo_mm_per_px=iris.mm_per_px * scale if iris else float("nan"),
+        facial_area_cm2=facial_cm2,
+        depigmented_area_cm2=depig_cm2,
+        face_hand_units=face_hu,
+        hu_source=hu_source,
+        fvasi_surface=fvasi_mod.surface_fvasi(surf.depigmented_fraction, face_hu),
+        fvasi_clinical=fvasi_mod.clinical_fvasi(surf.units.values(), face_hu),
+    )

@@ -1,0 +1,114 @@
+"""The review log, ``OUT/reviewed/review.csv``, and what it says about each photo.
+
+Each save on the review page writes ``OUT/reviewed/<id>_depigmented.png`` atomically and then appends one row
+(:data:`vitiscore.schema.REVIEW`) to the log, fsynced. The last row of an image decides its state: excluded (with
+the rater's reason) or reviewed (its mask). A reviewed mask counts only when its SHA-256 is the one its last row
+recorded and the photo is the one that was reviewed: a mask written by a save that was killed before its row, or
+changed by hand, or a review of a photo since replaced, is reported and not applied.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io as stdio
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from vitiscore import schema
+from vitiscore.io import file_sha256, read_table_csv
+
+REVIEW_DIR = "reviewed"
+LOG_NAME = "review.csv"
+ACTIONS = ("accept", "edit", "exclude")
+COLUMNS = schema.REVIEW.names
+
+
+def log_path(out_dir: Path) -> Path:
+    return Path(out_dir) / REVIEW_DIR / LOG_NAME
+
+
+def mask_path(out_dir: Path, image_id: str) -> Path:
+    return Path(out_dir) / REVIEW_DIR / f"{image_id}_depigmented.png"
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def read_log(out_dir: Path) -> list[dict]:
+    """Every row of the review log, oldest first ([] when nobody has reviewed yet)."""
+    path = log_path(out_dir)
+    if not path.is_file():
+        return []
+    return read_table_csv(path, "review log")[1]
+
+
+def append(out_dir: Path, record: dict) -> None:
+    """Append one row to the review log and fsync it (the header is written with the first row)."""
+    if record.get("action") not in ACTIONS:
+        raise ValueError(f"action must be one of {ACTIONS}, got {record.get('action')!r}")
+    path = log_path(out_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = stdio.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=COLUMNS, extrasaction="raise", lineterminator="\n")
+    if not path.is_file() or path.stat().st_size == 0:
+        writer.writeheader()
+    writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    with open(path, "ab") as handle:
+        handle.write(text.getvalue().encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the log says of one photo.
+
+    Attributes:
+        state: ``reviewed`` (``mask`` is the rater's), ``excluded`` (``reason``), or ``invalid`` (``problem``
+            says why the review cannot be applied; the model's mask stands).
+        record: the image's last row of the log.
+    """
+
+    state: str
+    record: dict
+    mask: Path | None = None
+    reason: str = ""
+    problem: str = ""
+
+    @property
+    def rater(self) -> str:
+        return self.record.get("rater", "")
+
+    @property
+    def time(self) -> str:
+        return self.record.get("time_utc", "")
+
+
+def reviews(out_dir: Path, rows: list[dict]) -> dict[str, Review]:
+    """The state of every photo of ``rows`` (results rows) that the log mentions, by image id."""
+    last: dict[str, dict] = {}
+    for record in read_log(out_dir):
+        last[record.get("image_id", "")] = record
+    photos = {row["image_id"]: row.get("photo_sha256", "") for row in rows}
+    out = {}
+    for image_id, record in last.items():
+        if image_id not in photos:
+            continue
+        if record.get("photo_sha256") and photos[image_id] and record["photo_sha256"] != photos[image_id]:
+            out[image_id] = Review("invalid", record, problem="the photo was replaced after it was reviewed")
+        elif record["action"] == "exclude":
+            out[image_id] = Review("excluded", record, reason=record.get("reason", ""))
+        else:
+            path = mask_path(out_dir, image_id)
+            if not path.is_file():
+                out[image_id] = Review("invalid", record, problem=f"{path.name} is missing")
+            elif file_sha256(path) != record.get("mask_sha256_after"):
+                out[image_id] = Review(
+                    "invalid", record, problem=f"{path.name} is not the mask review.csv recorded (changed by hand?)"
+                )
+            else:
+                out[image_id] = Review("reviewed", record, mask=path)
+    return out

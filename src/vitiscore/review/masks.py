@@ -1,0 +1,77 @@
+"""A photo's masks as the review page sees them: the analysis frame (the face crop the model saw) and the
+photo-sized masks that are scored.
+
+The page works on the frame (``crops/<id>.jpg``, ``probability/<id>.png``); what it sends back is applied to the
+photo-sized mask, so that the pixels a rater did not touch stay exactly as they were:
+
+* a moved threshold redraws the mask from the stored probability map exactly as ``vitiscore score`` draws the
+  model's (:func:`vitiscore.measure.mask_score.photo_mask`);
+* brush and eraser strokes, drawn on the frame, are brought to the photo by nearest neighbour and added or
+  removed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vitiscore.face.facial_area import crop_to_frame, to_photo
+from vitiscore.io.masks import read_labels
+from vitiscore.measure.mask_score import photo_mask
+
+
+def frame_of(row: dict) -> tuple[tuple[int, int, int, int], float]:
+    """The analysis frame of a results row: crop box (photo pixels) and scale.
+
+    Raises:
+        ValueError: the row has no frame (a photo that was not scored, or a run older than the review tools).
+    """
+    try:
+        box = tuple(int(v) for v in str(row["crop_box"]).split(";"))
+        scale = float(row["crop_scale"])
+    except (KeyError, TypeError, ValueError):
+        box, scale = (), float("nan")
+    if len(box) != 4 or not 0 < scale <= 1:
+        raise ValueError(f"{row.get('image_id')}: no analysis frame recorded (crop_box, crop_scale); score it again")
+    return box, scale
+
+
+def photo_labels(out_dir: Path, row: dict) -> np.ndarray:
+    return read_labels(Path(out_dir) / row["mask_units"])
+
+
+def frame_labels(labels: np.ndarray, box, scale: float) -> np.ndarray:
+    """Photo-sized unit labels brought into the frame (nearest neighbour)."""
+    return crop_to_frame(labels, box, scale, interpolation=cv2.INTER_NEAREST)
+
+
+def threshold_mask(out_dir: Path, row: dict, threshold: float, labels: np.ndarray) -> np.ndarray:
+    """The photo-sized mask redrawn from the stored probability map at ``threshold`` (0-1).
+
+    Raises:
+        ValueError: the run kept no probability map for the photo (masks drawn elsewhere), or a bad threshold.
+    """
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+    if not row.get("probability"):
+        raise ValueError(f"{row['image_id']}: no probability map (the mask was drawn elsewhere)")
+    box, scale = frame_of(row)
+    probability = np.asarray(cv2.imread(str(Path(out_dir) / row["probability"]), cv2.IMREAD_GRAYSCALE))
+    area = frame_labels(labels, box, scale) > 0
+    return photo_mask(probability_cut(probability, threshold) & area, box, scale, labels)
+
+
+def probability_cut(probability8: np.ndarray, threshold: float) -> np.ndarray:
+    """Pixels of an 8-bit probability map (0-255 for 0-1) at or above ``threshold`` (0-1). The page cuts the same
+    way: ``value >= threshold * 255``."""
+    return probability8.astype(np.float64) >= threshold * 255.0
+
+
+def apply_strokes(base: np.ndarray, added: np.ndarray, removed: np.ndarray, box, scale: float) -> np.ndarray:
+    """``base`` (photo-sized bool) with frame-sized ``added`` and ``removed`` strokes applied (removal last)."""
+    shape = base.shape
+    up_added = to_photo(added.astype(np.uint8), box, scale, shape) > 0
+    up_removed = to_photo(removed.astype(np.uint8), box, scale, shape) > 0
+    return (base | up_added) & ~up_removed

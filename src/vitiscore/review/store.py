@@ -1,0 +1,109 @@
+"""What one save on the review page does: the photo-sized mask written atomically to
+``reviewed/<id>_depigmented.png``, then its row appended to ``reviewed/review.csv`` (:mod:`vitiscore.review.log`).
+
+Order matters for "nothing lost": the mask is complete on disk before the row that vouches for it exists, and
+the row records the mask's SHA-256, so a save cut off between the two leaves a mask without a row, which
+``vitiscore rescore`` reports and does not apply, never a row that names a half-written mask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io as stdio
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from vitiscore.face.facial_area import frame_size
+from vitiscore.io import file_sha256, write_bytes
+from vitiscore.io.masks import read_mask
+from vitiscore.review import log as review_log
+from vitiscore.review.masks import apply_strokes, frame_of, photo_labels, threshold_mask
+
+
+def current_mask(out_dir: Path, row: dict) -> tuple[np.ndarray, Path]:
+    """The mask a rater starts from: the photo's valid reviewed mask if any, else the scored one (photo-sized),
+    and its file."""
+    state = review_log.reviews(out_dir, [row]).get(row["image_id"])
+    path = state.mask if state is not None and state.state == "reviewed" else Path(out_dir) / row["mask_depigmented"]
+    return read_mask(path), path
+
+
+def _png(mask: np.ndarray) -> bytes:
+    buffer = stdio.BytesIO()
+    Image.fromarray(mask.astype(np.uint8) * 255).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def save_review(
+    out_dir: Path,
+    row: dict,
+    rater: str,
+    action: str,
+    threshold: float | None = None,
+    added: np.ndarray | None = None,
+    removed: np.ndarray | None = None,
+    reason: str = "",
+) -> dict:
+    """Record a rater's decision on one photo and return the review.csv row written.
+
+    Args:
+        row: the photo's results row (status ok).
+        action: ``save`` (the mask as shown, redrawn at ``threshold`` when given, with the strokes) or
+            ``exclude`` (``reason`` required). A save is logged as ``accept`` when no pixel changed, else ``edit``.
+        threshold: the probability cut the rater moved the slider to (0-1), or None to start from the current mask.
+        added, removed: brush and eraser strokes on the analysis frame ((h, w) bool), or None.
+
+    Raises:
+        ValueError: a bad action, threshold or stroke shape, an exclusion without a reason, or a photo without
+            a mask (not scored).
+    """
+    out_dir = Path(out_dir)
+    if row.get("status") != "ok" or not row.get("mask_depigmented"):
+        raise ValueError(f"{row.get('image_id')}: the photo was not scored ({row.get('status')}); nothing to review")
+    if action not in ("save", "exclude"):
+        raise ValueError(f"action must be 'save' or 'exclude', got {action!r}")
+    before, before_path = current_mask(out_dir, row)
+    record = dict.fromkeys(review_log.COLUMNS, "")
+    record.update(
+        image_id=row["image_id"],
+        rater=rater,
+        time_utc=review_log.utc_now(),
+        mask_sha256_before=file_sha256(before_path),
+        photo_sha256=row.get("photo_sha256") or "",
+    )
+    if action == "exclude":
+        reason = " ".join(str(reason).split())
+        if not reason:
+            raise ValueError("an exclusion needs a reason")
+        record.update(action="exclude", reason=reason, pixels_added=0, pixels_removed=0)
+        review_log.append(out_dir, record)
+        return record
+    labels = photo_labels(out_dir, row)
+    after = before if threshold is None else threshold_mask(out_dir, row, float(threshold), labels)
+    if added is not None or removed is not None:
+        box, scale = frame_of(row)
+        width, height = frame_size(box, scale)
+        strokes = []
+        for name, stroke in (("added", added), ("removed", removed)):
+            stroke = np.zeros((height, width), bool) if stroke is None else np.asarray(stroke, bool)
+            if stroke.shape != (height, width):
+                raise ValueError(
+                    f"{name} strokes must be {width}x{height} px (the face crop), got {stroke.shape[::-1]}"
+                )
+            strokes.append(stroke)
+        after = apply_strokes(after, *strokes, box, scale)
+    data = _png(after)
+    path = review_log.mask_path(out_dir, row["image_id"])
+    write_bytes(path, data)
+    n_added, n_removed = int((after & ~before).sum()), int((before & ~after).sum())
+    record.update(
+        action="edit" if n_added or n_removed else "accept",
+        threshold="" if threshold is None else round(float(threshold), 4),
+        pixels_added=n_added,
+        pixels_removed=n_removed,
+        mask_sha256_after=hashlib.sha256(data).hexdigest(),
+    )
+    review_log.append(out_dir, record)
+    return record
