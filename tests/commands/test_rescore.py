@@ -125,13 +125,15 @@ def test_compare_reads_the_rescored_results(reviewed_run, tmp_path):
         "-o",
         str(tmp_path),
         "--no-plots",
-        "--no-maps",
         "-q",
     )
     assert proc.returncode == 0, proc.stderr
     per_subject = {r["subject_id"]: r for r in csv.DictReader(open(tmp_path / "per_subject.csv", newline=""))}
     assert per_subject["astronaut_brown"]["status"] == "imputed_nonresponder"
-    assert per_subject["astronaut_tan"]["status"] == "evaluable"
+    tan = per_subject["astronaut_tan"]
+    assert tan["status"] == "evaluable"
+    # The photos were moved away: the map is drawn over the face crops the run kept.
+    assert tan["map_error"] == "" and (tmp_path / tan["map"]).is_file()
 
 
 def _rows_from_bytes(data: bytes):

@@ -34,13 +34,13 @@ from vitiscore.commands.score import COLUMNS, BatchResult, mask_columns
 from vitiscore.io.manifest import ManifestEntry
 from vitiscore.io.masks import read_mask
 from vitiscore.measure import scale as scale_mod
-from vitiscore.measure.mask_score import frame_mask, score_mask
+from vitiscore.measure.mask_score import frame_mask, frame_of, score_mask
 from vitiscore.measure.surface import write_table
 from vitiscore.measure.views import fuse_rows, write_fused
 from vitiscore.report import overlay
 from vitiscore.report.progress import progress_bar
 from vitiscore.review import log as review_log
-from vitiscore.review.masks import frame_labels, frame_of, photo_labels
+from vitiscore.review.masks import frame_labels, photo_labels
 
 log = logging.getLogger(__name__)
 

@@ -143,9 +143,10 @@ def frame_points(points: np.ndarray, box, scale: float) -> np.ndarray:
 
 
 def to_photo(frame_map: np.ndarray, box, scale: float, photo_shape, interpolation=cv2.INTER_NEAREST):
-    """Place an analysis-frame map back into a photo-sized array (zeros outside the crop)."""
+    """Place an analysis-frame map (or picture: channels are kept) back into a photo-sized array (zeros outside
+    the crop)."""
     x0, y0, x1, y1 = box
-    out = np.zeros(photo_shape[:2], dtype=frame_map.dtype)
+    out = np.zeros(tuple(photo_shape[:2]) + frame_map.shape[2:], dtype=frame_map.dtype)
     if scale == 1.0 and frame_map.shape == (y1 - y0, x1 - x0):
         out[y0:y1, x0:x1] = frame_map
     else:

@@ -59,6 +59,22 @@ def frame_mask(depigmented: np.ndarray, box, scale: float) -> np.ndarray:
     return crop_to_frame(depigmented.astype(np.uint8) * 255, box, scale) >= 128
 
 
+def frame_of(row: dict) -> tuple[tuple[int, int, int, int], float]:
+    """The analysis frame of a results row: crop box (photo pixels) and scale.
+
+    Raises:
+        ValueError: the row has no frame (a photo that was not scored, or a run older than the review tools).
+    """
+    try:
+        box = tuple(int(v) for v in str(row["crop_box"]).split(";"))
+        scale = float(row["crop_scale"])
+    except (KeyError, TypeError, ValueError):
+        box, scale = (), float("nan")
+    if len(box) != 4 or not 0 < scale <= 1:
+        raise ValueError(f"{row.get('image_id')}: no analysis frame recorded (crop_box, crop_scale); score it again")
+    return box, scale
+
+
 def photo_mask(frame: np.ndarray, box, scale: float, labels: np.ndarray) -> np.ndarray:
     """An analysis-frame bool mask placed back into the photo (bilinear, cut at one half) and kept to the facial
     area ``labels`` (photo-sized): how a model's mask, or one redrawn at another threshold, becomes photo-sized."""

@@ -19,23 +19,7 @@ import numpy as np
 
 from vitiscore.face.facial_area import crop_to_frame, to_photo
 from vitiscore.io.masks import read_labels
-from vitiscore.measure.mask_score import photo_mask
-
-
-def frame_of(row: dict) -> tuple[tuple[int, int, int, int], float]:
-    """The analysis frame of a results row: crop box (photo pixels) and scale.
-
-    Raises:
-        ValueError: the row has no frame (a photo that was not scored, or a run older than the review tools).
-    """
-    try:
-        box = tuple(int(v) for v in str(row["crop_box"]).split(";"))
-        scale = float(row["crop_scale"])
-    except (KeyError, TypeError, ValueError):
-        box, scale = (), float("nan")
-    if len(box) != 4 or not 0 < scale <= 1:
-        raise ValueError(f"{row.get('image_id')}: no analysis frame recorded (crop_box, crop_scale); score it again")
-    return box, scale
+from vitiscore.measure.mask_score import frame_of, photo_mask
 
 
 def photo_labels(out_dir: Path, row: dict) -> np.ndarray:

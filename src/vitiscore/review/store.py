@@ -18,8 +18,9 @@ from PIL import Image
 from vitiscore.face.facial_area import frame_size
 from vitiscore.io import file_sha256, write_bytes
 from vitiscore.io.masks import read_mask
+from vitiscore.measure.mask_score import frame_of
 from vitiscore.review import log as review_log
-from vitiscore.review.masks import apply_strokes, frame_of, photo_labels, threshold_mask
+from vitiscore.review.masks import apply_strokes, photo_labels, threshold_mask
 
 
 def current_mask(out_dir: Path, row: dict) -> tuple[np.ndarray, Path]:

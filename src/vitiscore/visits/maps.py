@@ -30,10 +30,11 @@ from scipy import ndimage
 from vitiscore import io as io_mod
 from vitiscore import schema
 from vitiscore.face import mesh
-from vitiscore.face.facial_area import UNIT_LABELS, UNITS
+from vitiscore.face.facial_area import UNIT_LABELS, UNITS, to_photo
 from vitiscore.io import safe_name
 from vitiscore.io.masks import read_labels, read_mask
 from vitiscore.measure import surface
+from vitiscore.measure.mask_score import frame_of
 from vitiscore.report import plots
 from vitiscore.report.progress import progress_bar
 
@@ -262,19 +263,33 @@ def subject_map(results_dir: Path, base_row: dict, follow_row: dict) -> tuple[np
         depigmented = read_mask(results_dir / row["mask_depigmented"])
         out.append((_landmarks(results_dir, row), area, depigmented))
     (p0, a0, d0), (p1, a1, d1) = out
-    try:
-        rgb = io_mod.load_photo(results_dir / base_row["path"]).rgb
-        turns = int(float(base_row.get("turned_deg") or 0)) // 90
-        rgb = np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb  # the frame it was scored in
-    except io_mod.PhotoError as exc:
-        raise ValueError(
-            f"{base_row['image_id']}: the baseline photo {base_row['path']} (relative to the scores' "
-            f"folder) cannot be read: {exc}"
-        ) from None
+    rgb = _background(results_dir, base_row, a0.shape)
     if a0.shape != rgb.shape[:2]:
         raise ValueError(f"{base_row['image_id']}: the masks are not the photo's size")
     units = read_labels(results_dir / base_row["mask_units"])
     return rgb, change_map(p0, a0, d0, p1, a1, d1), units
+
+
+def _background(results_dir: Path, row: dict, shape) -> np.ndarray:
+    """The baseline photo in the frame it was scored in; where it is no longer readable, the face crop the run kept
+    (``crops/<id>.jpg``) placed on a black photo-sized background.
+
+    Raises:
+        ValueError: neither the photo nor a kept crop can be read.
+    """
+    try:
+        rgb = io_mod.load_photo(results_dir / row["path"]).rgb
+        turns = int(float(row.get("turned_deg") or 0)) // 90
+        return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb  # the frame it was scored in
+    except io_mod.PhotoError as exc:
+        if not row.get("crop"):
+            raise ValueError(
+                f"{row['image_id']}: the baseline photo {row['path']} (relative to the scores' folder) cannot be "
+                f"read: {exc}"
+            ) from None
+    box, scale = frame_of(row)
+    crop = io_mod.load_photo(results_dir / row["crop"]).rgb
+    return to_photo(crop, box, scale, shape, interpolation=cv2.INTER_LINEAR)
 
 
 def _landmarks(results_dir: Path, row: dict) -> np.ndarray:
