@@ -1,0 +1,255 @@
+"""The review page's local server (the standard library's ``http.server``: a page for one rater on one machine
+needs nothing more).
+
+Security, for clinical photos:
+
+* bound to 127.0.0.1 only, never to another interface;
+* a random token (:func:`secrets.token_urlsafe`) in the URL; every request without it, as ``?token=`` or the
+  ``X-Vitiscore-Token`` header, gets 403;
+* a request whose ``Host`` is not ``127.0.0.1``, ``localhost`` or ``[::1]`` (with the server's port) gets 403,
+  so that a web page elsewhere cannot reach it through a rebound DNS name;
+* an image id from the browser must be one of the run's own ids (a lookup, never a path), so ``../`` goes
+  nowhere; files are only ever opened from the run's results rows;
+* the page loads nothing from outside the machine (``Content-Security-Policy: default-src 'self'``).
+
+API (JSON unless said otherwise): ``GET /`` the page; ``GET /api/photos`` the photos with their review state;
+``GET /api/photo/<id>/<crop|probability|area|mask>`` pictures on the analysis frame (PNG/JPEG); ``POST
+/api/photo/<id>/save`` with ``{"action": "save"|"exclude", "threshold": float|null, "strokes": PNG data URL|null,
+"reason": str}``. Strokes are a picture of the frame's size: red marks added lesion, green erased lesion.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import io as stdio
+import json
+import logging
+import secrets
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import numpy as np
+from PIL import Image
+
+from vitiscore import io as io_mod
+from vitiscore.io.masks import read_labels
+from vitiscore.measure.mask_score import frame_mask, frame_of
+from vitiscore.review import log as review_log
+from vitiscore.review.masks import frame_labels
+from vitiscore.review.store import current_mask, save_review
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
+MAX_BODY = 64 << 20
+PICTURES = ("crop", "probability", "area", "mask")
+
+
+class ReviewSession:
+    """One run under review: its scored rows by image id, the rater, and a lock so that saves never interleave."""
+
+    def __init__(self, out_dir, rater: str):
+        out_dir = Path(out_dir)
+        run = io_mod.read_run_json(out_dir)
+        if not run or "settings_sha256" not in run or not (out_dir / "results.jsonl").is_file():
+            raise ValueError(f"{out_dir} holds no vitiscore score run to review (run.json, results.jsonl)")
+        from vitiscore.commands.rescore import model_rows
+
+        rows = model_rows(out_dir)
+        self.out_dir = out_dir
+        self.rater = " ".join(str(rater).split()) or "rater"
+        self.rows = {r["image_id"]: r for r in rows if r.get("status") == "ok" and r.get("crop")}
+        if not self.rows:
+            raise ValueError(f"{out_dir} has no scored photo with a kept face crop to review (score it again)")
+        self.order = [r["image_id"] for r in rows if r["image_id"] in self.rows]
+        self.threshold = (run.get("model") or {}).get("threshold")
+        self.lock = threading.Lock()
+
+    def photos(self) -> dict:
+        states = review_log.reviews(self.out_dir, list(self.rows.values()))
+        items = []
+        for image_id in self.order:
+            row, state = self.rows[image_id], states.get(image_id)
+            items.append(
+                {
+                    "id": image_id,
+                    "flags": [f for f in (row.get("flags") or "").split(";") if f],
+                    "ita_band": row.get("ita_band") or "",
+                    "fraction": row.get("depigmented_fraction"),
+                    "threshold": float(row["threshold"]) if row.get("threshold") not in (None, "") else None,
+                    "has_probability": bool(row.get("probability")),
+                    "state": state.state if state else "unreviewed",
+                    "rater": state.rater if state else "",
+                    "reason": state.reason if state else "",
+                    "problem": state.problem if state else "",
+                }
+            )
+        return {"rater": self.rater, "photos": items, "threshold": self.threshold}
+
+    def picture(self, image_id: str, kind: str) -> tuple[bytes, str]:
+        row = self.rows[image_id]
+        if kind == "crop":
+            return (self.out_dir / row["crop"]).read_bytes(), "image/jpeg"
+        if kind == "probability":
+            if not row.get("probability"):
+                raise FileNotFoundError("no probability map (the mask was drawn elsewhere)")
+            return (self.out_dir / row["probability"]).read_bytes(), "image/png"
+        box, scale = frame_of(row)
+        if kind == "area":
+            picture = frame_labels(read_labels(self.out_dir / row["mask_units"]), box, scale) > 0
+        else:
+            picture = frame_mask(current_mask(self.out_dir, row)[0], box, scale)
+        buffer = stdio.BytesIO()
+        Image.fromarray(picture.astype(np.uint8) * 255).save(buffer, format="PNG", compress_level=1)
+        return buffer.getvalue(), "image/png"
+
+    def save(self, image_id: str, body: dict) -> dict:
+        row = self.rows[image_id]
+        added = removed = None
+        if body.get("strokes"):
+            strokes = _decode_picture(body["strokes"])
+            added, removed = strokes[..., 0] > 127, strokes[..., 1] > 127
+        threshold = body.get("threshold")
+        with self.lock:
+            record = save_review(
+                self.out_dir,
+                row,
+                self.rater,
+                str(body.get("action")),
+                threshold=None if threshold is None else float(threshold),
+                added=added,
+                removed=removed,
+                reason=str(body.get("reason") or ""),
+            )
+        log.info("%s: %s by %s", image_id, record["action"], self.rater)
+        return record
+
+
+def _decode_picture(data_url: str) -> np.ndarray:
+    """An RGBA picture from a ``data:image/png;base64,...`` URL (the page's stroke layer)."""
+    if not isinstance(data_url, str) or not data_url.startswith("data:image/png;base64,"):
+        raise ValueError("strokes must be a PNG data URL")
+    try:
+        raw = base64.b64decode(data_url.split(",", 1)[1], validate=True)
+        with Image.open(stdio.BytesIO(raw)) as image:
+            return np.asarray(image.convert("RGBA"))
+    except (binascii.Error, OSError) as exc:
+        raise ValueError(f"strokes are not a readable PNG: {exc}") from None
+
+
+def page_html() -> bytes:
+    return resources.files("vitiscore.review").joinpath("page.html").read_bytes()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "vitiscore-review"
+    session: ReviewSession
+    token: str
+
+    def log_message(self, format, *args):  # noqa: A002 - the standard library's signature
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+        )
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, payload) -> None:
+        self._send(status, json.dumps(payload).encode("utf-8"))
+
+    def _allowed(self, query: dict) -> bool:
+        host = (self.headers.get("Host") or "").lower()
+        port = str(self.server.server_address[1])
+        if host not in {f"{name}:{port}" for name in LOCAL_NAMES}:
+            self._json(HTTPStatus.FORBIDDEN, {"error": "this page answers on 127.0.0.1 only"})
+            return False
+        given = self.headers.get("X-Vitiscore-Token") or (query.get("token") or [""])[0]
+        if not hmac.compare_digest(given.encode(), self.token.encode()):
+            self._json(HTTPStatus.FORBIDDEN, {"error": "missing or wrong token: open the URL the command printed"})
+            return False
+        return True
+
+    def _photo(self, parts: list[str]) -> str | None:
+        image_id = unquote(parts[2]) if len(parts) > 2 else ""
+        if image_id not in self.session.rows:
+            self._json(HTTPStatus.NOT_FOUND, {"error": "no such photo in this run"})
+            return None
+        return image_id
+
+    def do_GET(self):  # noqa: N802 - the standard library's name
+        url = urlsplit(self.path)
+        if not self._allowed(parse_qs(url.query)):
+            return
+        parts = url.path.strip("/").split("/")
+        try:
+            if url.path == "/":
+                self._send(HTTPStatus.OK, page_html(), "text/html; charset=utf-8")
+            elif url.path == "/api/photos":
+                self._json(HTTPStatus.OK, self.session.photos())
+            elif len(parts) == 4 and parts[:2] == ["api", "photo"] and parts[3] in PICTURES:
+                image_id = self._photo(parts)
+                if image_id is not None:
+                    self._send(HTTPStatus.OK, *self.session.picture(image_id, parts[3]))
+            else:
+                self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+        except FileNotFoundError as exc:
+            self._json(HTTPStatus.NOT_FOUND, {"error": str(exc)})
+
+    def do_POST(self):  # noqa: N802 - the standard library's name
+        url = urlsplit(self.path)
+        if not self._allowed(parse_qs(url.query)):
+            return
+        parts = url.path.strip("/").split("/")
+        if not (len(parts) == 4 and parts[:2] == ["api", "photo"] and parts[3] == "save"):
+            self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+            return
+        image_id = self._photo(parts)
+        if image_id is None:
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if not 0 < length <= MAX_BODY:
+            self._json(HTTPStatus.BAD_REQUEST, {"error": "empty or too large request"})
+            return
+        try:
+            body = json.loads(self.rfile.read(length))
+            if not isinstance(body, dict):
+                raise ValueError("the request must be a JSON object")
+            record = self.session.save(image_id, body)
+        except ValueError as exc:
+            self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+            return
+        self._json(HTTPStatus.OK, {"saved": record, **self.session.photos()})
+
+
+def make_server(out_dir, rater: str, port: int = 0, token: str | None = None) -> tuple[ThreadingHTTPServer, str]:
+    """A review server for ``out_dir`` on 127.0.0.1 (not yet serving) and the page's URL with its token.
+
+    Raises:
+        ValueError: no scoring run with reviewable photos in ``out_dir``, or a bad port.
+        OSError: the port is taken.
+    """
+    if not 0 <= int(port) <= 65535:
+        raise ValueError(f"port must be 0-65535, got {port}")
+    session = ReviewSession(out_dir, rater)
+    token = token or secrets.token_urlsafe(24)
+    handler = type("ReviewHandler", (_Handler,), {"session": session, "token": token})
+    server = ThreadingHTTPServer((HOST, int(port)), handler)
+    server.daemon_threads = True
+    return server, f"http://{HOST}:{server.server_address[1]}/?token={token}"
