@@ -93,7 +93,8 @@ class FaceScore:
     """The result for one photo.
 
     ``status`` is "ok" or the reason the photo was not scored (``empty_file``, ``unreadable``, ``truncated``,
-    ``too_large``, ``no_face``, ``failed``). ``flags`` are quality warnings on a scored photo:
+    ``too_large``, ``no_face``, ``face_too_small``, ``no_colour``, ``mask_size_mismatch``, ``failed``). ``flags``
+    are quality warnings on a scored photo:
     ``multiple_faces`` (the largest face was scored), ``low_resolution``, ``pose``, ``overexposed`` (over 5 % of
     the facial area clipped), ``hairline_not_found`` (the forehead stopped at the band limit, not at hair),
     ``light_skin`` (normal skin in the light or very light ITA band, over 41 degrees, where depigmentation is

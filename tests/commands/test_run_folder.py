@@ -109,8 +109,17 @@ def test_compare_on_a_moved_output_folder_writes_its_tables_and_maps_from_kept_l
     comparison = compare(tmp_path / "moved" / "out" / "results.csv", "baseline", ["week24"])
     write_comparison(comparison, tmp_path / "moved" / "compare", plots=False)
     (row,) = _rows(tmp_path / "moved" / "compare" / "per_subject.csv")
+    # The photos are out of reach: the map is drawn over the face crop the run kept.
+    assert (
+        row["status"] == "evaluable"
+        and row["map_error"] == ""
+        and (tmp_path / "moved" / "compare" / row["map"]).is_file()
+    )
+    shutil.rmtree(tmp_path / "moved" / "out" / "crops")
+    write_comparison(comparison, tmp_path / "moved" / "compare2", plots=False)
+    (row,) = _rows(tmp_path / "moved" / "compare2" / "per_subject.csv")
     assert row["status"] == "evaluable" and "baseline photo" in row["map_error"]
-    assert (tmp_path / "moved" / "compare" / "cohort.csv").is_file()
+    assert (tmp_path / "moved" / "compare2" / "cohort.csv").is_file()
     # With the photos in place, the map is drawn from the landmarks kept at score time.
     comparison = compare(tmp_path / "out" / "results.csv", "baseline", ["week24"])
     write_comparison(comparison, tmp_path / "compare", plots=False)

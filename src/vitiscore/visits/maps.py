@@ -282,7 +282,7 @@ def _background(results_dir: Path, row: dict, shape) -> np.ndarray:
         turns = int(float(row.get("turned_deg") or 0)) // 90
         return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb  # the frame it was scored in
     except io_mod.PhotoError as exc:
-        if not row.get("crop"):
+        if not (row.get("crop") and (results_dir / row["crop"]).is_file()):
             raise ValueError(
                 f"{row['image_id']}: the baseline photo {row['path']} (relative to the scores' folder) cannot be "
                 f"read: {exc}"
