@@ -139,7 +139,9 @@ def test_review_page_slider_stroke_and_save(scored, server, browser, tmp_path_fa
     painted = _fraction(browser)
     assert painted > lowered
     browser.find_element("id", "accept").click()
-    wait.until(lambda d: "saved" in d.find_element("id", "message").text)
+    wait.until(lambda d: d.find_element("id", "message").text)
+    message = browser.find_element("id", "message").text
+    assert message.startswith("brown_week24: edit saved"), message
     seconds = time.perf_counter() - started
     assert browser.find_element("id", "photo-id").text == "tan_baseline"  # on to the next photo
     assert browser.find_element("id", "progress").text == "reviewed 1 / 2"
