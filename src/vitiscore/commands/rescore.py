@@ -70,25 +70,6 @@ _KEEP_ON_EXCLUDE = {
 }
 
 
-def model_rows(out_dir: Path) -> list[dict]:
-    """The scoring run's rows as the model (or ``--masks``) scored them, in ``results.csv``'s order.
-
-    Raises:
-        ValueError: ``out_dir`` holds no finished ``vitiscore score`` run.
-    """
-    run = io_mod.read_run_json(out_dir)
-    if not run or "settings_sha256" not in run:
-        raise ValueError(f"{out_dir} holds no vitiscore score run (no run.json of `vitiscore score`)")
-    if run.get("status") != "finished":
-        raise ValueError(f"the scoring run in {out_dir} did not finish; resume it with --skip-existing first")
-    journal = {r["image_id"]: r for r in io_mod.read_jsonl(out_dir / "results.jsonl") if "image_id" in r}
-    if not journal:
-        raise ValueError(f"{out_dir}/results.jsonl holds no rows")
-    order = [r["image_id"] for r in io_mod.read_table_csv(out_dir / "results.csv", "results")[1]]
-    order = [i for i in order if i in journal] + [i for i in journal if i not in order]
-    return [{c: journal[i].get(c) for c in COLUMNS} for i in order]
-
-
 def rescore_run(out_dir, progress: bool | None = None) -> BatchResult:
     """Rescore ``out_dir`` from its reviewed masks (see the module notes); returns the rows written.
 
@@ -96,7 +77,7 @@ def rescore_run(out_dir, progress: bool | None = None) -> BatchResult:
         ValueError: no finished scoring run in ``out_dir``.
     """
     out_dir = Path(out_dir)
-    rows = model_rows(out_dir)
+    rows = review_log.model_rows(out_dir)
     run = io_mod.read_run_json(out_dir)
     default_hu = float(run.get("options", {}).get("face_hand_units", 3.0))
     state = review_log.reviews(out_dir, rows)

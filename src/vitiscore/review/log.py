@@ -17,12 +17,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vitiscore import schema
-from vitiscore.io import file_sha256, read_table_csv
+from vitiscore.io import file_sha256, read_jsonl, read_run_json, read_table_csv
 
 REVIEW_DIR = "reviewed"
 LOG_NAME = "review.csv"
 ACTIONS = ("accept", "edit", "exclude")
 COLUMNS = schema.REVIEW.names
+
+
+def model_rows(out_dir: Path) -> list[dict]:
+    """The scoring run's rows as the model (or ``--masks``) scored them, in ``results.csv``'s order.
+
+    Raises:
+        ValueError: ``out_dir`` holds no finished ``vitiscore score`` run.
+    """
+    run = read_run_json(out_dir)
+    if not run or "settings_sha256" not in run:
+        raise ValueError(f"{out_dir} holds no vitiscore score run (no run.json of `vitiscore score`)")
+    if run.get("status") != "finished":
+        raise ValueError(f"the scoring run in {out_dir} did not finish; resume it with --skip-existing first")
+    journal = {r["image_id"]: r for r in read_jsonl(out_dir / "results.jsonl") if "image_id" in r}
+    if not journal:
+        raise ValueError(f"{out_dir}/results.jsonl holds no rows")
+    order = [r["image_id"] for r in read_table_csv(out_dir / "results.csv", "results")[1]]
+    order = [i for i in order if i in journal] + [i for i in journal if i not in order]
+    return [{c: journal[i].get(c) for c in schema.RESULTS.names} for i in order]
 
 
 def log_path(out_dir: Path) -> Path:

@@ -60,9 +60,7 @@ class ReviewSession:
         run = io_mod.read_run_json(out_dir)
         if not run or "settings_sha256" not in run or not (out_dir / "results.jsonl").is_file():
             raise ValueError(f"{out_dir} holds no vitiscore score run to review (run.json, results.jsonl)")
-        from vitiscore.commands.rescore import model_rows
-
-        rows = model_rows(out_dir)
+        rows = review_log.model_rows(out_dir)
         self.out_dir = out_dir
         self.rater = " ".join(str(rater).split()) or "rater"
         self.rows = {r["image_id"]: r for r in rows if r.get("status") == "ok" and r.get("crop")}
@@ -106,9 +104,7 @@ class ReviewSession:
             picture = frame_labels(read_labels(self.out_dir / row["mask_units"]), box, scale) > 0
         else:
             picture = frame_mask(current_mask(self.out_dir, row)[0], box, scale)
-        buffer = stdio.BytesIO()
-        Image.fromarray(picture.astype(np.uint8) * 255).save(buffer, format="PNG", compress_level=1)
-        return buffer.getvalue(), "image/png"
+        return io_mod.png_bytes(picture.astype(np.uint8) * 255), "image/png"
 
     def save(self, image_id: str, body: dict) -> dict:
         row = self.rows[image_id]

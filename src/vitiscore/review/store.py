@@ -9,14 +9,12 @@ the row records the mask's SHA-256, so a save cut off between the two leaves a m
 from __future__ import annotations
 
 import hashlib
-import io as stdio
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from vitiscore.face.facial_area import frame_size
-from vitiscore.io import file_sha256, write_bytes
+from vitiscore.io import file_sha256, png_bytes, write_bytes
 from vitiscore.io.masks import read_mask
 from vitiscore.measure.mask_score import frame_of
 from vitiscore.review import log as review_log
@@ -29,12 +27,6 @@ def current_mask(out_dir: Path, row: dict) -> tuple[np.ndarray, Path]:
     state = review_log.reviews(out_dir, [row]).get(row["image_id"])
     path = state.mask if state is not None and state.state == "reviewed" else Path(out_dir) / row["mask_depigmented"]
     return read_mask(path), path
-
-
-def _png(mask: np.ndarray) -> bytes:
-    buffer = stdio.BytesIO()
-    Image.fromarray(mask.astype(np.uint8) * 255).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
 
 
 def save_review(
@@ -95,7 +87,7 @@ def save_review(
                 )
             strokes.append(stroke)
         after = apply_strokes(after, *strokes, box, scale)
-    data = _png(after)
+    data = png_bytes(after.astype(np.uint8) * 255)
     path = review_log.mask_path(out_dir, row["image_id"])
     write_bytes(path, data)
     n_added, n_removed = int((after & ~before).sum()), int((before & ~after).sum())
