@@ -247,9 +247,27 @@ SEGMENT_RESULTS = Table(
         RESULTS.column("error"),
         RESULTS.column("width"),
         RESULTS.column("height"),
-        _c("depigmented_fraction", "number", "0-1", "depigmented share of the whole photo's pixels"),
+        _c(
+            "depigmented_fraction",
+            "number",
+            "0-1",
+            "depigmented share of the whole photo's pixels (with a skin model, only depigmented skin counts)",
+        ),
         _c("depigmented_px", "integer", "px", "depigmented pixels of the whole photo"),
+        _c(
+            "skin_px",
+            "integer",
+            "px",
+            "pixels the model sees as skin, lesions included; empty for a model without a skin head",
+        ),
+        _c(
+            "depigmented_fraction_of_skin",
+            "number",
+            "0-1",
+            "depigmented_px / skin_px; empty without a skin head or when no skin is seen",
+        ),
         _c("mask_depigmented", "path", "", "depigmentation mask, 0/255 PNG, photo-sized"),
+        _c("mask_skin", "path", "", "skin mask, 0/255 PNG, photo-sized; empty for a model without a skin head"),
         *_PROVENANCE,
     ),
 )

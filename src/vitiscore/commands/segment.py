@@ -61,7 +61,9 @@ def segment_folder(
 
     Writes ``masks/<image_id>_depigmented.png`` (0/255, the photo's size), ``results.csv`` (one row per photo;
     ``depigmented_fraction`` is the share, 0-1, of the whole photo's pixels; unreadable photos get a status and
-    an error instead) and ``run.json``.
+    an error instead) and ``run.json``. With a model that has a skin head, only depigmented *skin* counts, and
+    ``masks/<image_id>_skin.png``, ``skin_px`` and ``depigmented_fraction_of_skin`` are written too (no skin
+    seen: that fraction is left empty).
 
     Raises:
         FileNotFoundError: an input does not exist.
@@ -97,18 +99,29 @@ def segment_folder(
             return
         for (row, _rgb), seg in zip(pending, _segment_many(segmenter, [rgb for _, rgb in pending])):
             relative = f"masks/{row['image_id']}_depigmented.png"
+            # With a skin head only skin counts, so that walls, sheets and teeth are never depigmentation.
+            mask = seg.mask if seg.skin is None else seg.mask & seg.skin
+            skin_relative = f"masks/{row['image_id']}_skin.png" if seg.skin is not None else ""
             try:
-                io_mod.write_png(out_dir / relative, seg.mask.astype(np.uint8) * 255)
+                io_mod.write_png(out_dir / relative, mask.astype(np.uint8) * 255)
+                if skin_relative:
+                    io_mod.write_png(out_dir / skin_relative, seg.skin.astype(np.uint8) * 255)
             except OSError as exc:
                 row.update(status="failed", error=f"cannot write outputs: {exc}")
             else:
                 row.update(
                     status="ok",
                     error="",
-                    depigmented_px=int(seg.mask.sum()),
-                    depigmented_fraction=round(float(seg.mask.mean()), 6),
+                    depigmented_px=int(mask.sum()),
+                    depigmented_fraction=round(float(mask.mean()), 6),
                     mask_depigmented=relative,
+                    mask_skin=skin_relative,
                 )
+                if seg.skin is not None:
+                    skin_px = int(seg.skin.sum())
+                    row.update(skin_px=skin_px)
+                    if skin_px:
+                        row.update(depigmented_fraction_of_skin=round(int(mask.sum()) / skin_px, 6))
             bar.update(1)
         pending.clear()
 
@@ -142,7 +155,8 @@ def segment_folder(
             "sha256": segmenter.sha256,
             "threshold": getattr(segmenter, "threshold", None),
         },
-        "region": "whole photo (no face detection)",
+        "region": "whole photo (no face detection)"
+        + ("; only skin counts (the model's skin head)" if getattr(segmenter, "has_skin_head", False) else ""),
         "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
         "elapsed_s": round(time.time() - started, 3),
         "photos": len(rows),

@@ -29,6 +29,8 @@ from vitiscore.segment.protocol import Segmentation, check_inputs
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
 THRESHOLDS_FILE = "thresholds.json"
+# Cut of a skin head's probability: skin is the likelier of the two answers.
+SKIN_THRESHOLD = 0.5
 
 _TORCHVISION_SCHEMAS = None
 
@@ -76,7 +78,8 @@ def import_smp():
 
 def build_network(architecture: dict):
     """An untrained network from the ``architecture`` part of a config: ``arch`` (smp class name, e.g. "Unet"),
-    ``encoder``, ``decoder_channels``. Encoders are never initialised from downloaded weights."""
+    ``encoder``, ``decoder_channels`` and optionally ``classes`` (output channels: 1, depigmented skin, or 2 with
+    skin as the second). Encoders are never initialised from downloaded weights."""
     smp = import_smp()
     try:
         return smp.create_model(
@@ -84,7 +87,7 @@ def build_network(architecture: dict):
             encoder_name=architecture["encoder"],
             encoder_weights=None,
             in_channels=3,
-            classes=1,
+            classes=int(architecture.get("classes", 1)),
             decoder_channels=tuple(architecture["decoder_channels"]),
         )
     except KeyError as err:
@@ -162,10 +165,13 @@ def inference_network(network):
     return network.to(memory_format=torch.channels_last)
 
 
-def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray) -> list[np.ndarray]:
+def run_network(
+    network, images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray, channel: int | None = 0
+) -> list[np.ndarray]:
     """Probability maps (float32, 0-1, each at its image's size) from ``network`` for ``images`` ((h, w, 3)
     uint8), each scaled to a longer side of ``size`` pixels and reflect-padded to a square; ``mean`` and ``std``
-    are per channel on the 0-255 scale. Runs on the device that holds the network's weights."""
+    are per channel on the 0-255 scale. ``channel`` picks the output channel ((h, w) maps); None gives them all
+    ((h, w, c) maps). Runs on the device that holds the network's weights."""
     import torch
 
     if not images:
@@ -183,11 +189,15 @@ def run_network(network, images: list[np.ndarray], size: int, mean: np.ndarray, 
     with torch.inference_mode():
         device = next(network.parameters()).device
         x = torch.from_numpy(batch).to(device).contiguous(memory_format=torch.channels_last)
-        maps = torch.sigmoid(network(x)[:, 0]).float().cpu().contiguous().numpy()
-    return [
+        out = network(x)
+        out = out[:, channel] if channel is not None else out.permute(0, 2, 3, 1)
+        maps = torch.sigmoid(out).float().cpu().contiguous().numpy()
+    resized = [
         cv2.resize(maps[i, :nh, :nw], (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
         for i, ((nh, nw), rgb) in enumerate(zip(placed, images))
     ]
+    # cv2 drops a last axis of length 1.
+    return [m.reshape(*m.shape[:2], -1) for m in resized] if channel is None else resized
 
 
 class LearnedSegmenter:
@@ -223,6 +233,8 @@ class LearnedSegmenter:
                 f"{spec.path / CONFIG_FILE} asks for {', '.join(unsupported)}, which this version "
                 "no longer runs at inference (they were experiments no shipped model used)"
             )
+        # A second output channel is the probability of skin (segment counts only skin with it).
+        self.has_skin_head = int(spec.config["architecture"].get("classes", 1)) == 2
         network = build_network(spec.config["architecture"])
         network.load_state_dict(load_file(str(weights)), strict=True)
         self.network = inference_network(network)
@@ -230,17 +242,21 @@ class LearnedSegmenter:
     def probabilities(self, images: list[np.ndarray]) -> list[np.ndarray]:
         """Depigmentation probability (float32, 0-1) of every pixel of each image (each (h, w, 3) uint8),
         at the image's own size. All images go through the network as one batch."""
-        return run_network(self.network, images, self.input_size, self._mean, self._std)
+        return [maps[..., 0] for maps in self._maps(images)]
+
+    def _maps(self, images: list[np.ndarray]) -> list[np.ndarray]:
+        return run_network(self.network, images, self.input_size, self._mean, self._std, channel=None)
 
     def predict_batch(self, images: list[np.ndarray], areas: list[np.ndarray]) -> list[Segmentation]:
         """:meth:`predict` for several images at once (one network batch)."""
         for rgb, area in zip(images, areas, strict=True):
             check_inputs(rgb, area)
         out = []
-        for probability, area in zip(self.probabilities(images), areas):
+        for maps, area in zip(self._maps(images), areas):
             area = area.astype(bool)
-            probability = np.where(area, probability, 0.0).astype(np.float32)
-            out.append(Segmentation(probability, probability >= self.threshold, self.threshold))
+            probability = np.where(area, maps[..., 0], 0.0).astype(np.float32)
+            skin = maps[..., 1] >= SKIN_THRESHOLD if self.has_skin_head else None
+            out.append(Segmentation(probability, probability >= self.threshold, self.threshold, skin))
         return out
 
     def predict(self, rgb: np.ndarray, area: np.ndarray) -> Segmentation:

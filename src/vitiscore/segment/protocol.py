@@ -23,11 +23,14 @@ class Segmentation:
         mask: (h, w) bool, depigmented pixels (always inside the facial area). An all-False mask is a normal
             answer (no depigmentation), not an error.
         threshold: the probability at which ``mask`` was cut.
+        skin: (h, w) bool, where the model sees skin (lesions included), from a model with a skin head; None from
+            a model without one. ``mask`` is not cut to it: the caller decides (``vitiscore segment`` does).
     """
 
     probability: np.ndarray
     mask: np.ndarray
     threshold: float
+    skin: np.ndarray | None = None
 
 
 class Segmenter(Protocol):

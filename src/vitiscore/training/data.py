@@ -56,6 +56,9 @@ SKIN_L_LIMITS = (24.0, 78.0)
 BAND_ITA_EXAMPLES = (-45.0, -10.0, 19.0, 34.0, 48.0, 60.0)
 BAND_B_STAR = 15.0
 NEGATIVE_RATE = 1 / 6
+# Label-map values of a training pair's mask (see vitiscore.training.loop): a skin head learns skin from the first
+# three and ignores the fourth (real photos: only their lesions are known to be skin).
+NOT_SKIN, SKIN, LESION, SKIN_UNKNOWN = 0, 1, 2, 255
 
 
 @dataclass(frozen=True)
@@ -285,8 +288,10 @@ def lighten_hair(rgb: np.ndarray, hair: np.ndarray, rng: np.random.Generator) ->
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
-def _capture(rgb: np.ndarray, mask: np.ndarray, rng: np.random.Generator):
-    """Camera and lighting variety; geometric changes are applied to the mask as well."""
+def _capture(rgb: np.ndarray, mask: np.ndarray, rng: np.random.Generator, robust: bool = False):
+    """Camera and lighting variety; geometric changes are applied to the mask (bool or a label map) as well.
+    With ``robust``, also what the robustness suite varies (:func:`robust_capture`), drawn after the rest so
+    that the draws without it are those of earlier models."""
     h, w = mask.shape
     img = rgb.astype(np.float32) / 255.0
     if rng.random() < 0.15:  # overexposure: clipped highlights
@@ -307,10 +312,27 @@ def _capture(rgb: np.ndarray, mask: np.ndarray, rng: np.random.Generator):
         out = cv2.warpAffine(out, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
         mask = cv2.warpAffine(
             mask.astype(np.uint8), matrix, (w, h), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_REFLECT_101
-        ).astype(bool)
+        ).astype(mask.dtype)
+    if robust:
+        out = robust_capture(out, rng)
     if rng.random() < 0.7:
         out = jpeg_roundtrip(out, int(rng.integers(35, 96)))
     return out, mask
+
+
+def robust_capture(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """What the robustness suite (:mod:`vitiscore.training.robustness`) varies, as a training augmentation:
+    colour temperature within +-1,500 K of 6,500 K, exposure within +-1 EV, and a photo taken at 0.25-1 times
+    the resolution (scaled down and back up), each half of the time; the mask is unchanged by all three."""
+    from vitiscore.training import robustness
+
+    if rng.random() < 0.5:
+        rgb = robustness.white_balance(rgb, float(rng.uniform(-1500, 1500)))
+    if rng.random() < 0.5:
+        rgb = robustness.exposure(rgb, float(rng.uniform(-1.0, 1.0)))
+    if rng.random() < 0.5:
+        rgb = robustness.rescaled(rgb, float(rng.uniform(0.25, 1.0)), back=True)
+    return rgb
 
 
 def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
@@ -400,8 +422,13 @@ def synthesize(
     pale_scenery_rate: float = 0.0,
     skin_ita_range: tuple[float, float] | None = None,
     light_hair_rate: float = 0.0,
+    appearance: str = "melanin",
+    bank=None,
+    labels: bool = False,
+    robust: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One synthetic training pair from ``base``: (rgb (h, w, 3) uint8, mask (h, w) bool of depigmented skin).
+    """One synthetic training pair from ``base``: (rgb (h, w, 3) uint8, mask (h, w) bool of depigmented skin), or
+    with ``labels`` a uint8 label map instead of the mask (NOT_SKIN, SKIN, LESION: ``base.skin`` is the skin).
 
     Deterministic for a given generator state. ``negative_rate`` (0-1) is the share of images with no lesion
     (an all-False mask) but with look-alikes. ``pale_scenery_rate`` (0-1) is the share of images whose scenery
@@ -409,9 +436,13 @@ def synthesize(
     before the option existed are made again unchanged. ``skin_ita_range`` (low, high degrees): re-tone the
     skin to an ITA drawn from it (:func:`retone_to_ita`, e.g. SKIN_ITA_RANGE); None re-tones by lightness as
     the earliest models were trained. ``light_hair_rate`` (0-1) is the share of images whose hair (where the
-    base knows it) turns blond or grey (:func:`lighten_hair`); like the scenery, no draw at 0. A base with no
-    skin pixels gives the re-captured photo and an empty mask.
+    base knows it) turns blond or grey (:func:`lighten_hair`); like the scenery, no draw at 0. ``appearance``
+    names how lesions look and are shaped (:data:`vitiscore.training.appearance.APPEARANCES`; "transplant" needs
+    a ``bank`` of real lesions). ``robust`` adds :func:`robust_capture`. A base with no skin pixels gives the
+    re-captured photo and an empty mask.
     """
+    from vitiscore.training import appearance as appearances
+
     for name, rate in (
         ("negative_rate", negative_rate),
         ("pale_scenery_rate", pale_scenery_rate),
@@ -431,15 +462,22 @@ def synthesize(
     if light_hair_rate > 0 and base.hair is not None and rng.random() < light_hair_rate:
         rgb = lighten_hair(rgb, base.hair, rng)
     mask = np.zeros(base.skin.shape, bool)
+
+    def captured(rgb, mask):
+        if not labels:
+            return _capture(rgb, mask, rng, robust)
+        label_map = np.where(mask, LESION, np.where(base.skin, SKIN, NOT_SKIN)).astype(np.uint8)
+        return _capture(rgb, label_map, rng, robust)
+
     if not base.skin.any():
-        return _capture(rgb, mask, rng)
+        return captured(rgb, mask)
     negative = rng.random() < negative_rate
     if not negative:
-        rgb, mask = paint_lesions(rgb, base, rng, shapes)
+        rgb, mask = appearances.paint(appearance, rgb, base, rng, shapes, bank)
     n_look_alikes = int(rng.integers(1, 4)) if negative else int(rng.random() < 0.3)
     if n_look_alikes:
         before = rgb
         rgb = _look_alikes(rgb, base, rng, n_look_alikes)
         # A look-alike painted over a lesion would change its truth; keep the lesion as painted.
         rgb = np.where(mask[..., None], before, rgb)
-    return _capture(rgb, mask, rng)
+    return captured(rgb, mask)

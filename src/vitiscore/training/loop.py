@@ -1,7 +1,9 @@
 """Training loop of the learned depigmentation model: seeded, checkpointed, resumable, CPU-friendly.
 
 The loop sees two pools of (rgb, mask) pairs, already scaled to the model's input size: synthetic pairs
-(:mod:`vitiscore.training.data`) and real photos. Each batch item comes from the real pool with probability
+(:mod:`vitiscore.training.data`) and real photos. A pair's mask is either bool (depigmented or not) or a label
+map (``vitiscore.training.data.NOT_SKIN``, ``SKIN``, ``LESION``, ``SKIN_UNKNOWN``), which also teaches a network with a
+skin head (``TrainConfig.skin_head``) where skin is. Each batch item comes from the real pool with probability
 ``real_share``; both get a random scale, crop, flips and quarter turns, and real photos a mild colour jitter
 (synthetic ones had their capture variety when painted). The loss is binary cross-entropy plus soft Dice per
 image (Dice rewards getting small lesions right, which per-pixel BCE alone neglects). AdamW with a one-cycle
@@ -24,10 +26,12 @@ import cv2
 import numpy as np
 
 from vitiscore.segment.learned import build_network, import_smp
+from vitiscore.training.data import LESION, SKIN, SKIN_UNKNOWN
 
 log = logging.getLogger(__name__)
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
+
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
@@ -48,6 +52,10 @@ class TrainConfig:
             every step (average = d * average + (1 - d) * weights, starting from the initial weights); the
             run's result is then that average, not the last step's weights. 0.995 averages over roughly the
             last 200 steps.
+        pretrained_encoder: start a fresh run's encoder from the ImageNet weights shipped in a registry package
+            (:mod:`vitiscore.training.pretrained`); the decoder starts random.
+        skin_head: a second output channel, the probability of skin, trained where the label map knows it;
+            ``vitiscore segment`` counts only skin with it.
         bf16: run the training steps' forward pass under bfloat16 autocast (convolutions in bfloat16, 8-bit
             mantissa); the weights, the optimiser, the loss and every validation stay float32, so the network
             that comes out is a float32 one like any other (off in v4 and earlier).
@@ -69,20 +77,26 @@ class TrainConfig:
     dice_lesion_images_only: bool = False
     ema_decay: float = 0.0
     bf16: bool = False
+    pretrained_encoder: bool = False
+    skin_head: bool = False
     checkpoint_every: int = 200
     validate_every: int = 500
     threads: int = 2
 
     def architecture(self) -> dict:
-        return {"arch": self.arch, "encoder": self.encoder, "decoder_channels": list(self.decoder_channels)}
+        architecture = {"arch": self.arch, "encoder": self.encoder, "decoder_channels": list(self.decoder_channels)}
+        return {**architecture, "classes": 2} if self.skin_head else architecture
 
 
 Pair = tuple[np.ndarray, np.ndarray]
 
 
 def encoder_names() -> list[str]:
-    """The encoders segmentation-models-pytorch can build (``TrainConfig.encoder``)."""
-    return list(import_smp().encoders.get_encoder_names())
+    """The encoders segmentation-models-pytorch can build (``TrainConfig.encoder``): its own, and timm's under
+    ``tu-`` (only the one with shipped pretrained weights is listed of those)."""
+    from vitiscore.training.pretrained import PRETRAINED_ENCODERS
+
+    return [*import_smp().encoders.get_encoder_names(), *PRETRAINED_ENCODERS]
 
 
 def check_crop(config: TrainConfig) -> None:
@@ -147,14 +161,26 @@ def _state_copy(network) -> dict:
     return {k: v.detach().clone() for k, v in network.state_dict().items()}
 
 
+def _nearest(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A bool mask or uint8 label map resized to ``size`` (w, h) by nearest neighbour, keeping its type."""
+    return cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(mask.dtype)
+
+
 def fit_long_side(rgb: np.ndarray, mask: np.ndarray, long_side: int) -> Pair:
-    """Scale an (rgb, mask) pair so that its longer side is ``long_side`` pixels."""
+    """Scale an (rgb, mask) pair so that its longer side is ``long_side`` pixels; the mask (bool or a uint8
+    label map) keeps its type."""
     h, w = mask.shape
     f = long_side / max(h, w)
     size = (max(1, round(w * f)), max(1, round(h * f)))
     rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
-    mask = cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
-    return rgb, mask
+    return rgb, _nearest(mask, size)
+
+
+def labels_of(mask: np.ndarray) -> np.ndarray:
+    """A pair's mask as a uint8 label map: a bool mask gives LESION where True and SKIN_UNKNOWN elsewhere."""
+    if mask.dtype == bool:
+        return np.where(mask, LESION, SKIN_UNKNOWN).astype(np.uint8)
+    return mask
 
 
 def _augment(rgb: np.ndarray, mask: np.ndarray, crop: int, rng: np.random.Generator, jitter: bool) -> Pair:
@@ -164,7 +190,7 @@ def _augment(rgb: np.ndarray, mask: np.ndarray, crop: int, rng: np.random.Genera
     pad_y, pad_x = max(0, crop - h), max(0, crop - w)
     if pad_y or pad_x:
         rgb = cv2.copyMakeBorder(rgb, 0, pad_y, 0, pad_x, cv2.BORDER_REFLECT_101)
-        mask = cv2.copyMakeBorder(mask.astype(np.uint8), 0, pad_y, 0, pad_x, cv2.BORDER_REFLECT_101).astype(bool)
+        mask = cv2.copyMakeBorder(mask.astype(np.uint8), 0, pad_y, 0, pad_x, cv2.BORDER_REFLECT_101).astype(mask.dtype)
         h, w = mask.shape
     y, x = rng.integers(0, h - crop + 1), rng.integers(0, w - crop + 1)
     rgb, mask = rgb[y : y + crop, x : x + crop], mask[y : y + crop, x : x + crop]
@@ -188,17 +214,34 @@ def _normalise(rgb: np.ndarray) -> np.ndarray:
 
 
 def make_batch(synthetic: list[Pair], real: list[Pair], config: TrainConfig, rng: np.random.Generator):
-    """(images (b, 3, crop, crop) float32 normalised, masks (b, 1, crop, crop) float32) for one step."""
+    """(images (b, 3, crop, crop) float32 normalised, labels (b, 1, crop, crop) uint8 label maps, see
+    :func:`labels_of`) for one step."""
     images = np.empty((config.batch_size, 3, config.crop, config.crop), np.float32)
-    masks = np.empty((config.batch_size, 1, config.crop, config.crop), np.float32)
+    labels = np.empty((config.batch_size, 1, config.crop, config.crop), np.uint8)
     for i in range(config.batch_size):
         use_real = bool(real) and (not synthetic or rng.random() < config.real_share)
         pool = real if use_real else synthetic
         rgb, mask = pool[rng.integers(len(pool))]
-        rgb, mask = _augment(rgb, mask, config.crop, rng, jitter=use_real)
+        rgb, mask = _augment(rgb, labels_of(mask), config.crop, rng, jitter=use_real)
         images[i] = _normalise(rgb)
-        masks[i, 0] = mask
-    return images, masks
+        labels[i, 0] = mask
+    return images, labels
+
+
+def training_loss(logits, labels, config: TrainConfig):
+    """The loss of one batch from its label maps ((b, 1, h, w) uint8 tensor): :func:`dice_bce_loss` of the first
+    output channel against LESION, plus, with a skin head, the binary cross-entropy of the second channel
+    against SKIN or LESION over the pixels whose skin status is known (none known: no skin term)."""
+    import torch
+
+    lesion = (labels == LESION).float()
+    loss = dice_bce_loss(logits[:, :1], lesion, config.dice_lesion_images_only)
+    if config.skin_head:
+        known = (labels != SKIN_UNKNOWN).float()
+        skin = ((labels == SKIN) | (labels == LESION)).float()
+        per_pixel = torch.nn.functional.binary_cross_entropy_with_logits(logits[:, 1:2], skin, reduction="none")
+        loss = loss + (per_pixel * known).sum() / known.sum().clamp(min=1)
+    return loss
 
 
 def dice_bce_loss(logits, target, lesion_images_only: bool = False):
@@ -331,6 +374,10 @@ def train(
         rng.bit_generator.state = json.loads(saved["numpy_rng"])
         state.step = int(saved["step"])
         log.info("resumed at step %d", state.step)
+    elif initial_weights is None and config.pretrained_encoder:
+        from vitiscore.training.pretrained import load_pretrained_encoder
+
+        log.info("encoder: %d ImageNet tensors", load_pretrained_encoder(network, config.encoder))
     elif initial_weights is not None:  # a second stage starts from the first stage's network
         try:
             network.load_state_dict(initial_weights, strict=True)
@@ -360,11 +407,11 @@ def train(
         bar = tqdm(total=config.steps, initial=state.step, disable=not progress, desc="training", unit="step")
         network.train()
         while state.step < config.steps:
-            images, masks = make_batch(synthetic, real, config, rng)
+            images, labels = make_batch(synthetic, real, config, rng)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16):
                 logits = network(torch.from_numpy(images).to(device).contiguous(memory_format=torch.channels_last))
             # The loss sums over a few hundred thousand pixels: in float32 whatever the forward pass ran in.
-            loss = dice_bce_loss(logits.float(), torch.from_numpy(masks).to(device), config.dice_lesion_images_only)
+            loss = training_loss(logits.float(), torch.from_numpy(labels).to(device), config)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -447,6 +494,7 @@ def model_config(config: TrainConfig, model_id: str, training: dict) -> dict:
         "input_size": config.input_size,
         "input": "RGB, longer side scaled to input_size, padded to a square by reflection",
         "normalisation": {"mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD), "scale": "pixel / 255"},
-        "output": "one logit per pixel; sigmoid gives the probability of depigmented skin",
+        "output": "one logit per pixel; sigmoid gives the probability of depigmented skin"
+        + ("; a second channel gives the probability of skin" if config.skin_head else ""),
         "training": training,
     }

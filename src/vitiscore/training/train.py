@@ -53,6 +53,7 @@ from vitiscore.training.data import (
     retone_to_ita,
     synthesize,
 )
+from vitiscore.training.appearance import APPEARANCES, lesion_bank
 from vitiscore.training.lesion_shapes import load_shape_model
 from vitiscore.training.loop import (
     IMAGENET_MEAN,
@@ -70,6 +71,7 @@ from vitiscore.training.loop import (
     train,
 )
 from vitiscore.training.model_folder import save_model_folder, storage_state
+from vitiscore.training.pretrained import PRETRAINED_ENCODERS
 
 THRESHOLD_GRID = np.round(np.arange(0.2, 0.951, 0.05), 2)
 
@@ -84,11 +86,18 @@ def synthetic_pairs(
     skin_ita_range: tuple[float, float] | None = None,
     negative_rate: float = NEGATIVE_RATE,
     light_hair_rate: float = 0.0,
+    appearances: tuple[str, ...] = ("melanin",),
+    bank=None,
+    labels: bool = False,
+    robust: bool = False,
 ):
     """Synthetic training pairs, or with ``validation`` pairs painted (every one with lesions) on the
     threshold-validation half of the FASSEG frontal test faces, which neither training nor the synthetic test
     of scripts/evaluate.py uses. ``pale_scenery_rate``, ``skin_ita_range``, ``negative_rate``,
-    ``light_hair_rate`` (training pairs only): see :func:`vitiscore.training.data.synthesize`."""
+    ``light_hair_rate`` (training pairs only): see :func:`vitiscore.training.data.synthesize`. Each pair's
+    lesions look like one of ``appearances`` (:mod:`vitiscore.training.appearance`, drawn in equal shares; the
+    "transplant" appearance takes its lesions from ``bank``). ``labels`` (training pairs only) gives label
+    maps for a skin head; ``robust`` adds the robustness suite's changes to the capture variety."""
     shapes = load_shape_model(data_dir / "lesion_shapes" / "distribution-40-new.mat")
     fasseg = data_dir / "faces_fasseg"
     if validation:
@@ -106,6 +115,8 @@ def synthetic_pairs(
     pairs = []
     for _i in range(n):
         base = bases[rng.integers(len(bases))]
+        # No draw for a single appearance, so that pairs made before appearances existed are made again unchanged.
+        appearance = appearances[rng.integers(len(appearances))] if len(appearances) > 1 else appearances[0]
         pairs.append(
             fit_long_side(
                 *synthesize(
@@ -116,6 +127,10 @@ def synthetic_pairs(
                     pale_scenery_rate=pale_scenery_rate,
                     skin_ita_range=skin_ita_range,
                     light_hair_rate=0.0 if validation else light_hair_rate,
+                    appearance=appearance,
+                    bank=bank,
+                    labels=labels and not validation,
+                    robust=robust and not validation,
                 ),
                 size,
             )
@@ -284,6 +299,31 @@ def main(argv=None) -> int:
         "v4 and earlier trained in float32",
     )
     parser.add_argument(
+        "--appearances",
+        nargs="+",
+        choices=APPEARANCES,
+        default=["melanin"],
+        help="how synthetic lesions look (vitiscore.training.appearance), in equal shares; 'transplant' moves "
+        "lesions of the real training photos onto faces. v4 and earlier: melanin only",
+    )
+    parser.add_argument(
+        "--pretrained-encoder",
+        action="store_true",
+        help="start the encoder from ImageNet weights shipped in a registry package "
+        "(vitiscore.training.pretrained; encoder tu-tf_efficientnet_lite0)",
+    )
+    parser.add_argument(
+        "--skin-head",
+        action="store_true",
+        help="a second output channel that learns where skin is, so that vitiscore segment counts only skin",
+    )
+    parser.add_argument(
+        "--robust-capture",
+        action="store_true",
+        help="add the robustness suite's changes (colour temperature, exposure, resolution) to the synthetic "
+        "pairs' capture variety (vitiscore.training.data.robust_capture)",
+    )
+    parser.add_argument(
         "--real-share", type=float, default=TrainConfig.real_share, help="probability that a batch item is a real photo"
     )
     parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
@@ -353,7 +393,11 @@ def main(argv=None) -> int:
         ema_decay=args.ema_decay,
         dice_lesion_images_only=args.dice_lesion_images_only,
         bf16=args.bf16,
+        pretrained_encoder=args.pretrained_encoder,
+        skin_head=args.skin_head,
     )
+    if args.pretrained_encoder and args.encoder not in PRETRAINED_ENCODERS:
+        parser.error(f"--pretrained-encoder: shipped weights exist for {', '.join(PRETRAINED_ENCODERS)} only")
     for option, check in (("--crop", check_crop), ("--ema-decay", check_ema_decay)):
         try:
             check(config)  # before minutes of synthesis
@@ -361,6 +405,9 @@ def main(argv=None) -> int:
             parser.error(f"{option}: {error}")
     started = time.perf_counter()
     ita_range = tuple(args.skin_ita_range) if args.skin_ita_range else None
+    train_records, val_records = datasets.split_real(datasets.read_real_index(args.data_dir / "vitiligo_real"))
+    appearances = tuple(dict.fromkeys(args.appearances))
+    bank = lesion_bank(datasets.load_real(r) for r in train_records) if "transplant" in appearances else None
     synthetic, n_bases = synthetic_pairs(
         args.data_dir,
         args.synthetic,
@@ -370,8 +417,11 @@ def main(argv=None) -> int:
         skin_ita_range=ita_range,
         negative_rate=args.negative_rate,
         light_hair_rate=args.light_hair_rate,
+        appearances=appearances,
+        bank=bank,
+        labels=args.skin_head,
+        robust=args.robust_capture,
     )
-    train_records, val_records = datasets.split_real(datasets.read_real_index(args.data_dir / "vitiligo_real"))
     real_train = real_pairs(train_records, config.input_size)
     real_val = real_pairs(val_records, config.input_size)
     logging.info(
@@ -400,7 +450,14 @@ def main(argv=None) -> int:
         network.load_state_dict(storage_state(network))
         # The threshold serves faces (synthetic validation) and whole real photos (validation groups) alike.
         synthetic_val, _ = synthetic_pairs(
-            args.data_dir, len(real_val), config.input_size, config.seed + 1, validation=True, skin_ita_range=ita_range
+            args.data_dir,
+            len(real_val),
+            config.input_size,
+            config.seed + 1,
+            validation=True,
+            skin_ita_range=ita_range,
+            appearances=appearances,
+            bank=bank,
         )
         real_probs = probability_maps(network, real_val, config)
         synthetic_probs = probability_maps(network, synthetic_val, config)
@@ -436,6 +493,9 @@ def main(argv=None) -> int:
             "skin_ita_range": ita_range,
             "negative_rate": args.negative_rate,
             "light_hair_rate": args.light_hair_rate,
+            "appearances": list(appearances),
+            "pretrained_encoder": PRETRAINED_ENCODERS[args.encoder] if args.pretrained_encoder else None,
+            "robust_capture": args.robust_capture,
             "max_clear_fp": args.max_clear_fp,
             "threshold_rule": args.threshold_rule,
             "device": args.device,

@@ -1,0 +1,191 @@
+"""The robustness suite: one photo as different cameras, settings and files would give it.
+
+Each condition changes how the photo was captured or stored, never what is on the skin, so the depigmented
+fraction of the facial area should not move. :func:`suite_files` writes every condition of one photo as a file
+(JPEG, PNG or an EXIF-rotated JPEG), and :func:`run_suite` scores them with the pipeline and reports how far
+each condition moves the fraction from the lossless original. The same changes (colour temperature, exposure,
+resolution) are training augmentations (:func:`vitiscore.training.data.robust_capture`).
+
+Colour temperature and exposure act on linear light (sRGB decoded), as they do in a camera.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REFERENCE_KELVIN = 6500.0
+
+
+def _to_linear(rgb: np.ndarray) -> np.ndarray:
+    c = rgb.astype(np.float32) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _to_srgb8(linear: np.ndarray) -> np.ndarray:
+    c = np.clip(linear, 0.0, 1.0)
+    c = np.where(c <= 0.0031308, c * 12.92, 1.055 * np.power(c, 1 / 2.4) - 0.055)
+    return np.clip(np.round(c * 255.0), 0, 255).astype(np.uint8)
+
+
+def blackbody_rgb(kelvin: float) -> np.ndarray:
+    """Relative linear RGB (3,) of a black body at ``kelvin`` (1,000-40,000 K), from Planck's law weighted by the
+    CIE 1931 colour-matching functions (Wyman et al. 2013's multi-lobe fit) and taken to linear sRGB; scaled so
+    that green is 1. Written here because none of the project's libraries has it (colour-science would)."""
+    if not 1000 <= kelvin <= 40000:
+        raise ValueError(f"kelvin must be within 1,000-40,000 K, got {kelvin}")
+    wl = np.arange(380.0, 781.0, 5.0)
+
+    def lobe(x, mu, s1, s2):
+        return np.exp(-0.5 * ((x - mu) / np.where(x < mu, s1, s2)) ** 2)
+
+    x = 1.056 * lobe(wl, 599.8, 37.9, 31.0) + 0.362 * lobe(wl, 442.0, 16.0, 26.7) - 0.065 * lobe(wl, 501.1, 20.4, 26.2)
+    y = 0.821 * lobe(wl, 568.8, 46.9, 40.5) + 0.286 * lobe(wl, 530.9, 16.3, 31.1)
+    z = 1.217 * lobe(wl, 437.0, 11.8, 36.0) + 0.681 * lobe(wl, 459.0, 26.0, 13.8)
+    metres = wl * 1e-9
+    planck = 1.0 / (metres**5 * (np.exp(1.4388e-2 / (metres * kelvin)) - 1.0))
+    xyz = np.array([np.sum(x * planck), np.sum(y * planck), np.sum(z * planck)])
+    to_srgb = np.array([[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]])
+    rgb = to_srgb @ xyz
+    return rgb / rgb[1]
+
+
+def white_balance(rgb: np.ndarray, delta_kelvin: float) -> np.ndarray:
+    """``rgb`` as a camera white-balanced for 6,500 K renders a scene lit at 6,500 + ``delta_kelvin`` K: each
+    linear channel scaled by the light's colour relative to 6,500 K (positive: bluer, negative: warmer)."""
+    gains = blackbody_rgb(REFERENCE_KELVIN + delta_kelvin) / blackbody_rgb(REFERENCE_KELVIN)
+    return _to_srgb8(_to_linear(rgb) * gains.astype(np.float32))
+
+
+def exposure(rgb: np.ndarray, ev: float) -> np.ndarray:
+    """``rgb`` exposed ``ev`` stops more (linear light times 2**ev, clipped at white)."""
+    return _to_srgb8(_to_linear(rgb) * np.float32(2.0**ev))
+
+
+def rescaled(rgb: np.ndarray, factor: float, back: bool = False) -> np.ndarray:
+    """``rgb`` taken at ``factor`` (0-1] of its resolution (area-averaged); with ``back``, scaled up again to
+    its own size, so that only detail is lost."""
+    if not 0 < factor <= 1:
+        raise ValueError(f"factor must be in (0, 1], got {factor}")
+    h, w = rgb.shape[:2]
+    small = cv2.resize(rgb, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR) if back else small
+
+
+def sensor_noise(rgb: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
+    """``rgb`` with Gaussian noise of ``sigma`` (0-255 units) per pixel and channel, from a fixed ``seed``."""
+    noise = np.random.default_rng(seed).normal(0.0, sigma, rgb.shape)
+    return np.clip(np.round(rgb.astype(np.float32) + noise), 0, 255).astype(np.uint8)
+
+
+def blurred(rgb: np.ndarray, sigma_px: float) -> np.ndarray:
+    """``rgb`` out of focus: a Gaussian of ``sigma_px`` pixels."""
+    return cv2.GaussianBlur(rgb, (0, 0), sigma_px)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One way of taking or storing a photo: ``name`` (e.g. ``jpeg_q75``), ``pixels`` (what happens to the
+    pixels before saving), ``suffix`` (.png or .jpg), ``quality`` (JPEG 1-100) and ``exif_rotated`` (saved turned
+    a quarter with orientation tag 6, so a reader that honours EXIF sees it upright)."""
+
+    name: str
+    pixels: object = None
+    suffix: str = ".jpg"
+    quality: int = 95
+    exif_rotated: bool = False
+
+
+REFERENCE = Condition("png", suffix=".png")
+# The suite of issue 29: JPEG quality 40-95, scale 0.25-1, colour temperature +-1,500 K, exposure +-1 EV,
+# sensor noise, mild blur, and an EXIF-rotated copy. Each is stored as JPEG q95 unless it is about the storage.
+CONDITIONS = (
+    Condition("jpeg_q95", quality=95),
+    Condition("jpeg_q75", quality=75),
+    Condition("jpeg_q40", quality=40),
+    Condition("scale_0.5", lambda rgb: rescaled(rgb, 0.5), suffix=".png"),
+    Condition("scale_0.25", lambda rgb: rescaled(rgb, 0.25), suffix=".png"),
+    Condition("wb_-1500K", lambda rgb: white_balance(rgb, -1500)),
+    Condition("wb_+1500K", lambda rgb: white_balance(rgb, 1500)),
+    Condition("exposure_-1EV", lambda rgb: exposure(rgb, -1.0)),
+    Condition("exposure_+1EV", lambda rgb: exposure(rgb, 1.0)),
+    Condition("noise_sigma4", lambda rgb: sensor_noise(rgb, 4.0)),
+    Condition("blur_1px", lambda rgb: blurred(rgb, 1.0)),
+    Condition("exif_rotated_q95", quality=95, exif_rotated=True),
+)
+
+
+def write_condition(rgb: np.ndarray, condition: Condition, path_stem: Path) -> Path:
+    """Write ``rgb`` (upright, uint8) as ``condition`` makes it, to ``path_stem`` + the condition's suffix."""
+    from PIL import Image
+
+    pixels = condition.pixels(rgb) if condition.pixels else rgb
+    path = Path(f"{path_stem}{condition.suffix}")
+    if condition.suffix == ".png":
+        Image.fromarray(pixels).save(path)
+        return path
+    exif = Image.Exif()
+    if condition.exif_rotated:
+        # Stored turned a quarter clockwise; tag 6 tells a reader to turn it back.
+        pixels = np.ascontiguousarray(np.rot90(pixels, k=-1))
+        exif[0x0112] = 6
+    Image.fromarray(pixels).save(path, quality=condition.quality, exif=exif)
+    return path
+
+
+def suite_files(rgb: np.ndarray, out_dir: Path, stem: str, conditions=CONDITIONS) -> dict[str, Path]:
+    """Write ``rgb`` under the reference condition and each of ``conditions`` into ``out_dir``; return each
+    condition's name and file."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return {c.name: write_condition(rgb, c, out_dir / f"{stem}__{c.name}") for c in (REFERENCE, *conditions)}
+
+
+def shift_table(fractions: dict[str, dict[str, float | None]]) -> list[dict]:
+    """Per condition, how far it moved the fraction from each photo's reference (``png``): one row per condition
+    with ``photos`` (scored under both), ``mean_abs_shift`` and ``max_abs_shift`` (0-1) and ``failed`` (photos
+    with a reference fraction but none under the condition). ``fractions`` maps photo to condition to fraction
+    (None: not scored)."""
+    names = [c for c in next(iter(fractions.values()), {}) if c != REFERENCE.name]
+    rows = []
+    for name in names:
+        shifts, failed = [], 0
+        for by_condition in fractions.values():
+            ref, value = by_condition.get(REFERENCE.name), by_condition.get(name)
+            if ref is None:
+                continue
+            if value is None:
+                failed += 1
+            else:
+                shifts.append(abs(value - ref))
+        rows.append(
+            {
+                "condition": name,
+                "photos": len(shifts),
+                "mean_abs_shift": round(float(np.mean(shifts)), 5) if shifts else None,
+                "max_abs_shift": round(float(np.max(shifts)), 5) if shifts else None,
+                "failed": failed,
+            }
+        )
+    return rows
+
+
+def run_suite(photos: dict[str, np.ndarray], work_dir: Path, model: str, conditions=CONDITIONS) -> tuple[dict, list]:
+    """Score every photo of ``photos`` (name to upright RGB uint8) under the reference and each condition with
+    the face pipeline and ``model``; return (fractions: photo to condition to depigmented fraction of the
+    facial area or None when the photo was not scored, :func:`shift_table` of them)."""
+    from vitiscore.pipeline import ScoreOptions, score_image
+    from vitiscore.segment import load_segmenter
+
+    segmenter = load_segmenter(model)
+    options = ScoreOptions(model=model)
+    fractions: dict[str, dict[str, float | None]] = {}
+    for name, rgb in photos.items():
+        fractions[name] = {}
+        for condition, path in suite_files(rgb, work_dir, name, conditions).items():
+            result = score_image(path, options, segmenter=segmenter)
+            ok = result.status == "ok"
+            fractions[name][condition] = float(result.depigmented_fraction) if ok else None
+    return fractions, shift_table(fractions)
