@@ -44,6 +44,7 @@ import numpy as np
 from vitiscore.agreement.masks import agreement
 from vitiscore.segment.learned import run_network
 from vitiscore.training import datasets
+from vitiscore.training.appearance import APPEARANCES, lesion_bank
 from vitiscore.training.data import (
     BAND_B_STAR,
     BAND_ITA_EXAMPLES,
@@ -53,7 +54,6 @@ from vitiscore.training.data import (
     retone_to_ita,
     synthesize,
 )
-from vitiscore.training.appearance import APPEARANCES, lesion_bank
 from vitiscore.training.lesion_shapes import load_shape_model
 from vitiscore.training.loop import (
     IMAGENET_MEAN,
