@@ -77,3 +77,36 @@ def test_a_folder_of_unreadable_files_gives_rows_not_a_crash(tmp_path):
     with open(tmp_path / "out" / "results.csv", newline="") as f:
         statuses = {r["image_id"]: r["status"] for r in csv.DictReader(f)}
     assert statuses == {"a": "unreadable", "b": "empty_file"}
+
+
+def test_with_a_skin_head_only_skin_counts(tmp_path, monkeypatch, astronaut):
+    """A model that marks the left half and sees skin in the top half: only the top-left quarter is depigmented
+    skin, half of the skin."""
+    from vitiscore.commands import segment as segment_command
+    from vitiscore.segment.protocol import Segmentation
+
+    class LeftHalfTopSkin:
+        model_id, sha256, threshold, has_skin_head = "left-top", "0" * 64, 0.5, True
+
+        def predict_batch(self, images, areas):
+            out = []
+            for rgb in images:
+                h, w = rgb.shape[:2]
+                mask = np.zeros((h, w), bool)
+                mask[:, : w // 2] = True
+                skin = np.zeros((h, w), bool)
+                skin[: h // 2] = True
+                out.append(Segmentation(mask.astype(np.float32), mask, 0.5, skin))
+            return out
+
+    monkeypatch.setattr(segment_command, "load_segmenter", lambda model: LeftHalfTopSkin())
+    photo = astronaut[:200, :300]
+    save_jpeg(tmp_path / "p.jpg", photo)
+    result = segment_command.segment_folder([tmp_path / "p.jpg"], tmp_path / "out", progress=False)
+    row = result.rows[0]
+    assert row["depigmented_px"] == 100 * 150 and row["skin_px"] == 100 * 300
+    assert row["depigmented_fraction"] == 0.25 and row["depigmented_fraction_of_skin"] == 0.5
+    written = np.asarray(Image.open(tmp_path / "out" / row["mask_depigmented"])) > 0
+    assert written.sum() == 100 * 150 and not written[100:].any()
+    assert (np.asarray(Image.open(tmp_path / "out" / row["mask_skin"])) > 0).sum() == 100 * 300
+    assert "only skin counts" in result.run["region"]

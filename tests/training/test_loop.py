@@ -212,7 +212,8 @@ def _train_script_stopped_at_its_config(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "option, field", [("--dice-lesion-images-only", "dice_lesion_images_only"), ("--bf16", "bf16")]
+    "option, field",
+    [("--dice-lesion-images-only", "dice_lesion_images_only"), ("--bf16", "bf16"), ("--skin-head", "skin_head")],
 )
 def test_switch_reaches_the_training_config(option, field, tmp_path, monkeypatch):
     script, seen = _train_script_stopped_at_its_config(monkeypatch)
@@ -367,3 +368,66 @@ def test_a_seed_given_twice_is_an_error_that_names_the_option(tmp_path, capsys):
     assert exit_info.value.code == 2
     assert "--seed" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()  # refused before any work
+
+
+def test_pretrained_encoder_reaches_the_config_and_is_refused_for_an_encoder_without_weights(
+    tmp_path, monkeypatch, capsys
+):
+    script, seen = _train_script_stopped_at_its_config(monkeypatch)
+    with pytest.raises(SystemExit):
+        script.main(
+            [
+                str(tmp_path),
+                "-o",
+                str(tmp_path / "run"),
+                "--encoder",
+                "tu-tf_efficientnet_lite0",
+                "--pretrained-encoder",
+            ]
+        )
+    assert seen[-1].pretrained_encoder and seen[-1].encoder == "tu-tf_efficientnet_lite0"
+    with pytest.raises(SystemExit) as exit_info:
+        script.main([str(tmp_path), "-o", str(tmp_path / "run"), "--pretrained-encoder"])
+    assert exit_info.value.code == 2 and "--pretrained-encoder" in capsys.readouterr().err
+    assert len(seen) == 1
+
+
+def test_skin_term_counts_only_pixels_whose_skin_is_known():
+    import torch
+
+    from vitiscore.training.data import LESION, NOT_SKIN, SKIN, SKIN_UNKNOWN
+    from vitiscore.training.loop import dice_bce_loss, training_loss
+
+    # Logits 0: BCE is ln 2 on every pixel whatever the target, so the skin term is ln 2 when any pixel's skin is
+    # known and 0 when none is; the lesion term is the loss of the first channel against LESION alone.
+    logits = torch.zeros(1, 2, 2, 2)
+    labels = torch.tensor([[[[LESION, SKIN], [NOT_SKIN, SKIN_UNKNOWN]]]], dtype=torch.uint8)
+    lesion = torch.tensor([[[[1.0, 0.0], [0.0, 0.0]]]])
+    ln2 = float(np.log(2))
+    lesion_loss = float(dice_bce_loss(logits[:, :1], lesion))
+    with_head = replace(TINY, skin_head=True)
+    assert float(training_loss(logits, labels, with_head)) == pytest.approx(lesion_loss + ln2)
+    unknown = torch.full((1, 1, 2, 2), SKIN_UNKNOWN, dtype=torch.uint8)
+    assert float(training_loss(logits, unknown, with_head)) == pytest.approx(
+        float(dice_bce_loss(logits[:, :1], 0 * lesion))
+    )
+    assert float(training_loss(logits[:, :1], labels, TINY)) == pytest.approx(lesion_loss)
+
+
+def test_skin_head_trains_on_label_maps_and_its_model_answers_with_skin(tmp_path):
+    from vitiscore.segment import load_segmenter
+    from vitiscore.training.model_folder import save_model_folder
+
+    base = datasets.astronaut_base()
+    rng = np.random.default_rng(1)
+    label_pairs = [fit_long_side(*synthesize(base, rng, labels=True), 64) for _ in range(2)]
+    assert label_pairs[0][1].dtype == np.uint8
+    config = replace(TINY, skin_head=True)
+    network = train(label_pairs, [], config, tmp_path / "run", progress=False)
+    folder = tmp_path / "skin-model"
+    save_model_folder(network, model_config(config, "tiny-skin", {}), {"threshold": 0.5}, folder)
+    assert json.loads((folder / "config.json").read_text())["architecture"]["classes"] == 2
+    segmenter = load_segmenter(str(folder))
+    rgb = label_pairs[0][0]
+    seg = segmenter.predict(rgb, np.ones(rgb.shape[:2], bool))
+    assert segmenter.has_skin_head and seg.skin.shape == rgb.shape[:2] and seg.skin.dtype == bool

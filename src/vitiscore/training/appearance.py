@@ -10,10 +10,11 @@ but the skin they are painted on let a model be tested on an appearance it never
   clusters of overlapping smooth blobs or as confetti (many small macules), with borders from sharp to a broad
   gradient.
 - ``transplant``: lesions cut from real photos (:class:`LesionBank`): the outline of a real lesion, its colour
-  and its texture, moved onto the face and merged with Laplacian-pyramid blending.
+  and its texture, moved onto the face and merged with Laplacian-pyramid blending, which gives a broad, diffuse
+  border (the colour ramps over about 30 px either side of the outline, half-way at the outline itself).
 
-Every painter returns (rgb, mask): the mask is the hard outline inside ``base.skin``; blending is symmetric about
-it, so the painted area matches the mask's.
+Every painter returns (rgb, mask): the mask is the hard outline inside ``base.skin``; the borders are blended
+about it, so the painted area matches the mask's.
 """
 
 from __future__ import annotations
@@ -138,7 +139,8 @@ def lesion_bank(pairs, min_area_px: int = 150, margin: float = 0.15) -> LesionBa
 def laplacian_blend(back: np.ndarray, front: np.ndarray, alpha: np.ndarray, levels: int = 4) -> np.ndarray:
     """``front`` merged into ``back`` (float32 (h, w, c)) where ``alpha`` (h, w, 0-1): each band of a Laplacian
     pyramid is blended with the mask smoothed to that band's scale (Burt and Adelson, 1983), so coarse colour
-    merges over a wide border and fine texture over a narrow one. Written here because OpenCV and scikit-image
+    merges over a wide border (with 4 levels, about 30 px either side of a hard edge; at the edge itself, half of
+    each) and fine texture over a narrow one. Written here because OpenCV and scikit-image
     build pyramids but do not blend them."""
     h, w = alpha.shape
     levels = max(1, min(levels, int(np.log2(max(1, min(h, w)))) - 2))

@@ -129,8 +129,8 @@ def write_condition(rgb: np.ndarray, condition: Condition, path_stem: Path) -> P
         return path
     exif = Image.Exif()
     if condition.exif_rotated:
-        # Stored turned a quarter clockwise; tag 6 tells a reader to turn it back.
-        pixels = np.ascontiguousarray(np.rot90(pixels, k=-1))
+        # Stored turned a quarter anticlockwise; tag 6 tells a reader to turn it a quarter clockwise.
+        pixels = np.ascontiguousarray(np.rot90(pixels, k=1))
         exif[0x0112] = 6
     Image.fromarray(pixels).save(path, quality=condition.quality, exif=exif)
     return path
