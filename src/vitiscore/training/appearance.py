@@ -5,7 +5,8 @@ but the skin they are painted on let a model be tested on an appearance it never
 
 - ``melanin``: the physical model of :func:`vitiscore.training.synth.paint_depigmentation` (melanin loss in
   CIELAB, texture kept at reduced contrast) on outlines from the Fourier shape model of real lesion boundaries,
-  with perifollicular islands (:func:`vitiscore.training.data.paint_lesions`).
+  with perifollicular islands (:func:`vitiscore.training.data.paint_lesions`, which lives with the synthesis it
+  was first written for).
 - ``milky``: milky-white patches (L* 80-93, nearly neutral) that keep the skin's full texture, shaped as
   clusters of overlapping smooth blobs or as confetti (many small macules), with borders from sharp to a broad
   gradient.
@@ -13,8 +14,9 @@ but the skin they are painted on let a model be tested on an appearance it never
   and its texture, moved onto the face and merged with Laplacian-pyramid blending, which gives a broad, diffuse
   border (the colour ramps over about 30 px either side of the outline, half-way at the outline itself).
 
-Every painter returns (rgb, mask): the mask is the hard outline inside ``base.skin``; the borders are blended
-about it, so the painted area matches the mask's.
+:func:`vitiscore.training.data.paint_appearance` paints any of them by name. Every painter returns (rgb, mask):
+the mask is the hard outline inside ``base.skin``; the borders are blended about it, so the painted area matches
+the mask's.
 """
 
 from __future__ import annotations
@@ -221,20 +223,3 @@ def paint_transplants(rgb: np.ndarray, base, rng: np.random.Generator, bank: Les
         rgb, placed = transplant(rgb, base.skin, lesion, _centre(rng, base, xs, ys, scale), radius, rng)
         mask |= placed
     return rgb, mask
-
-
-def paint(appearance: str, rgb: np.ndarray, base, rng: np.random.Generator, shapes=None, bank=None):
-    """Paint lesions of ``appearance`` (:data:`APPEARANCES`) on ``rgb`` inside ``base.skin``; (rgb, mask).
-
-    Raises:
-        ValueError: unknown ``appearance``, or "transplant" without a ``bank``.
-    """
-    if appearance == "melanin":
-        from vitiscore.training.data import paint_lesions
-
-        return paint_lesions(rgb, base, rng, shapes)
-    if appearance == "milky":
-        return paint_milky_lesions(rgb, base, rng)
-    if appearance == "transplant":
-        return paint_transplants(rgb, base, rng, bank)
-    raise ValueError(f"appearance must be one of {', '.join(APPEARANCES)}, got {appearance!r}")

@@ -39,6 +39,7 @@ import cv2
 import numpy as np
 
 from vitiscore.measure.skin_tone import lab_to_rgb, rgb_to_lab
+from vitiscore.training import appearance as appearances
 from vitiscore.training import synth
 from vitiscore.training.lesion_shapes import FourierShapeModel
 
@@ -353,6 +354,25 @@ def paint_lesions(
     return rgb, mask
 
 
+def paint_appearance(
+    appearance: str, rgb: np.ndarray, base: BaseImage, rng: np.random.Generator, shapes=None, bank=None
+):
+    """Paint lesions of ``appearance`` (:data:`vitiscore.training.appearance.APPEARANCES`) on ``rgb`` inside
+    ``base.skin``; (rgb, mask). "melanin" uses ``shapes`` (the Fourier shape model, or random harmonics without
+    it), "transplant" the real lesions of ``bank``.
+
+    Raises:
+        ValueError: unknown ``appearance``, or "transplant" without a ``bank``.
+    """
+    if appearance == "melanin":
+        return paint_lesions(rgb, base, rng, shapes)
+    if appearance == "milky":
+        return appearances.paint_milky_lesions(rgb, base, rng)
+    if appearance == "transplant":
+        return appearances.paint_transplants(rgb, base, rng, bank)
+    raise ValueError(f"appearance must be one of {', '.join(appearances.APPEARANCES)}, got {appearance!r}")
+
+
 def retone_to(rgb: np.ndarray, skin: np.ndarray, lightness: float, rng: np.random.Generator) -> np.ndarray:
     """``rgb`` with its skin (median over ``skin``) moved to about ``lightness`` L* (0-100) by adding or
     removing melanin; darker skin also gets a little more yellow and red, as melanin adds."""
@@ -441,7 +461,6 @@ def synthesize(
     a ``bank`` of real lesions). ``robust`` adds :func:`robust_capture`. A base with no skin pixels gives the
     re-captured photo and an empty mask.
     """
-    from vitiscore.training import appearance as appearances
 
     for name, rate in (
         ("negative_rate", negative_rate),
@@ -473,7 +492,7 @@ def synthesize(
         return captured(rgb, mask)
     negative = rng.random() < negative_rate
     if not negative:
-        rgb, mask = appearances.paint(appearance, rgb, base, rng, shapes, bank)
+        rgb, mask = paint_appearance(appearance, rgb, base, rng, shapes, bank)
     n_look_alikes = int(rng.integers(1, 4)) if negative else int(rng.random() < 0.3)
     if n_look_alikes:
         before = rgb

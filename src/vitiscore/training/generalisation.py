@@ -34,8 +34,15 @@ import numpy as np
 
 from vitiscore.io import write_csv
 from vitiscore.training import datasets
-from vitiscore.training.appearance import APPEARANCES, lesion_bank, paint
-from vitiscore.training.data import BAND_B_STAR, BAND_ITA_EXAMPLES, jpeg_roundtrip, resized_base, retone_to_ita
+from vitiscore.training.appearance import APPEARANCES, lesion_bank
+from vitiscore.training.data import (
+    BAND_B_STAR,
+    BAND_ITA_EXAMPLES,
+    jpeg_roundtrip,
+    paint_appearance,
+    resized_base,
+    retone_to_ita,
+)
 from vitiscore.training.lesion_shapes import load_shape_model
 
 log = logging.getLogger(__name__)
@@ -62,7 +69,7 @@ def appearance_cases(bases, appearance: str | None, shapes, bank, seed: int = 0)
             rgb = retone_to_ita(base.rgb, base.skin, ita, BAND_B_STAR)
             truth = np.zeros(base.skin.shape, bool)
             if appearance is not None:
-                rgb, truth = paint(appearance, rgb, base, rng, shapes, bank)
+                rgb, truth = paint_appearance(appearance, rgb, base, rng, shapes, bank)
             cases.append({"rgb": jpeg_roundtrip(rgb, 92), "truth": truth, "skin": base.skin, "band": band})
     return cases
 
