@@ -31,7 +31,6 @@ from vitiscore.training.data import LESION, SKIN, SKIN_UNKNOWN
 log = logging.getLogger(__name__)
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
-
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
