@@ -40,7 +40,7 @@ import numpy as np
 
 from vitiscore.measure.skin_tone import lab_to_rgb, rgb_to_lab
 from vitiscore.training import appearance as appearances
-from vitiscore.training import synth
+from vitiscore.training import robustness, synth
 from vitiscore.training.lesion_shapes import FourierShapeModel
 
 # Target median skin lightness (L*) drawn uniformly from this range: from very dark (ITA below -50 deg) to very
@@ -325,8 +325,6 @@ def robust_capture(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """What the robustness suite (:mod:`vitiscore.training.robustness`) varies, as a training augmentation:
     colour temperature within +-1,500 K of 6,500 K, exposure within +-1 EV, and a photo taken at 0.25-1 times
     the resolution (scaled down and back up), each half of the time; the mask is unchanged by all three."""
-    from vitiscore.training import robustness
-
     if rng.random() < 0.5:
         rgb = robustness.white_balance(rgb, float(rng.uniform(-1500, 1500)))
     if rng.random() < 0.5:
@@ -461,7 +459,6 @@ def synthesize(
     a ``bank`` of real lesions). ``robust`` adds :func:`robust_capture`. A base with no skin pixels gives the
     re-captured photo and an empty mask.
     """
-
     for name, rate in (
         ("negative_rate", negative_rate),
         ("pale_scenery_rate", pale_scenery_rate),
