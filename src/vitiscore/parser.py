@@ -9,6 +9,7 @@ from pathlib import Path
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
 from vitiscore.io import DEFAULT_MAX_PIXELS
 from vitiscore.measure.area import DEFAULT_FACE_HAND_UNITS
+from vitiscore.segment.refine import REFINE_SEED, REFINE_STEPS
 from vitiscore.segment.registry import DEFAULT_MODEL
 from vitiscore.version import __version__
 
@@ -43,6 +44,16 @@ class _Extend(argparse.Action):
 
 _positive_float = _finite_float(allow_zero=False)
 _non_negative_float = _finite_float(allow_zero=True)
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or more, got {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         "<image_id>_depigmented.png (also .tif/.bmp), any non-zero pixel is lesion, the photo's size after its "
         "EXIF orientation; photos without a mask get status no_mask (model_id is 'external')",
     )
+    _marks_arguments(model)
 
     quality = score.add_argument_group("quality checks")
     quality.add_argument(
@@ -167,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _inputs_and_out(segment)
     _model_argument(segment)
+    _marks_arguments(segment)
     segment.add_argument("--batch-size", type=int, default=4, help="photos per network batch")
     segment.add_argument(
         "--max-megapixels",
@@ -181,6 +194,28 @@ def build_parser() -> argparse.ArgumentParser:
     _validate_parsers(commands)
     _review_parsers(commands)
     return parser
+
+
+def _marks_arguments(group) -> None:
+    group.add_argument(
+        "--marks",
+        metavar="CSV",
+        help="a rater's marks: columns image_id, x, y, label (1 depigmented, 0 normal skin), optional radius "
+        "(pixels of the photo as shown); each marked photo's mask comes from the model adapted to its marks "
+        "(mask_source 'marks'), other photos are scored as usual",
+    )
+    _refine_arguments(group)
+
+
+def _refine_arguments(group) -> None:
+    group.add_argument(
+        "--refine-steps",
+        type=_non_negative_int,
+        default=REFINE_STEPS,
+        metavar="N",
+        help="training steps of the model on each marked photo (0: ignore the marks)",
+    )
+    group.add_argument("--seed", type=int, default=REFINE_SEED, help="random seed of the adaptation to marks")
 
 
 def _review_parsers(commands) -> None:
@@ -213,6 +248,7 @@ def _review_parsers(commands) -> None:
         "--rater", help="the rater's name, recorded with every save (default: the login name of this account)"
     )
     review.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    _refine_arguments(review)
     review.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
     _verbosity(review)
 

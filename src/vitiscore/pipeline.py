@@ -17,6 +17,7 @@ import numpy as np
 from vitiscore import face as face_mod
 from vitiscore import io as io_mod
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
+from vitiscore.io import marks as marks_mod
 from vitiscore.measure import area as area_mod
 from vitiscore.measure import fvasi as fvasi_mod
 from vitiscore.measure import scale as scale_mod
@@ -24,6 +25,7 @@ from vitiscore.measure import surface as surface_mod
 from vitiscore.measure.mask_score import frame_mask, photo_mask, score_mask
 from vitiscore.measure.skin_tone import ita_band, normal_skin_ita
 from vitiscore.segment import DEFAULT_MODEL, Segmenter, load_segmenter
+from vitiscore.segment.refine import RefineSettings, refine
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,8 @@ class FaceScore:
     ``vitiscore.face.UNIT_LABELS``. The analysis frame: ``crop`` (the face crop the model saw), ``crop_box``
     ((x0, y0, x1, y1) in photo pixels) and ``crop_scale`` (analysis pixels per photo pixel, 0-1];
     ``probability`` is the model's map on that frame (0-1; None for a mask drawn elsewhere) and ``threshold``
-    the cut that made the mask.
+    the cut that made the mask. ``marks_used`` is the number of a rater's marks inside the analysis frame that the
+    model was adapted to (0: the model's own mask).
 
     Surface-true measures (:mod:`vitiscore.measure.surface`): ``surface`` (fractions over the seen facial surface,
     units with their clinical degrees), ``elements`` (the per-triangle table, for fusing views and comparing
@@ -145,6 +148,7 @@ class FaceScore:
     crop_scale: float = float("nan")
     probability: np.ndarray | None = field(default=None, repr=False)
     threshold: float = float("nan")
+    marks_used: int = 0
 
     @property
     def ok(self) -> bool:
@@ -165,6 +169,8 @@ def score_image(
     segmenter: Segmenter | None = None,
     hand: scale_mod.HandUnit | None = None,
     mask: np.ndarray | None = None,
+    marks: list[marks_mod.Mark] | None = None,
+    refinement: RefineSettings | None = None,
 ) -> FaceScore:
     """Score one photo given as a path or an (H, W, 3) uint8 RGB array.
 
@@ -175,11 +181,18 @@ def score_image(
     it is scored exactly as it is (its pixels inside the facial area are ``depigmented_px``) and no model runs.
     A mask of another size gives status ``mask_size_mismatch``.
 
+    ``marks`` are a rater's marks on the photo (pixels of the photo after its EXIF orientation, like ``mask``):
+    the model is adapted to those inside the analysis frame before it segments (:func:`vitiscore.segment.refine.
+    refine`, with ``refinement``); they turn with the photo when it is turned upright.
+
     Raises:
-        ValueError: bad ``options``, or an array that is not (H, W, 3) uint8.
+        ValueError: bad ``options``, an array that is not (H, W, 3) uint8, both ``mask`` and ``marks``, or a mark
+            outside the photo (:class:`vitiscore.io.marks.MarksError`, naming its line).
         vitiscore.face.MissingDependencyError: mediapipe is not installed (the message says how to install it).
     """
     options = options or ScoreOptions()
+    if mask is not None and marks:
+        raise ValueError("a photo is scored from a mask drawn elsewhere or from marks, not both")
     if mask is None:
         segmenter = segmenter or load_segmenter(options.model)
     timings: dict[str, float] = {}
@@ -196,6 +209,8 @@ def score_image(
     else:
         raise ValueError(f"source must be a path or an RGB array, got {type(source).__name__}")
     timings["decode"] = time.perf_counter() - tick
+    if marks:
+        marks_mod.check_inside(marks, rgb.shape[1], rgb.shape[0])
     if mask is not None:
         mask = np.asarray(mask, dtype=bool)
         if mask.shape != rgb.shape[:2]:
@@ -210,9 +225,11 @@ def score_image(
     try:
         turns = face_mod.upright_turns(rgb) if options.turn_upright else 0
         if turns:
+            marks = marks_mod.turn(marks, turns, rgb.shape[1], rgb.shape[0]) if marks else marks
             rgb = np.ascontiguousarray(np.rot90(rgb, turns))
             mask = np.ascontiguousarray(np.rot90(mask, turns)) if mask is not None else None
-        result = _score_rgb(rgb, options, segmenter, timings, hand or scale_mod.hand_unit(), mask)
+        refined = (marks or [], refinement or RefineSettings())
+        result = _score_rgb(rgb, options, segmenter, timings, hand or scale_mod.hand_unit(), mask, refined)
         result.turned_deg = 90 * turns
         return result
     except face_mod.MissingDependencyError:
@@ -235,6 +252,7 @@ def _score_rgb(
     timings: dict,
     hand: scale_mod.HandUnit,
     mask: np.ndarray | None,
+    refined: tuple[list[marks_mod.Mark], RefineSettings],
 ) -> FaceScore:
     height, width = rgb.shape[:2]
     tick = time.perf_counter()
@@ -283,8 +301,9 @@ def _score_rgb(
             timings=timings,
         )
     probability, threshold = None, float("nan")
+    frame_marks = marks_mod.to_frame(refined[0], facial.box, facial.scale)
     if mask is None:
-        seg = segmenter.predict(crop, facial.mask)
+        seg = refine(segmenter, crop, facial.mask, frame_marks, refined[1])
         probability, threshold = seg.probability, seg.threshold
         depigmented = photo_mask(seg.mask & facial.mask, facial.box, facial.scale, labels)
     else:
@@ -331,6 +350,7 @@ def _score_rgb(
         crop_scale=facial.scale,
         probability=probability,
         threshold=threshold,
+        marks_used=len(frame_marks) if mask is None and refined[1].steps else 0,
     )
 
 

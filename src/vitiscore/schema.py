@@ -210,8 +210,22 @@ RESULTS = Table(
             "mask_source",
             "text",
             "",
-            "where the depigmentation mask came from: `model`, `external` (`--masks`) or `reviewed` (a rater's "
-            "mask from `vitiscore review`, applied by `vitiscore rescore`)",
+            "where the depigmentation mask came from: `model`, `marks` (the model adapted to a rater's marks, "
+            "`--marks`), `external` (`--masks`) or `reviewed` (a rater's mask from `vitiscore review`, applied by "
+            "`vitiscore rescore`)",
+        ),
+        _c(
+            "n_marks",
+            "integer",
+            "",
+            "the rater's marks the model was adapted to (those inside the analysis frame); empty without marks",
+        ),
+        _c(
+            "marks_sha256",
+            "text",
+            "",
+            "hash of the photo's marks and the refinement settings; --skip-existing rescores a photo whose marks "
+            "changed",
         ),
         _c("reviewed_by", "text", "", "the rater who last saved or excluded the photo on the review page"),
         _c("reviewed_at", "text", "UTC", "when (ISO 8601) the rater last saved or excluded the photo"),
@@ -268,6 +282,8 @@ SEGMENT_RESULTS = Table(
         ),
         _c("mask_depigmented", "path", "", "depigmentation mask, 0/255 PNG, photo-sized"),
         _c("mask_skin", "path", "", "skin mask, 0/255 PNG, photo-sized; empty for a model without a skin head"),
+        _c("mask_source", "text", "", "`model`, or `marks` (the model adapted to a rater's marks, `--marks`)"),
+        _c("n_marks", "integer", "", "the rater's marks the model was adapted to; empty without marks"),
         *_PROVENANCE,
     ),
 )

@@ -204,3 +204,80 @@ def test_review_server_refuses_what_it_must(server):
     assert _request(url, "/api/photo/../../run.json/crop", token=token) == 404
     assert _request(url, "/api/photo/broken/crop", token=token) == 404  # not a scored photo of the run
     assert _request(url, "/api/photo/tan_baseline/crop", token=token) == 200
+
+
+@pytest.fixture()
+def refining_server(scored):
+    from vitiscore.review.server import make_server
+    from vitiscore.segment.refine import RefineSettings
+
+    shutil.rmtree(scored / "reviewed", ignore_errors=True)
+    httpd, url = make_server(scored, "dr_test", refinement=RefineSettings(steps=REFINE_STEPS))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd, url
+    httpd.shutdown()
+    httpd.server_close()
+
+
+REFINE_STEPS = 3
+
+
+def test_review_page_marks_refine_and_save(scored, refining_server, browser, tmp_path):
+    """Two marks placed on the page, refined, accepted: the marks are kept in the photo's pixels, and the saved
+    mask is the one `vitiscore score --marks` draws from those marks."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _, url = refining_server
+    browser.get(url)
+    wait = WebDriverWait(browser, 120)
+    wait.until(lambda d: d.find_element("id", "photo-id").text == "brown_week24")
+    browser.find_element("id", "next").click()
+    wait.until(lambda d: d.find_element("id", "photo-id").text == "tan_baseline")
+    wait.until(lambda d: d.find_element("id", "fraction").text.endswith("%"))
+    stage = browser.find_element("id", "stage")
+    box = browser.execute_script("const b = arguments[0].getBoundingClientRect(); return [b.width, b.height]", stage)
+    # A lesion mark at (0.5, 0.3) of the crop (the forehead) and a normal-skin mark at (0.35, 0.6) (a cheek);
+    # offsets are from the stage's centre.
+    browser.find_element("id", "mark-lesion").click()
+    ActionChains(browser).move_to_element_with_offset(stage, 0, int(-0.2 * box[1])).click().perform()
+    browser.find_element("id", "mark-normal").click()
+    ActionChains(browser).move_to_element_with_offset(stage, int(-0.15 * box[0]), int(0.1 * box[1])).click().perform()
+    assert browser.find_element("id", "marks-count").text == "1 lesion, 1 normal skin"
+    browser.find_element("id", "refine").click()
+    wait.until(lambda d: d.find_element("id", "message").text.startswith("refined from 2 marks"))
+    assert "(refined)" in browser.find_element("id", "marks-count").text
+    browser.find_element("id", "accept").click()
+    wait.until(lambda d: d.find_element("id", "message").text.startswith("tan_baseline:"))
+    assert _severe(browser) == []
+
+    rows = {r["image_id"]: r for r in csv.DictReader(open(scored / "results.csv", newline=""))}
+    row = rows["tan_baseline"]
+    x0, y0, x1, y1 = (int(v) for v in row["crop_box"].split(";"))
+    marks = list(csv.DictReader(open(scored / "reviewed" / "marks.csv", newline="")))
+    assert [(m["image_id"], m["label"]) for m in marks] == [("tan_baseline", "1"), ("tan_baseline", "0")]
+    # In the photo's pixels: where they were clicked on the crop (to within a few pixels of the page's scaling).
+    for mark, (fx, fy) in zip(marks, [(0.5, 0.3), (0.35, 0.6)]):
+        assert abs(float(mark["x"]) - (x0 + fx * (x1 - x0))) < 0.02 * (x1 - x0)
+        assert abs(float(mark["y"]) - (y0 + fy * (y1 - y0))) < 0.02 * (y1 - y0)
+    record = list(csv.DictReader(open(scored / "reviewed" / "review.csv", newline="")))[-1]
+    assert (record["image_id"], record["action"]) == ("tan_baseline", "edit")
+    saved = np.asarray(Image.open(scored / "reviewed" / "tan_baseline_depigmented.png")) > 0
+
+    # The same marks through the command line: the same adapted model on the same crop.
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(SAMPLES / "tan_baseline.jpg", photos / "tan_baseline.jpg")
+    out = tmp_path / "out"
+    proc = run_cli(
+        "score", str(photos), "-o", str(out), "-q", "--marks", str(scored / "reviewed" / "marks.csv"),
+        "--refine-steps", str(REFINE_STEPS),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    scored_mask = np.asarray(Image.open(out / "masks" / "tan_baseline_depigmented.png")) > 0
+    # The page cuts an 8-bit copy of the probabilities, the scorer the float map: they may differ by a pixel
+    # on the border where the probability is within 1/255 of the threshold.
+    assert saved.sum() > 0 and (saved ^ scored_mask).sum() <= 0.01 * saved.sum()
+    model_mask = np.asarray(Image.open(scored / "masks" / "tan_baseline_depigmented.png")) > 0
+    assert (saved != model_mask).any()

@@ -8,6 +8,7 @@ import sys
 
 from vitiscore.commands import EXIT_OK
 from vitiscore.review.server import make_server
+from vitiscore.segment.refine import RefineSettings
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,8 @@ def _login_name() -> str:
 
 def run(args) -> int:
     """``vitiscore review``."""
-    server, url = make_server(args.out_dir, args.rater or _login_name(), args.port)
+    refinement = RefineSettings(steps=args.refine_steps, seed=args.seed)
+    server, url = make_server(args.out_dir, args.rater or _login_name(), args.port, refinement=refinement)
     sys.stdout.write(
         f"Review page of {args.out_dir} for {server.RequestHandlerClass.session.rater}:\n\n    {url}\n\n"
         "Open it in a browser on this machine. Every save is written at once; stop with Ctrl-C, then run "

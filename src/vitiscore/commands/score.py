@@ -36,6 +36,7 @@ from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED, run_folder
 from vitiscore.commands.run_record import package_versions, status_counts
 from vitiscore.face import require_mediapipe
 from vitiscore.face.facial_area import UNIT_LABELS
+from vitiscore.io import marks as marks_mod
 from vitiscore.io.manifest import read_manifest
 from vitiscore.io.masks import MaskSet, mask_set, read_mask
 from vitiscore.measure.mask_score import MaskScore
@@ -46,6 +47,7 @@ from vitiscore.report import overlay
 from vitiscore.report.progress import progress_bar
 from vitiscore.report.tables import summary_table
 from vitiscore.segment import Segmenter, load_segmenter
+from vitiscore.segment.refine import RefineSettings, can_refine
 from vitiscore.version import __version__
 
 log = logging.getLogger(__name__)
@@ -130,7 +132,8 @@ def result_row(
         height=score.height or None,
         model_id=segmenter.model_id,
         model_sha256=segmenter.file_sha256(image_id) if external and image_id in segmenter.files else segmenter.sha256,
-        mask_source="external" if external else "model",
+        mask_source="external" if external else "marks" if score.marks_used else "model",
+        n_marks=score.marks_used or None,
         tool_version=__version__,
         eyelids=options.eyelids,
         hairline_max=options.hairline_max,
@@ -266,6 +269,8 @@ def score_folder(
     arguments: dict | None = None,
     manifest: str | Path | None = None,
     masks: str | Path | None = None,
+    marks: str | Path | None = None,
+    refinement: RefineSettings | None = None,
 ) -> BatchResult:
     """Score every photo in ``inputs`` (files and/or folders) into ``out_dir``.
 
@@ -287,11 +292,16 @@ def score_folder(
             TIFF/BMP; any non-zero pixel is lesion) to score instead of running the model: every other measure is
             computed as usual. A photo without a mask gets status ``no_mask``, a mask of another size than the
             photo (after its EXIF orientation) ``mask_size_mismatch``.
+        marks: a MARKS.csv (:mod:`vitiscore.io.marks`): each marked photo's mask comes from the model adapted to
+            its marks (:mod:`vitiscore.segment.refine`, with ``refinement``; ``mask_source`` = ``marks``); other
+            photos are scored as usual. Every line is checked before any photo is scored.
 
     Raises:
         FileNotFoundError: an input does not exist.
         ValueError: no photos found, bad options / unknown model, or ``out_dir`` holds a run with other settings
-            and neither ``overwrite`` nor ``skip_existing`` is given.
+            and neither ``overwrite`` nor ``skip_existing`` is given; both ``masks`` and ``marks``, or marks for a
+            model that cannot be adapted.
+        vitiscore.io.marks.MarksError: a line of ``marks`` is bad, names an unknown photo or lies outside it.
         vitiscore.face.MissingDependencyError: mediapipe is not installed.
     """
     options = options or ScoreOptions()
@@ -300,7 +310,13 @@ def score_folder(
         if list(inputs):
             raise ValueError("give photos either as INPUT paths or in --manifest, not both")
         entries = read_manifest(manifest)
+    if masks is not None and marks is not None:
+        raise ValueError("give --masks (masks drawn elsewhere) or --marks (marks to refine the model's), not both")
+    refinement = refinement or RefineSettings()
+    marks_by_id = marks_mod.read_marks(marks) if marks is not None else {}
     segmenter = mask_set(masks) if masks is not None else load_segmenter(options.model)
+    if marks_by_id and not can_refine(segmenter):
+        raise ValueError(f"--marks adapts a learned model; the model {segmenter.model_id!r} cannot be adapted")
     require_mediapipe()  # before any row: without it no photo can be scored
     if entries:
         paths = [e.path for e in entries]
@@ -310,6 +326,8 @@ def score_folder(
         )
     if not paths:
         raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
+    ids = io_mod.image_ids(paths)
+    marks_mod.check_photos(marks_by_id, dict(zip(ids, paths)), marks)
     out_dir = io_mod.output_folder(out_dir)
     settings = settings_sha256(options, segmenter)
     run_folder.claim(out_dir, settings, options.as_dict(), segmenter.sha256, __version__, overwrite, skip_existing)
@@ -331,6 +349,13 @@ def score_folder(
     }
     if masks is not None:
         model.update(masks=os.path.relpath(Path(masks).resolve(), out_dir.resolve()), n_masks=len(segmenter.files))
+    if marks is not None:
+        model.update(
+            marks=os.path.relpath(Path(marks).resolve(), out_dir.resolve()),
+            marked_photos=len(marks_by_id),
+            marks_sha256=io_mod.file_sha256(marks),
+            refinement=refinement.as_dict(),
+        )
     # Written now as well as at the end: a run that is stopped still says whose files these are.
     io_mod.write_json(
         out_dir / "run.json",
@@ -345,7 +370,6 @@ def score_folder(
         },
     )
 
-    ids = io_mod.image_ids(paths)
     started = time.time()
     stage_totals = {stage: 0.0 for stage in (*STAGES, "writing")}
     rows: list[dict] = []
@@ -370,13 +394,16 @@ def score_folder(
             old = reuse.get(image_id)
             same_photo = old and old.get("path") == relative and old.get("photo_sha256") == fingerprint
             same_mask = masks is None or (old and old.get("model_sha256") == _mask_sha(segmenter, image_id))
-            if same_photo and same_mask and all(old.get(c) == v for c, v in about.items()):
+            photo_marks = marks_by_id.get(image_id, [])
+            marks_sha = marks_mod.fingerprint(photo_marks, **refinement.as_dict()) if photo_marks else None
+            same_marks = old and (old.get("marks_sha256") or None) == marks_sha
+            if same_photo and same_mask and same_marks and all(old.get(c) == v for c, v in about.items()):
                 rows.append(old)
                 bar.update(1)
                 continue
             hand = entry.hand if entry else None
             if masks is None:
-                score = score_image(path, options, segmenter, hand=hand)
+                score = score_image(path, options, segmenter, hand=hand, marks=photo_marks, refinement=refinement)
             elif image_id not in segmenter.files:
                 score = FaceScore(
                     status="no_mask",
@@ -385,7 +412,7 @@ def score_folder(
             else:
                 score = score_image(path, options, hand=hand, mask=read_mask(segmenter.files[image_id]))
             row = result_row(image_id, relative, score, options, segmenter, settings)
-            row.update(about, photo_sha256=fingerprint, run_id=run_id)
+            row.update(about, photo_sha256=fingerprint, run_id=run_id, marks_sha256=marks_sha)
             tick = time.perf_counter()
             if score.ok:
                 try:
@@ -468,6 +495,8 @@ def run(args) -> int:
         arguments=arguments,
         manifest=args.manifest,
         masks=args.masks,
+        marks=args.marks,
+        refinement=RefineSettings(steps=args.refine_steps, seed=args.seed),
     )
     if not args.quiet:
         sys.stdout.write(summary_table(result.rows) + "\n")

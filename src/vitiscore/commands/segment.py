@@ -22,8 +22,10 @@ from vitiscore import schema
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
 from vitiscore.commands.run_record import package_versions, status_counts
 from vitiscore.io import image_ids
+from vitiscore.io import marks as marks_mod
 from vitiscore.report.progress import progress_bar
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
+from vitiscore.segment.refine import RefineSettings, can_refine, refine
 from vitiscore.version import __version__
 
 log = logging.getLogger(__name__)
@@ -42,9 +44,19 @@ class SegmentResult:
         return set(self.counts) <= {"ok"}
 
 
-def _segment_many(segmenter, images: list[np.ndarray]):
-    """Every image as a whole (its area is all of it), through the protocol's batch prediction."""
-    return segmenter.predict_batch(images, [np.ones(rgb.shape[:2], bool) for rgb in images])
+def _segment_many(segmenter, images: list[np.ndarray], marks: list[list], refinement: RefineSettings):
+    """Every image as a whole (its area is all of it): the unmarked ones through the protocol's batch prediction,
+    each marked one by the model adapted to its marks."""
+    plain = [i for i, m in enumerate(marks) if not m]
+    out = dict(zip(plain, segmenter.predict_batch([images[i] for i in plain], [_whole(images[i]) for i in plain])))
+    for i, photo_marks in enumerate(marks):
+        if photo_marks:
+            out[i] = refine(segmenter, images[i], _whole(images[i]), photo_marks, refinement)
+    return [out[i] for i in range(len(images))]
+
+
+def _whole(rgb: np.ndarray) -> np.ndarray:
+    return np.ones(rgb.shape[:2], bool)
 
 
 def segment_folder(
@@ -56,6 +68,8 @@ def segment_folder(
     max_pixels: int = io_mod.DEFAULT_MAX_PIXELS,
     progress: bool | None = None,
     arguments: dict | None = None,
+    marks: str | Path | None = None,
+    refinement: RefineSettings | None = None,
 ) -> SegmentResult:
     """Segment depigmented skin in every photo of ``inputs`` (files and/or folders) into ``out_dir``.
 
@@ -63,18 +77,27 @@ def segment_folder(
     ``depigmented_fraction`` is the share, 0-1, of the whole photo's pixels; unreadable photos get a status and
     an error instead) and ``run.json``. With a model that has a skin head, only depigmented *skin* counts, and
     ``masks/<image_id>_skin.png``, ``skin_px`` and ``depigmented_fraction_of_skin`` are written too (no skin
-    seen: that fraction is left empty).
+    seen: that fraction is left empty). ``marks`` (a MARKS.csv, :mod:`vitiscore.io.marks`) adapts the model to each
+    marked photo (:mod:`vitiscore.segment.refine`, with ``refinement``); its row says ``mask_source`` = ``marks``.
 
     Raises:
         FileNotFoundError: an input does not exist.
-        ValueError: no photos found, unknown model, or ``batch_size`` < 1.
+        ValueError: no photos found, unknown model, ``batch_size`` < 1, or marks for a model that cannot be
+            adapted.
+        vitiscore.io.marks.MarksError: a line of ``marks`` is bad, names an unknown photo or lies outside it.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    refinement = refinement or RefineSettings()
+    marks_by_id = marks_mod.read_marks(marks) if marks is not None else {}
     segmenter = load_segmenter(model)
+    if marks_by_id and not can_refine(segmenter):
+        raise ValueError(f"--marks adapts a learned model; the model {segmenter.model_id!r} cannot be adapted")
     paths = io_mod.discover_photos(list(inputs), recursive=recursive)
     if not paths:
         raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
+    ids = image_ids(paths)
+    marks_mod.check_photos(marks_by_id, dict(zip(ids, paths)), marks)
     out_dir = io_mod.output_folder(out_dir)
     started = time.time()
     rows: list[dict] = []
@@ -97,7 +120,11 @@ def segment_folder(
     def flush() -> None:
         if not pending:
             return
-        for (row, _rgb), seg in zip(pending, _segment_many(segmenter, [rgb for _, rgb in pending])):
+        images = [rgb for _, rgb in pending]
+        photo_marks = [marks_by_id.get(row["image_id"], []) for row, _ in pending]
+        for (row, _rgb), seg, used in zip(
+            pending, _segment_many(segmenter, images, photo_marks, refinement), photo_marks
+        ):
             relative = f"masks/{row['image_id']}_depigmented.png"
             # With a skin head only skin counts, so that walls, sheets and teeth are never depigmentation.
             mask = seg.mask if seg.skin is None else seg.mask & seg.skin
@@ -116,6 +143,8 @@ def segment_folder(
                     depigmented_fraction=round(float(mask.mean()), 6),
                     mask_depigmented=relative,
                     mask_skin=skin_relative,
+                    mask_source="marks" if used and refinement.steps else "model",
+                    n_marks=len(used) if used and refinement.steps else None,
                 )
                 if seg.skin is not None:
                     skin_px = int(seg.skin.sum())
@@ -126,7 +155,7 @@ def segment_folder(
         pending.clear()
 
     try:
-        for path, image_id in zip(paths, image_ids(paths)):
+        for path, image_id in zip(paths, ids):
             row = base_row(image_id, path)
             rows.append(row)
             try:
@@ -155,6 +184,14 @@ def segment_folder(
             "sha256": segmenter.sha256,
             "threshold": getattr(segmenter, "threshold", None),
         },
+        "marks": None
+        if marks is None
+        else {
+            "file": str(marks),
+            "sha256": io_mod.file_sha256(marks),
+            "marked_photos": len(marks_by_id),
+            "refinement": refinement.as_dict(),
+        },
         "region": "whole photo (no face detection)"
         + ("; only skin counts (the model's skin head)" if getattr(segmenter, "has_skin_head", False) else ""),
         "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
@@ -181,6 +218,8 @@ def run(args) -> int:
         max_pixels=int(args.max_megapixels * 1e6),
         progress=False if args.quiet else None,
         arguments=arguments,
+        marks=args.marks,
+        refinement=RefineSettings(steps=args.refine_steps, seed=args.seed),
     )
     if not args.quiet:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))

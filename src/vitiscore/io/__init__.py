@@ -28,6 +28,7 @@ from vitiscore.io.photos import (
     discover_photos,
     image_ids,
     load_photo,
+    shown_size,
 )
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "read_run_json",
     "read_table_csv",
     "safe_name",
+    "shown_size",
     "write_bytes",
     "write_csv",
     "write_json",

@@ -101,6 +101,20 @@ def load_photo(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
     return Photo(np.ascontiguousarray(rgb), source_format, source_mode, rotated)
 
 
+def shown_size(path: str | os.PathLike) -> tuple[int, int] | None:
+    """(width, height) in pixels of the photo as shown (after its EXIF orientation), read from the header without
+    decoding; None when the file cannot be opened as an image (scoring it then says why)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as image:
+                width, height = image.size
+                # EXIF orientations 5-8 turn the photo by a quarter, swapping its sides.
+                return (height, width) if _exif_orientation(image) in (5, 6, 7, 8) else (width, height)
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+            return None
+
+
 def _exif_orientation(image: Image.Image) -> int | None:
     try:
         return image.getexif().get(0x0112)

@@ -31,18 +31,22 @@ def frame_labels(labels: np.ndarray, box, scale: float) -> np.ndarray:
     return crop_to_frame(labels, box, scale, interpolation=cv2.INTER_NEAREST)
 
 
-def threshold_mask(out_dir: Path, row: dict, threshold: float, labels: np.ndarray) -> np.ndarray:
-    """The photo-sized mask redrawn from the stored probability map at ``threshold`` (0-1).
+def threshold_mask(
+    out_dir: Path, row: dict, threshold: float, labels: np.ndarray, probability: np.ndarray | None = None
+) -> np.ndarray:
+    """The photo-sized mask redrawn at ``threshold`` (0-1) from the stored probability map, or from
+    ``probability`` (8-bit, on the frame: a map refined from the rater's marks) when given.
 
     Raises:
         ValueError: the run kept no probability map for the photo (masks drawn elsewhere), or a bad threshold.
     """
     if not 0 < threshold < 1:
         raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
-    if not row.get("probability"):
+    if probability is None and not row.get("probability"):
         raise ValueError(f"{row['image_id']}: no probability map (the mask was drawn elsewhere)")
     box, scale = frame_of(row)
-    probability = np.asarray(cv2.imread(str(Path(out_dir) / row["probability"]), cv2.IMREAD_GRAYSCALE))
+    if probability is None:
+        probability = np.asarray(cv2.imread(str(Path(out_dir) / row["probability"]), cv2.IMREAD_GRAYSCALE))
     area = frame_labels(labels, box, scale) > 0
     return photo_mask(probability_cut(probability, threshold) & area, box, scale, labels)
 

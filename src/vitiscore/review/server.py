@@ -15,7 +15,11 @@ Security, for clinical photos:
 API (JSON unless said otherwise): ``GET /`` the page; ``GET /api/photos`` the photos with their review state;
 ``GET /api/photo/<id>/<crop|probability|area|mask>`` pictures on the analysis frame (PNG/JPEG); ``POST
 /api/photo/<id>/save`` with ``{"action": "save"|"exclude", "threshold": float|null, "strokes": PNG data URL|null,
-"reason": str}``. Strokes are a picture of the frame's size: red marks added lesion, green erased lesion.
+"reason": str, "refined": bool}``; ``POST /api/photo/<id>/refine`` with ``{"marks": [{"x", "y", "label"}, ...]}``
+on the frame adapts the run's model to the marks (:mod:`vitiscore.review.refine`), keeps them in
+``OUT/reviewed/marks.csv`` and answers the refined probability map (a PNG data URL) and the threshold; a save with
+``"refined": true`` cuts that map instead of the stored one. Strokes are a picture of the frame's size: red marks
+added lesion, green erased lesion.
 """
 
 from __future__ import annotations
@@ -38,11 +42,14 @@ import numpy as np
 from PIL import Image
 
 from vitiscore import io as io_mod
+from vitiscore.face.facial_area import frame_size
 from vitiscore.io.masks import read_labels
 from vitiscore.measure.mask_score import frame_mask, frame_of
 from vitiscore.review import log as review_log
+from vitiscore.review import refine as review_refine
 from vitiscore.review.masks import frame_labels
 from vitiscore.review.store import current_mask, save_review
+from vitiscore.segment.refine import RefineSettings
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +62,7 @@ PICTURES = ("crop", "probability", "area", "mask")
 class ReviewSession:
     """One run under review: its scored rows by image id, the rater, and a lock so that saves never interleave."""
 
-    def __init__(self, out_dir, rater: str):
+    def __init__(self, out_dir, rater: str, refinement: RefineSettings | None = None):
         out_dir = Path(out_dir)
         run = io_mod.read_run_json(out_dir)
         if not run or "settings_sha256" not in run or not (out_dir / "results.jsonl").is_file():
@@ -69,9 +76,18 @@ class ReviewSession:
         self.order = [r["image_id"] for r in rows if r["image_id"] in self.rows]
         self.threshold = (run.get("model") or {}).get("threshold")
         self.lock = threading.Lock()
+        # Refining needs the run's own model (as given on its command line: an id or a folder); masks drawn
+        # elsewhere have none.
+        model = run.get("model") or {}
+        self.model = None if model.get("masks") else (run.get("arguments") or {}).get("model") or model.get("id")
+        self.model_sha256 = model.get("sha256")
+        self.refinement = refinement or RefineSettings()
+        self._segmenter = None
+        self.refined: dict[str, np.ndarray] = {}  # image id -> refined 8-bit probability map on the frame
 
     def photos(self) -> dict:
         states = review_log.reviews(self.out_dir, list(self.rows.values()))
+        saved_marks = review_refine.read_reviewed_marks(self.out_dir)
         items = []
         for image_id in self.order:
             row, state = self.rows[image_id], states.get(image_id)
@@ -87,9 +103,13 @@ class ReviewSession:
                     "rater": state.rater if state else "",
                     "reason": state.reason if state else "",
                     "problem": state.problem if state else "",
+                    "marks": [
+                        {"x": m.x, "y": m.y, "label": m.label}
+                        for m in review_refine.frame_marks(row, saved_marks.get(image_id, []))
+                    ],
                 }
             )
-        return {"rater": self.rater, "photos": items, "threshold": self.threshold}
+        return {"rater": self.rater, "photos": items, "threshold": self.threshold, "can_refine": bool(self.model)}
 
     def picture(self, image_id: str, kind: str) -> tuple[bytes, str]:
         row = self.rows[image_id]
@@ -113,6 +133,11 @@ class ReviewSession:
             strokes = _decode_picture(body["strokes"])
             added, removed = strokes[..., 0] > 127, strokes[..., 1] > 127
         threshold = body.get("threshold")
+        probability = None
+        if body.get("refined"):
+            probability = self.refined.get(image_id)
+            if probability is None:
+                raise ValueError("this photo has not been refined in this session: refine it again")
         with self.lock:
             record = save_review(
                 self.out_dir,
@@ -123,9 +148,39 @@ class ReviewSession:
                 added=added,
                 removed=removed,
                 reason=str(body.get("reason") or ""),
+                probability=probability,
             )
         log.info("%s: %s by %s", image_id, record["action"], self.rater)
         return record
+
+    def refine(self, image_id: str, body: dict) -> dict:
+        """Adapt the run's model to the marks in ``body`` on one photo; keep the marks and the refined map."""
+        if not self.model:
+            raise ValueError("this run scored masks drawn elsewhere: there is no model to refine")
+        row = self.rows[image_id]
+        box, scale = frame_of(row)
+        width, height = frame_size(box, scale)
+        on_frame = review_refine.parse_page_marks(body.get("marks"), width, height)
+        if self._segmenter is None:
+            from vitiscore.segment import load_segmenter
+
+            segmenter = load_segmenter(self.model)
+            if segmenter.sha256 != self.model_sha256:
+                raise ValueError(
+                    f"the model {self.model!r} is not the one that scored this run (its weights changed): refine "
+                    "needs the run's own model"
+                )
+            self._segmenter = segmenter
+        probability, threshold = review_refine.refine_photo(
+            self.out_dir, row, self._segmenter, on_frame, self.refinement
+        )
+        picture = np.round(np.clip(probability, 0, 1) * 255).astype(np.uint8)
+        with self.lock:
+            review_refine.save_marks(self.out_dir, image_id, review_refine.photo_marks(row, on_frame))
+            self.refined[image_id] = picture
+        log.info("%s: refined from %d marks by %s", image_id, len(on_frame), self.rater)
+        data = "data:image/png;base64," + base64.b64encode(io_mod.png_bytes(picture)).decode("ascii")
+        return {"probability": data, "threshold": threshold, "n_marks": len(on_frame)}
 
 
 def _decode_picture(data_url: str) -> np.ndarray:
@@ -213,7 +268,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._allowed(parse_qs(url.query)):
             return
         parts = url.path.strip("/").split("/")
-        if not (len(parts) == 4 and parts[:2] == ["api", "photo"] and parts[3] == "save"):
+        if not (len(parts) == 4 and parts[:2] == ["api", "photo"] and parts[3] in ("save", "refine")):
             self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
             return
         image_id = self._photo(parts)
@@ -227,15 +282,21 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(self.rfile.read(length))
             if not isinstance(body, dict):
                 raise ValueError("the request must be a JSON object")
-            record = self.session.save(image_id, body)
+            if parts[3] == "refine":
+                answer = self.session.refine(image_id, body)
+            else:
+                answer = {"saved": self.session.save(image_id, body), **self.session.photos()}
         except ValueError as exc:
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
             return
-        self._json(HTTPStatus.OK, {"saved": record, **self.session.photos()})
+        self._json(HTTPStatus.OK, answer)
 
 
-def make_server(out_dir, rater: str, port: int = 0, token: str | None = None) -> tuple[ThreadingHTTPServer, str]:
-    """A review server for ``out_dir`` on 127.0.0.1 (not yet serving) and the page's URL with its token.
+def make_server(
+    out_dir, rater: str, port: int = 0, token: str | None = None, refinement: RefineSettings | None = None
+) -> tuple[ThreadingHTTPServer, str]:
+    """A review server for ``out_dir`` on 127.0.0.1 (not yet serving) and the page's URL with its token;
+    ``refinement`` sets how "refine" adapts the model to a photo's marks.
 
     Raises:
         ValueError: no scoring run with reviewable photos in ``out_dir``, or a bad port.
@@ -243,7 +304,7 @@ def make_server(out_dir, rater: str, port: int = 0, token: str | None = None) ->
     """
     if not 0 <= int(port) <= 65535:
         raise ValueError(f"port must be 0-65535, got {port}")
-    session = ReviewSession(out_dir, rater)
+    session = ReviewSession(out_dir, rater, refinement)
     token = token or secrets.token_urlsafe(24)
     handler = type("ReviewHandler", (_Handler,), {"session": session, "token": token})
     server = ThreadingHTTPServer((HOST, int(port)), handler)

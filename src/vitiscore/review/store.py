@@ -38,6 +38,7 @@ def save_review(
     added: np.ndarray | None = None,
     removed: np.ndarray | None = None,
     reason: str = "",
+    probability: np.ndarray | None = None,
 ) -> dict:
     """Record a rater's decision on one photo and return the review.csv row written.
 
@@ -46,6 +47,8 @@ def save_review(
         action: ``save`` (the mask as shown, redrawn at ``threshold`` when given, with the strokes) or
             ``exclude`` (``reason`` required). A save is logged as ``accept`` when no pixel changed, else ``edit``.
         threshold: the probability cut the rater moved the slider to (0-1), or None to start from the current mask.
+        probability: the frame's 8-bit probability map to cut at ``threshold`` instead of the stored one (the map
+            refined from the rater's marks, :mod:`vitiscore.review.refine`); needs ``threshold``.
         added, removed: brush and eraser strokes on the analysis frame ((h, w) bool), or None.
 
     Raises:
@@ -73,8 +76,10 @@ def save_review(
         record.update(action="exclude", reason=reason, pixels_added=0, pixels_removed=0)
         review_log.append(out_dir, record)
         return record
+    if probability is not None and threshold is None:
+        raise ValueError("a refined probability map is cut at a threshold: give one")
     labels = photo_labels(out_dir, row)
-    after = before if threshold is None else threshold_mask(out_dir, row, float(threshold), labels)
+    after = before if threshold is None else threshold_mask(out_dir, row, float(threshold), labels, probability)
     if added is not None or removed is not None:
         box, scale = frame_of(row)
         width, height = frame_size(box, scale)

@@ -165,17 +165,10 @@ def inference_network(network):
     return network.to(memory_format=torch.channels_last)
 
 
-def run_network(
-    network, images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray, channel: int | None = 0
-) -> list[np.ndarray]:
-    """Probability maps (float32, 0-1, each at its image's size) from ``network`` for ``images`` ((h, w, 3)
-    uint8), each scaled to a longer side of ``size`` pixels and reflect-padded to a square; ``mean`` and ``std``
-    are per channel on the 0-255 scale. ``channel`` picks the output channel ((h, w) maps); None gives them all
-    ((h, w, c) maps). Runs on the device that holds the network's weights."""
-    import torch
-
-    if not images:
-        return []
+def network_input(images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray):
+    """The network's input batch ((n, 3, size, size) float32) for ``images`` ((h, w, 3) uint8): each scaled to a
+    longer side of ``size`` pixels, reflect-padded to a square at its right and bottom, and normalised with
+    ``mean`` and ``std`` (per channel, 0-255 scale). Also returns each image's (height, width) inside the square."""
     batch = np.empty((len(images), 3, size, size), np.float32)
     placed = []
     for i, rgb in enumerate(images):
@@ -186,6 +179,20 @@ def run_network(
         square = cv2.copyMakeBorder(small, 0, size - nh, 0, size - nw, cv2.BORDER_REFLECT_101)
         batch[i] = ((square.astype(np.float32) - mean) / std).transpose(2, 0, 1)
         placed.append((nh, nw))
+    return batch, placed
+
+
+def run_network(
+    network, images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray, channel: int | None = 0
+) -> list[np.ndarray]:
+    """Probability maps (float32, 0-1, each at its image's size) from ``network`` for ``images`` ((h, w, 3)
+    uint8), prepared by :func:`network_input`. ``channel`` picks the output channel ((h, w) maps); None gives
+    them all ((h, w, c) maps). Runs on the device that holds the network's weights."""
+    import torch
+
+    if not images:
+        return []
+    batch, placed = network_input(images, size, mean, std)
     with torch.inference_mode():
         device = next(network.parameters()).device
         x = torch.from_numpy(batch).to(device).contiguous(memory_format=torch.channels_last)
@@ -235,24 +242,34 @@ class LearnedSegmenter:
             )
         # A second output channel is the probability of skin (segment counts only skin with it).
         self.has_skin_head = int(spec.config["architecture"].get("classes", 1)) == 2
+        self._weights = load_file(str(weights))
         network = build_network(spec.config["architecture"])
-        network.load_state_dict(load_file(str(weights)), strict=True)
+        network.load_state_dict(self._weights, strict=True)
         self.network = inference_network(network)
+
+    def trainable_network(self):
+        """A fresh copy of the network as stored (batch norms not folded, float32, on the CPU), to adapt to one
+        photo or one study without touching the one this segmenter predicts with."""
+        network = build_network(self.config["architecture"])
+        network.load_state_dict(self._weights, strict=True)
+        return network
 
     def probabilities(self, images: list[np.ndarray]) -> list[np.ndarray]:
         """Depigmentation probability (float32, 0-1) of every pixel of each image (each (h, w, 3) uint8),
         at the image's own size. All images go through the network as one batch."""
         return [maps[..., 0] for maps in self._maps(images)]
 
-    def _maps(self, images: list[np.ndarray]) -> list[np.ndarray]:
-        return run_network(self.network, images, self.input_size, self._mean, self._std, channel=None)
+    def _maps(self, images: list[np.ndarray], network=None) -> list[np.ndarray]:
+        network = self.network if network is None else network
+        return run_network(network, images, self.input_size, self._mean, self._std, channel=None)
 
-    def predict_batch(self, images: list[np.ndarray], areas: list[np.ndarray]) -> list[Segmentation]:
-        """:meth:`predict` for several images at once (one network batch)."""
+    def predict_batch(self, images: list[np.ndarray], areas: list[np.ndarray], network=None) -> list[Segmentation]:
+        """:meth:`predict` for several images at once (one network batch); ``network`` replaces the model's own
+        (one adapted to a photo, :mod:`vitiscore.segment.refine`), with the same input size and threshold."""
         for rgb, area in zip(images, areas, strict=True):
             check_inputs(rgb, area)
         out = []
-        for maps, area in zip(self._maps(images), areas):
+        for maps, area in zip(self._maps(images, network), areas):
             area = area.astype(bool)
             probability = np.where(area, maps[..., 0], 0.0).astype(np.float32)
             skin = maps[..., 1] >= SKIN_THRESHOLD if self.has_skin_head else None

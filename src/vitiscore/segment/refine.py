@@ -1,0 +1,130 @@
+"""A rater's few marks refine one photo's mask: the model adapted to that photo.
+
+A copy of the learned model, starting from its shipped weights every time, is trained for a few steps on the one
+image with a loss only on the marked pixels (binary cross-entropy; lesion marks and normal-skin marks weigh
+half each, however many of each there are), then predicts that image again. Batch-norm statistics stay as
+trained (a single image says nothing reliable about them); every weight may move. The same marks, image, steps
+and seed give the same mask. The adapted copy is thrown away: no other photo sees it.
+
+Why not a colour model of the marked pixels: fitted to two clicks it did worse than the model alone on the real
+validation photos (issue 30); the network already knows what skin looks like and needs only to be told where
+this photo's boundary lies.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from vitiscore.io.marks import Mark, raster
+from vitiscore.segment.protocol import Segmentation, check_inputs
+
+# Steps and learning rate (Adam) chosen on the real *training* photos (docs/experiments/2026-12-02-marks.md).
+REFINE_STEPS = 30
+REFINE_LEARNING_RATE = 1e-4
+REFINE_SEED = 0
+REFINE_ANCHOR = 0.0
+
+
+@dataclass(frozen=True)
+class RefineSettings:
+    """How a photo's model is adapted to its marks: Adam ``steps`` (>= 0; 0 = the model's own answer), the
+    random ``seed``, the ``learning_rate`` (> 0) and the ``anchor`` (>= 0): the weight of a second loss term that
+    keeps the unmarked pixels at the model's own probabilities, so that the marks move the answer near them and
+    where the photo looks like them, not everywhere."""
+
+    steps: int = REFINE_STEPS
+    seed: int = REFINE_SEED
+    learning_rate: float = REFINE_LEARNING_RATE
+    anchor: float = REFINE_ANCHOR
+
+    def __post_init__(self):
+        if not isinstance(self.steps, int) or isinstance(self.steps, bool) or self.steps < 0:
+            raise ValueError(f"refine steps must be a whole number >= 0, got {self.steps!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise ValueError(f"refine seed must be a whole number, got {self.seed!r}")
+        if not (isinstance(self.learning_rate, (int, float)) and math.isfinite(self.learning_rate)):
+            raise ValueError(f"refine learning_rate must be a number > 0, got {self.learning_rate!r}")
+        if self.learning_rate <= 0:
+            raise ValueError(f"refine learning_rate must be > 0, got {self.learning_rate!r}")
+        if not (isinstance(self.anchor, (int, float)) and math.isfinite(self.anchor) and self.anchor >= 0):
+            raise ValueError(f"refine anchor must be a number >= 0, got {self.anchor!r}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def can_refine(segmenter) -> bool:
+    """Whether ``segmenter`` can be adapted to marks (a learned model; not the classical method)."""
+    return hasattr(segmenter, "trainable_network")
+
+
+def refine(
+    segmenter, rgb: np.ndarray, area: np.ndarray, marks: list[Mark], settings: RefineSettings | None = None
+) -> Segmentation:
+    """The segmentation of ``rgb`` ((h, w, 3) uint8) inside ``area`` ((h, w) bool) by ``segmenter`` adapted to
+    ``marks`` (centres and radii in ``rgb``'s pixels). Without marks, or with 0 steps, it is the model's own
+    answer.
+
+    Raises:
+        ValueError: bad inputs, or a segmenter that cannot learn (the classical method).
+    """
+    settings = settings or RefineSettings()
+    check_inputs(rgb, area)
+    if not marks or settings.steps == 0:
+        return segmenter.predict(rgb, area)
+    if not can_refine(segmenter):
+        raise ValueError(
+            f"marks refine a learned model; {getattr(segmenter, 'model_id', 'this model')!r} cannot be adapted"
+        )
+    network = adapted_network(segmenter, rgb, marks, settings)
+    return segmenter.predict_batch([rgb], [area], network=network)[0]
+
+
+def adapted_network(segmenter, rgb: np.ndarray, marks: list[Mark], settings: RefineSettings):
+    """A copy of ``segmenter``'s network trained ``settings.steps`` steps on ``rgb`` with the loss on ``marks``
+    only, ready for inference (see the module's docstring); None when no mark reaches the network's grid."""
+    import torch
+
+    from vitiscore.segment.learned import inference_network, network_input
+
+    size = segmenter.input_size
+    batch, _ = network_input([rgb], size, segmenter._mean, segmenter._std)
+    scale = size / max(rgb.shape[:2])
+    lesion, normal = raster(marks, (size, size), scale=scale, min_radius=1.0)
+    if not (lesion.any() or normal.any()):
+        return None
+    torch.manual_seed(settings.seed)
+    network = segmenter.trainable_network()
+    network.eval()  # batch norms keep their trained statistics
+    optimiser = torch.optim.Adam(network.parameters(), lr=settings.learning_rate)
+    image = torch.from_numpy(batch)
+    targets = [(torch.from_numpy(m), float(label)) for m, label in ((lesion, 1), (normal, 0)) if m.any()]
+    if settings.anchor > 0:
+        with torch.inference_mode():
+            own = torch.sigmoid(network(image)[0, 0]).clone()
+        unmarked = torch.from_numpy(~(lesion | normal))
+    with torch.enable_grad():
+        for step in range(settings.steps):
+            # Every other step sees the mirror image, so the adaptation is not tied to one pixel grid.
+            flip = step % 2 == 1
+            x = torch.flip(image, dims=[3]) if flip else image
+            logits = network(x)[0, 0]
+            if flip:
+                logits = torch.flip(logits, dims=[1])
+            loss = sum(
+                torch.nn.functional.binary_cross_entropy_with_logits(
+                    logits[where], torch.full((int(where.sum()),), label)
+                )
+                for where, label in targets
+            ) / len(targets)
+            if settings.anchor > 0:
+                loss = loss + settings.anchor * torch.nn.functional.binary_cross_entropy_with_logits(
+                    logits[unmarked], own[unmarked]
+                )
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+    return inference_network(network)

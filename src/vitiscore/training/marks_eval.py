@@ -1,0 +1,218 @@
+"""How much a rater's few marks help: marks placed by a fixed rule from reference masks, and the Dice of each
+photo's mask before and after refinement (:mod:`vitiscore.segment.refine`).
+
+    python scripts/evaluate_marks.py DATA_DIR -o OUT [--groups validation] [--k 1 2 5] [--learning-rates 1e-4]
+
+The rule (written before any result was seen; docs/experiments/2026-12-02-marks.md): lesion marks at the deepest
+interior of the reference lesions, normal-skin marks at least :data:`CLEARANCE_PX` from every lesion pixel,
+preferring skin-coloured pixels in a ring up to :data:`RING_PX` from the lesions, spread by farthest-point
+sampling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vitiscore.agreement.masks import agreement
+from vitiscore.agreement.stats import cluster_bootstrap_ci
+from vitiscore.io import write_csv, write_json
+from vitiscore.io.marks import DEFAULT_RADIUS_PX, Mark
+from vitiscore.segment import DEFAULT_MODEL, load_segmenter
+from vitiscore.segment.refine import (
+    REFINE_ANCHOR,
+    REFINE_LEARNING_RATE,
+    REFINE_STEPS,
+    RefineSettings,
+    refine,
+)
+from vitiscore.training import datasets
+from vitiscore.training.evaluate import skin_coloured
+
+CLEARANCE_PX = 10
+RING_PX = 40
+
+
+def _distance_outside(reference: np.ndarray) -> np.ndarray:
+    """Distance (pixels) of every pixel from the nearest reference lesion pixel (0 inside; large without lesions)."""
+    if not reference.any():
+        return np.full(reference.shape, np.inf, np.float32)
+    return cv2.distanceTransform((~reference).astype(np.uint8), cv2.DIST_L2, 5)
+
+
+def lesion_points(reference: np.ndarray, k: int) -> list[tuple[int, int]]:
+    """Up to ``k`` (x, y) points at the deepest interior of ``reference`` (bool): the distance transform's maximum,
+    then again after blanking a disc of radius max(CLEARANCE_PX, that depth) around each chosen point."""
+    depth = cv2.distanceTransform(np.pad(reference, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    rows, cols = np.ogrid[: depth.shape[0], : depth.shape[1]]
+    points = []
+    for _ in range(k):
+        y, x = np.unravel_index(int(np.argmax(depth)), depth.shape)
+        if depth[y, x] <= 0:
+            break
+        points.append((int(x), int(y)))
+        r = max(CLEARANCE_PX, float(depth[y, x]))
+        depth[(cols - x) ** 2 + (rows - y) ** 2 <= r * r] = 0
+    return points
+
+
+def normal_points(rgb: np.ndarray, reference: np.ndarray, k: int, seed: int = 0) -> list[tuple[int, int]]:
+    """Up to ``k`` (x, y) points at least CLEARANCE_PX from every lesion pixel of ``reference``, preferring
+    skin-coloured pixels in the ring up to RING_PX from the lesions, spread by farthest-point sampling."""
+    distance = _distance_outside(reference)
+    clear = distance >= CLEARANCE_PX
+    skin = skin_coloured(rgb)
+    for candidates in (clear & skin & (distance <= RING_PX), clear & skin, clear):
+        if candidates.any():
+            break
+    else:
+        return []
+    ys, xs = np.nonzero(candidates)
+    rng = np.random.default_rng(seed)
+    chosen = [int(rng.integers(len(xs)))]
+    nearest = (xs - xs[chosen[0]]) ** 2 + (ys - ys[chosen[0]]) ** 2
+    while len(chosen) < min(k, len(xs)):
+        nxt = int(np.argmax(nearest))
+        chosen.append(nxt)
+        nearest = np.minimum(nearest, (xs - xs[nxt]) ** 2 + (ys - ys[nxt]) ** 2)
+    return [(int(xs[i]), int(ys[i])) for i in chosen]
+
+
+def place_marks(rgb: np.ndarray, reference: np.ndarray, k: int, seed: int = 0) -> list[Mark]:
+    """The rule's marks on one photo: ``k`` lesion marks and ``k`` normal-skin marks, radius DEFAULT_RADIUS_PX."""
+    inside = [Mark(x, y, 1, DEFAULT_RADIUS_PX) for x, y in lesion_points(reference, k)]
+    outside = [Mark(x, y, 0, DEFAULT_RADIUS_PX) for x, y in normal_points(rgb, reference, k, seed)]
+    return inside + outside
+
+
+def evaluate_marks(
+    data_dir,
+    segmenter,
+    groups: str,
+    ks: list[int],
+    learning_rates: list[float],
+    steps: int,
+    limit: int | None = None,
+    anchors: tuple[float, ...] = (REFINE_ANCHOR,),
+) -> list[dict]:
+    """One row per photo, k and learning rate: Dice before and after refinement and the seconds it took."""
+    records = datasets.read_real_index(data_dir)
+    if groups != "all":
+        train, val = datasets.split_real(records)
+        records = val if groups == "validation" else train
+    records = sorted(records, key=lambda r: r.image.name)[:limit]
+    rows = []
+    for record in records:
+        rgb, reference = datasets.load_real(record)
+        whole = np.ones(reference.shape, bool)
+        before = agreement(segmenter.predict(rgb, whole).mask, reference).dice
+        for k in ks:
+            marks = place_marks(rgb, reference, k)
+            for rate, anchor in [(r, a) for r in learning_rates for a in anchors]:
+                tick = time.perf_counter()
+                refined = refine(segmenter, rgb, whole, marks, RefineSettings(steps, learning_rate=rate, anchor=anchor))
+                after = agreement(refined.mask, reference).dice
+                rows.append(
+                    dict(
+                        image=record.image.name,
+                        source_group=record.source_group,
+                        shows_face=int(record.shows_face),
+                        k=k,
+                        n_lesion_marks=sum(m.label == 1 for m in marks),
+                        n_normal_marks=sum(m.label == 0 for m in marks),
+                        learning_rate=rate,
+                        anchor=anchor,
+                        steps=steps,
+                        dice_before=before,
+                        dice_after=after,
+                        seconds=time.perf_counter() - tick,
+                    )
+                )
+    return rows
+
+
+# A change of Dice beyond this either way counts as better or worse.
+CHANGE = 0.01
+
+
+def summarise(rows: list[dict], n_resamples: int = 2000) -> list[dict]:
+    """Per k and learning rate: mean Dice before and after (all photos, face photos), the paired difference with
+    a 95 % CI resampling source groups, the photos better and worse by more than CHANGE, and the median seconds."""
+    out = []
+    for k, rate, anchor in sorted({(r["k"], r["learning_rate"], r["anchor"]) for r in rows}):
+        mine = [r for r in rows if (r["k"], r["learning_rate"], r["anchor"]) == (k, rate, anchor)]
+        diff = [r["dice_after"] - r["dice_before"] for r in mine]
+        low, high = cluster_bootstrap_ci(diff, [r["source_group"] for r in mine], n_resamples=n_resamples)
+        faces = [r for r in mine if r["shows_face"]]
+        out.append(
+            dict(
+                k=k,
+                learning_rate=rate,
+                anchor=anchor,
+                n_photos=len(mine),
+                n_groups=len({r["source_group"] for r in mine}),
+                dice_before=float(np.mean([r["dice_before"] for r in mine])),
+                dice_after=float(np.mean([r["dice_after"] for r in mine])),
+                difference=float(np.mean(diff)),
+                ci_low=low,
+                ci_high=high,
+                better=sum(d > CHANGE for d in diff),
+                worse=sum(d < -CHANGE for d in diff),
+                n_faces=len(faces),
+                faces_before=float(np.mean([r["dice_before"] for r in faces])) if faces else float("nan"),
+                faces_after=float(np.mean([r["dice_after"] for r in faces])) if faces else float("nan"),
+                median_seconds=float(np.median([r["seconds"] for r in mine])),
+            )
+        )
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data_dir", type=Path, help="folder laid out like vitiligo_real")
+    parser.add_argument("-o", "--out", type=Path, required=True)
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="model id or folder (default: the default model)")
+    parser.add_argument("--groups", choices=("all", "validation", "training"), default="validation")
+    parser.add_argument("--k", type=int, nargs="+", default=[1, 2, 5], help="marks of each kind per photo")
+    parser.add_argument("--learning-rates", type=float, nargs="+", default=[REFINE_LEARNING_RATE])
+    parser.add_argument("--anchors", type=float, nargs="+", default=[REFINE_ANCHOR])
+    parser.add_argument("--steps", type=int, default=REFINE_STEPS)
+    parser.add_argument("--limit", type=int, help="only the first N photos (sorted by file name)")
+    args = parser.parse_args(argv)
+    if any(k < 1 for k in args.k):
+        parser.error(f"--k must be at least 1, got {args.k}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    segmenter = load_segmenter(args.model)
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = evaluate_marks(
+        args.data_dir, segmenter, args.groups, args.k, args.learning_rates, args.steps, args.limit, args.anchors
+    )
+    summary = summarise(rows)
+    write_csv(args.out / "per_image.csv", rows, list(rows[0]))
+    write_csv(args.out / "summary.csv", summary, list(summary[0]))
+    write_json(args.out / "summary.json", {"model": segmenter.model_id, "groups": args.groups, "summary": summary})
+    for r in summary:
+        logging.info(
+            "k=%d lr=%g anchor=%g n=%d  Dice %.3f -> %.3f (%+.3f, CI %+.3f to %+.3f)  better %d worse %d  "
+            "faces %.3f -> %.3f  %.1f s/photo",
+            r["k"],
+            r["learning_rate"],
+            r["anchor"],
+            r["n_photos"],
+            r["dice_before"],
+            r["dice_after"],
+            r["difference"],
+            r["ci_low"],
+            r["ci_high"],
+            r["better"],
+            r["worse"],
+            r["faces_before"],
+            r["faces_after"],
+            r["median_seconds"],
+        )
+    return 0
