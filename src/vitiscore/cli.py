@@ -22,6 +22,7 @@ COMMANDS = {
     "report": "report",
     "review": "review",
     "rescore": "rescore",
+    "finetune": "finetune",
 }
 
 

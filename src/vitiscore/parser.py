@@ -9,6 +9,7 @@ from pathlib import Path
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
 from vitiscore.io import DEFAULT_MAX_PIXELS
 from vitiscore.measure.area import DEFAULT_FACE_HAND_UNITS
+from vitiscore.segment import finetuning
 from vitiscore.segment.refine import REFINE_SEED, REFINE_STEPS
 from vitiscore.segment.registry import DEFAULT_MODEL
 from vitiscore.version import __version__
@@ -44,6 +45,13 @@ class _Extend(argparse.Action):
 
 _positive_float = _finite_float(allow_zero=False)
 _non_negative_float = _finite_float(allow_zero=True)
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
+    return value
 
 
 def _non_negative_int(text: str) -> int:
@@ -193,7 +201,54 @@ def build_parser() -> argparse.ArgumentParser:
     _compare_parser(commands)
     _validate_parsers(commands)
     _review_parsers(commands)
+    _finetune_parser(commands)
     return parser
+
+
+def _finetune_parser(commands) -> None:
+    finetune = commands.add_parser(
+        "finetune",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="fine-tune the model on a study's reviewed or given masks, checked by group cross-validation",
+        description="Fine-tune a model on one study's photos and masks: PHOTOS with --masks MASK_DIR, or the raters' "
+        "reviewed masks of review runs (--reviewed OUT...; excluded and unreviewed photos are left out). Face "
+        "photos train on the face crop the scorer uses, others on the whole photo; a share of every batch is the "
+        "project's synthetic pairs, so that clear skin stays clear. Group cross-validation first reports the Dice "
+        "of the base model and of the fine-tuned one on held-out photos; a model worse than its base is not "
+        "written unless --force. MODEL_DIR then holds a complete model folder (config, SHA-256-checked weights, "
+        "threshold, a generated model card) for --model MODEL_DIR in every command. Exit code 0: written; "
+        "3: refused (worse than its base); 2: usage error.",
+    )
+    finetune.add_argument("inputs", nargs="*", metavar="PHOTOS", help="photo files or folders (with --masks)")
+    finetune.add_argument("--masks", metavar="MASK_DIR", help="their masks, as for `vitiscore score --masks`")
+    finetune.add_argument("--reviewed", nargs="+", metavar="OUT", help="output folders of reviewed score runs")
+    finetune.add_argument("-o", "--out", required=True, metavar="MODEL_DIR", help="folder for the new model")
+    finetune.add_argument("--base", default=DEFAULT_MODEL, help="the model to start from: an id or a model folder")
+    finetune.add_argument(
+        "--groups", metavar="CSV", help="image_id, group: the subject of each photo, kept on one side of every split"
+    )
+    finetune.add_argument(
+        "--steps", type=_positive_int, default=finetuning.DEFAULT_STEPS, help="training steps per model"
+    )
+    finetune.add_argument(
+        "--folds", type=_positive_int, default=finetuning.DEFAULT_FOLDS, help="cross-validation folds (>= 2)"
+    )
+    finetune.add_argument(
+        "--learning-rate",
+        type=_positive_float,
+        default=finetuning.DEFAULT_LEARNING_RATE,
+        help="peak learning rate (one-cycle)",
+    )
+    finetune.add_argument(
+        "--synthetic-share",
+        type=_non_negative_float,
+        default=finetuning.DEFAULT_SYNTHETIC_SHARE,
+        help="share (0-1) of every batch that is the project's synthetic pairs",
+    )
+    finetune.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where to train")
+    finetune.add_argument("--seed", type=int, default=0, help="random seed (splits, batches)")
+    finetune.add_argument("--force", action="store_true", help="write the model even if it is worse than its base")
+    _verbosity(finetune)
 
 
 def _marks_arguments(group) -> None:

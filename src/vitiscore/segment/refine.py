@@ -26,19 +26,23 @@ REFINE_STEPS = 30
 REFINE_LEARNING_RATE = 1e-4
 REFINE_SEED = 0
 REFINE_ANCHOR = 0.0
+REFINE_MARGIN: float | None = 0.5
 
 
 @dataclass(frozen=True)
 class RefineSettings:
     """How a photo's model is adapted to its marks: Adam ``steps`` (>= 0; 0 = the model's own answer), the
     random ``seed``, the ``learning_rate`` (> 0) and the ``anchor`` (>= 0): the weight of a second loss term that
-    keeps the unmarked pixels at the model's own probabilities, so that the marks move the answer near them and
-    where the photo looks like them, not everywhere."""
+    keeps the unmarked pixels at the model's own probabilities; the ``margin`` (0-1, or None): a marked pixel
+    stops pulling once it is that share of the way from the threshold to certainty on its own side (0.5 with a
+    threshold of 0.5: lesion marks at 0.75 or more, normal-skin marks at 0.25 or less), so that marks the model
+    already agrees with change nothing; None keeps pulling every marked pixel towards certainty."""
 
     steps: int = REFINE_STEPS
     seed: int = REFINE_SEED
     learning_rate: float = REFINE_LEARNING_RATE
     anchor: float = REFINE_ANCHOR
+    margin: float | None = REFINE_MARGIN
 
     def __post_init__(self):
         if not isinstance(self.steps, int) or isinstance(self.steps, bool) or self.steps < 0:
@@ -51,6 +55,8 @@ class RefineSettings:
             raise ValueError(f"refine learning_rate must be > 0, got {self.learning_rate!r}")
         if not (isinstance(self.anchor, (int, float)) and math.isfinite(self.anchor) and self.anchor >= 0):
             raise ValueError(f"refine anchor must be a number >= 0, got {self.anchor!r}")
+        if self.margin is not None and not (isinstance(self.margin, (int, float)) and 0 <= self.margin < 1):
+            raise ValueError(f"refine margin must be None or a number in [0, 1), got {self.margin!r}")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -83,6 +89,11 @@ def refine(
     return segmenter.predict_batch([rgb], [area], network=network)[0]
 
 
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return float(np.log(p / (1 - p)))
+
+
 def adapted_network(segmenter, rgb: np.ndarray, marks: list[Mark], settings: RefineSettings):
     """A copy of ``segmenter``'s network trained ``settings.steps`` steps on ``rgb`` with the loss on ``marks``
     only, ready for inference (see the module's docstring); None when no mark reaches the network's grid."""
@@ -102,6 +113,13 @@ def adapted_network(segmenter, rgb: np.ndarray, marks: list[Mark], settings: Ref
     optimiser = torch.optim.Adam(network.parameters(), lr=settings.learning_rate)
     image = torch.from_numpy(batch)
     targets = [(torch.from_numpy(m), float(label)) for m, label in ((lesion, 1), (normal, 0)) if m.any()]
+    t = segmenter.threshold
+    if settings.margin is not None:
+        # A marked pixel is satisfied beyond these logits: lesion marks above, normal-skin marks below.
+        satisfied = {
+            1.0: _logit(t + settings.margin * (1 - t)),
+            0.0: _logit(t - settings.margin * t),
+        }
     if settings.anchor > 0:
         with torch.inference_mode():
             own = torch.sigmoid(network(image)[0, 0]).clone()
@@ -114,12 +132,25 @@ def adapted_network(segmenter, rgb: np.ndarray, marks: list[Mark], settings: Ref
             logits = network(x)[0, 0]
             if flip:
                 logits = torch.flip(logits, dims=[1])
-            loss = sum(
-                torch.nn.functional.binary_cross_entropy_with_logits(
-                    logits[where], torch.full((int(where.sum()),), label)
+            terms, pulling = [], 0
+            for where, label in targets:
+                marked = logits[where]
+                per_pixel = torch.nn.functional.binary_cross_entropy_with_logits(
+                    marked, torch.full_like(marked, label), reduction="none"
                 )
-                for where, label in targets
-            ) / len(targets)
+                if settings.margin is not None:
+                    active = (marked.detach() < satisfied[1.0]) if label else (marked.detach() > satisfied[0.0])
+                    per_pixel = per_pixel * active
+                    pulling += int(active.sum())
+                else:
+                    pulling += marked.numel()
+                # Each kind of mark weighs the same, however many pixels it covers.
+                terms.append(per_pixel.sum() / marked.numel())
+            if not pulling:
+                if step == 0:
+                    return None  # the model already agrees with every mark: its own answer stands
+                break  # every mark is satisfied: further steps would only carry the optimiser's momentum
+            loss = sum(terms) / len(targets)
             if settings.anchor > 0:
                 loss = loss + settings.anchor * torch.nn.functional.binary_cross_entropy_with_logits(
                     logits[unmarked], own[unmarked]

@@ -90,6 +90,30 @@ def place_marks(rgb: np.ndarray, reference: np.ndarray, k: int, seed: int = 0) -
     return inside + outside
 
 
+def synthetic_cases(n: int = 12, seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(name, rgb, lesion) cases the model mostly misses, for choosing the refinement's settings without the
+    validation photos: one elliptic patch of partial depigmentation (strength 0.4-0.7) on the public-domain
+    astronaut face at half size, re-toned light, tan or brown, at a random place on the cheeks or forehead."""
+    from vitiscore.training import synth
+
+    face = cv2.resize(synth.astronaut_face(), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    h, w = face.shape[:2]
+    rng = np.random.default_rng(seed)
+    sites = [(0.68, 0.62), (0.32, 0.62), (0.5, 0.25), (0.7, 0.45), (0.3, 0.45)]
+    cases = []
+    for i in range(n):
+        tone = ("light", "tan", "brown")[i % 3]
+        cx, cy = sites[i % len(sites)]
+        lesion = np.zeros((h, w), np.uint8)
+        axes = (int(rng.uniform(15, 35)), int(rng.uniform(12, 25)))
+        centre = (int(w * cx + rng.uniform(-10, 10)), int(h * cy + rng.uniform(-10, 10)))
+        cv2.ellipse(lesion, centre, axes, float(rng.uniform(0, 180)), 0, 360, 1, -1)
+        strength = float(rng.uniform(0.4, 0.7))
+        rgb = synth.paint_depigmentation(synth.retone(face, tone), lesion > 0, strength=strength)
+        cases.append((f"synthetic-{i}-{tone}-{strength:.2f}", rgb, lesion > 0))
+    return cases
+
+
 def evaluate_marks(
     data_dir,
     segmenter,
@@ -99,16 +123,20 @@ def evaluate_marks(
     steps: int,
     limit: int | None = None,
     anchors: tuple[float, ...] = (REFINE_ANCHOR,),
+    synthetic: int = 0,
 ) -> list[dict]:
-    """One row per photo, k and learning rate: Dice before and after refinement and the seconds it took."""
+    """One row per photo, k, learning rate and anchor: Dice before and after refinement and the seconds it took;
+    ``synthetic`` adds that many :func:`synthetic_cases`."""
     records = datasets.read_real_index(data_dir)
     if groups != "all":
         train, val = datasets.split_real(records)
         records = val if groups == "validation" else train
     records = sorted(records, key=lambda r: r.image.name)[:limit]
+    cases = [("real", r.image.name, r.source_group, int(r.shows_face), *datasets.load_real(r)) for r in records]
+    if synthetic:
+        cases += [("synthetic", name, name, 1, rgb, lesion) for name, rgb, lesion in synthetic_cases(synthetic)]
     rows = []
-    for record in records:
-        rgb, reference = datasets.load_real(record)
+    for kind, name, group, shows_face, rgb, reference in cases:
         whole = np.ones(reference.shape, bool)
         before = agreement(segmenter.predict(rgb, whole).mask, reference).dice
         for k in ks:
@@ -119,9 +147,10 @@ def evaluate_marks(
                 after = agreement(refined.mask, reference).dice
                 rows.append(
                     dict(
-                        image=record.image.name,
-                        source_group=record.source_group,
-                        shows_face=int(record.shows_face),
+                        set=kind,
+                        image=name,
+                        source_group=group,
+                        shows_face=shows_face,
                         k=k,
                         n_lesion_marks=sum(m.label == 1 for m in marks),
                         n_normal_marks=sum(m.label == 0 for m in marks),
@@ -144,13 +173,15 @@ def summarise(rows: list[dict], n_resamples: int = 2000) -> list[dict]:
     """Per k and learning rate: mean Dice before and after (all photos, face photos), the paired difference with
     a 95 % CI resampling source groups, the photos better and worse by more than CHANGE, and the median seconds."""
     out = []
-    for k, rate, anchor in sorted({(r["k"], r["learning_rate"], r["anchor"]) for r in rows}):
-        mine = [r for r in rows if (r["k"], r["learning_rate"], r["anchor"]) == (k, rate, anchor)]
+    for key in sorted({(r["set"], r["k"], r["learning_rate"], r["anchor"]) for r in rows}):
+        kind, k, rate, anchor = key
+        mine = [r for r in rows if (r["set"], r["k"], r["learning_rate"], r["anchor"]) == key]
         diff = [r["dice_after"] - r["dice_before"] for r in mine]
         low, high = cluster_bootstrap_ci(diff, [r["source_group"] for r in mine], n_resamples=n_resamples)
         faces = [r for r in mine if r["shows_face"]]
         out.append(
             dict(
+                set=kind,
                 k=k,
                 learning_rate=rate,
                 anchor=anchor,
@@ -183,6 +214,7 @@ def main(argv=None) -> int:
     parser.add_argument("--anchors", type=float, nargs="+", default=[REFINE_ANCHOR])
     parser.add_argument("--steps", type=int, default=REFINE_STEPS)
     parser.add_argument("--limit", type=int, help="only the first N photos (sorted by file name)")
+    parser.add_argument("--synthetic", type=int, default=0, help="add N synthetic cases the model mostly misses")
     args = parser.parse_args(argv)
     if any(k < 1 for k in args.k):
         parser.error(f"--k must be at least 1, got {args.k}")
@@ -190,16 +222,18 @@ def main(argv=None) -> int:
     segmenter = load_segmenter(args.model)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = evaluate_marks(
-        args.data_dir, segmenter, args.groups, args.k, args.learning_rates, args.steps, args.limit, args.anchors
-    )
+        args.data_dir, segmenter, args.groups, args.k, args.learning_rates, args.steps, args.limit, args.anchors,
+        args.synthetic,
+    )  # fmt: skip
     summary = summarise(rows)
     write_csv(args.out / "per_image.csv", rows, list(rows[0]))
     write_csv(args.out / "summary.csv", summary, list(summary[0]))
     write_json(args.out / "summary.json", {"model": segmenter.model_id, "groups": args.groups, "summary": summary})
     for r in summary:
         logging.info(
-            "k=%d lr=%g anchor=%g n=%d  Dice %.3f -> %.3f (%+.3f, CI %+.3f to %+.3f)  better %d worse %d  "
+            "%s k=%d lr=%g anchor=%g n=%d  Dice %.3f -> %.3f (%+.3f, CI %+.3f to %+.3f)  better %d worse %d  "
             "faces %.3f -> %.3f  %.1f s/photo",
+            r["set"],
             r["k"],
             r["learning_rate"],
             r["anchor"],
