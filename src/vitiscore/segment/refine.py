@@ -1,10 +1,14 @@
 """A rater's few marks refine one photo's mask: the model adapted to that photo.
 
 A copy of the learned model, starting from its shipped weights every time, is trained for a few steps on the one
-image with a loss only on the marked pixels (binary cross-entropy; lesion marks and normal-skin marks weigh
-half each, however many of each there are), then predicts that image again. Batch-norm statistics stay as
-trained (a single image says nothing reliable about them); every weight may move. The same marks, image, steps
-and seed give the same mask. The adapted copy is thrown away: no other photo sees it.
+image, then predicts that image again. The loss has two terms: binary cross-entropy on the marked pixels the model
+still disagrees with (lesion marks and normal-skin marks weigh half each, however many of each there are; a mark
+the model already agrees with by the margin changes nothing, and when every mark agrees no step is run), and an
+anchor that keeps the unmarked pixels at the model's own probabilities, so that a mark moves the answer around it
+and where the photo looks like it, not over the whole photo (without it, two marks spread lesion over clear skin;
+docs/experiments/2026-12-02-marks.md). Batch-norm statistics stay as trained (a single image says nothing
+reliable about them); every weight may move. The same marks, image, settings and seed give the same mask. The
+adapted copy is thrown away: no other photo sees it.
 
 Why not a colour model of the marked pixels: fitted to two clicks it did worse than the model alone on the real
 validation photos (issue 30); the network already knows what skin looks like and needs only to be told where
@@ -21,11 +25,12 @@ import numpy as np
 from vitiscore.io.marks import Mark, raster
 from vitiscore.segment.protocol import Segmentation, check_inputs
 
-# Steps and learning rate (Adam) chosen on the real *training* photos (docs/experiments/2026-12-02-marks.md).
+# Chosen on 20 real training photos and 12 synthetic missed patches, never the validation photos
+# (docs/experiments/2026-12-02-marks.md).
 REFINE_STEPS = 30
-REFINE_LEARNING_RATE = 1e-4
+REFINE_LEARNING_RATE = 3e-4
 REFINE_SEED = 0
-REFINE_ANCHOR = 0.0
+REFINE_ANCHOR = 3.0
 REFINE_MARGIN: float | None = 0.5
 
 

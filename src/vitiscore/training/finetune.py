@@ -155,6 +155,7 @@ def examples_from_reviewed(out_dirs, groups: dict[str, str] | None = None) -> li
     """
     from vitiscore.review import log as review_log
     from vitiscore.review.masks import frame_labels
+    from vitiscore.review.refine import analysis_frame
 
     out = []
     for out_dir in map(Path, out_dirs):
@@ -163,12 +164,13 @@ def examples_from_reviewed(out_dirs, groups: dict[str, str] | None = None) -> li
         left = {}
         for row in rows:
             state = states.get(row["image_id"])
-            if state is None or state.state != "reviewed":
-                left[state.state if state else "unreviewed"] = left.get(state.state if state else "unreviewed", 0) + 1
+            name = state.state if state else "unreviewed"
+            if name != "reviewed":
+                left[name] = left.get(name, 0) + 1
                 continue
             mask = read_mask(state.mask)
             box, scale = frame_of(row)
-            frame = _scored_frame(out_dir, row, box, scale)
+            frame = analysis_frame(out_dir, row)
             frame_mask = crop_to_frame(mask.astype(np.uint8), box, scale, interpolation=cv2.INTER_NEAREST) > 0
             area = frame_labels(read_labels(out_dir / row["mask_units"]), box, scale) > 0
             if not frame_mask.shape == area.shape == frame.shape[:2]:
@@ -181,16 +183,6 @@ def examples_from_reviewed(out_dirs, groups: dict[str, str] | None = None) -> li
     if not out:
         raise ValueError("no reviewed photo in " + ", ".join(map(str, out_dirs)) + " (review them first)")
     return out
-
-
-def _scored_frame(out_dir: Path, row: dict, box, scale: float) -> np.ndarray:
-    """The face crop as scored: cut from the photo, or the run's kept crop when the photo cannot be read."""
-    try:
-        rgb = io_mod.load_photo(out_dir / row["path"]).rgb
-        turns = int(float(row.get("turned_deg") or 0)) // 90
-        return crop_to_frame(np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb, box, scale)
-    except io_mod.PhotoError:
-        return io_mod.load_photo(out_dir / row["crop"]).rgb
 
 
 def masks_sha256(examples: list[Example]) -> str:
@@ -298,7 +290,9 @@ def _pairs(examples: list[Example], size: int) -> list:
     return [fit_long_side(e.rgb, e.mask, size) for e in examples]
 
 
-def _fine_tune(base, examples, synthetic, settings, device, run_dir: Path, progress: bool):
+def fine_tune(base, examples, synthetic, settings, device, run_dir: Path, progress: bool):
+    """``base``'s network fine-tuned on ``examples`` (and the ``synthetic`` pairs at the settings' share) in
+    ``run_dir`` (log, resumable checkpoints), returned on the CPU in eval mode."""
     config = _config(base, settings, device)
     start = {k: v.clone() for k, v in base._weights.items()}
     network = train(
@@ -329,7 +323,7 @@ def cross_validate(
         log.info(
             "fold %d of %d: fine-tuning on %d photos, testing on %d", fold + 1, max(folds) + 1, len(kept), len(held)
         )
-        network = _fine_tune(base, kept, synthetic, settings, device, work / f"fold-{fold}", progress)
+        network = fine_tune(base, kept, synthetic, settings, device, work / f"fold-{fold}", progress)
         threshold = best_threshold(probabilities(network, base, [e.rgb for e in kept]), kept)
         tuned = probabilities(network, base, [e.rgb for e in held])
         own = probabilities(base_network, base, [e.rgb for e in held])
@@ -457,7 +451,7 @@ def finetune(
         return FinetuneResult(False, folder, rows, summary)
 
     device = _resolve_device(settings.device)
-    network = _fine_tune(base, examples, synthetic, settings, device, work / "final", progress)
+    network = fine_tune(base, examples, synthetic, settings, device, work / "final", progress)
     summary["clear_marks_base"] = round(clear_marks(base.network, base, base.threshold), 4)
     summary["clear_marks_finetuned"] = round(clear_marks(network, base, threshold), 4)
     config = _config(base, settings, device)
