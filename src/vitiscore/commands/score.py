@@ -46,6 +46,7 @@ from vitiscore.pipeline import STAGES, FaceScore, ScoreOptions, score_image
 from vitiscore.report import overlay
 from vitiscore.report.progress import progress_bar
 from vitiscore.report.tables import summary_table
+from vitiscore.review.masks import probability_png
 from vitiscore.segment import Segmenter, load_segmenter
 from vitiscore.segment.refine import RefineSettings, can_refine
 from vitiscore.version import __version__
@@ -224,11 +225,6 @@ FILE_COLUMNS = (
 REQUIRED_FILES = ("mask_facial_area", "mask_units", "mask_depigmented", "triangles", "landmarks", "crop")
 # The face crop is for looking (review page, report, maps without the photo); 90 keeps skin texture visible.
 CROP_JPEG_QUALITY = 90
-
-
-def probability_png(probability: np.ndarray) -> np.ndarray:
-    """A probability map (0-1 floats) as the 8-bit values its PNG holds (0-255, rounded)."""
-    return np.round(np.clip(probability, 0.0, 1.0) * 255).astype(np.uint8)
 
 
 def _finished(out_dir: Path, settings: str) -> dict[str, dict]:

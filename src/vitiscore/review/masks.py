@@ -51,6 +51,11 @@ def threshold_mask(
     return photo_mask(probability_cut(probability, threshold) & area, box, scale, labels)
 
 
+def probability_png(probability: np.ndarray) -> np.ndarray:
+    """A probability map (0-1 floats) as the 8-bit values its PNG holds (0-255, rounded)."""
+    return np.round(np.clip(probability, 0.0, 1.0) * 255).astype(np.uint8)
+
+
 def probability_cut(probability8: np.ndarray, threshold: float) -> np.ndarray:
     """Pixels of an 8-bit probability map (0-255 for 0-1) at or above ``threshold`` (0-1). The page cuts the same
     way: ``value >= threshold * 255``."""

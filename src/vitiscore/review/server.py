@@ -47,7 +47,7 @@ from vitiscore.io.masks import read_labels
 from vitiscore.measure.mask_score import frame_mask, frame_of
 from vitiscore.review import log as review_log
 from vitiscore.review import refine as review_refine
-from vitiscore.review.masks import frame_labels
+from vitiscore.review.masks import frame_labels, probability_png
 from vitiscore.review.store import current_mask, save_review
 from vitiscore.segment.refine import RefineSettings
 
@@ -174,7 +174,7 @@ class ReviewSession:
         probability, threshold = review_refine.refine_photo(
             self.out_dir, row, self._segmenter, on_frame, self.refinement
         )
-        picture = np.round(np.clip(probability, 0, 1) * 255).astype(np.uint8)
+        picture = probability_png(probability)
         with self.lock:
             review_refine.save_marks(self.out_dir, image_id, review_refine.photo_marks(row, on_frame))
             self.refined[image_id] = picture

@@ -216,7 +216,7 @@ def group_folds(groups: list[str], k: int, seed: int = 0) -> list[int]:
 # --- training and scoring ------------------------------------------------------------------------------------
 
 
-def _config(base: LearnedSegmenter, settings: FinetuneSettings, device: str) -> TrainConfig:
+def _config(base: LearnedSegmenter, settings: FinetuneSettings) -> TrainConfig:
     architecture = base.config["architecture"]
     return TrainConfig(
         arch=architecture["arch"],
@@ -293,7 +293,7 @@ def _pairs(examples: list[Example], size: int) -> list:
 def fine_tune(base, examples, synthetic, settings, device, run_dir: Path, progress: bool):
     """``base``'s network fine-tuned on ``examples`` (and the ``synthetic`` pairs at the settings' share) in
     ``run_dir`` (log, resumable checkpoints), returned on the CPU in eval mode."""
-    config = _config(base, settings, device)
+    config = _config(base, settings)
     start = {k: v.clone() for k, v in base._weights.items()}
     network = train(
         synthetic, _pairs(examples, base.input_size), config, run_dir, progress=progress, initial_weights=start,
@@ -454,7 +454,7 @@ def finetune(
     network = fine_tune(base, examples, synthetic, settings, device, work / "final", progress)
     summary["clear_marks_base"] = round(clear_marks(base.network, base, base.threshold), 4)
     summary["clear_marks_finetuned"] = round(clear_marks(network, base, threshold), 4)
-    config = _config(base, settings, device)
+    config = _config(base, settings)
     model_id = folder.name
     training = dict(
         method="vitiscore finetune",
