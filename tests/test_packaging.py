@@ -44,9 +44,8 @@ def _lock() -> dict[str, str]:
 def test_every_declared_dependency_is_pinned_and_agrees_with_the_lock():
     project = _pyproject()
     declared = _pins(project["project"]["dependencies"])
-    for extra, requirements in project["project"]["optional-dependencies"].items():
-        if extra != "ray":  # the Ray stack is not part of the locked development environment
-            declared.update(_pins(requirements))
+    for requirements in project["project"]["optional-dependencies"].values():
+        declared.update(_pins(requirements))
     declared.update(_pins(project["tool"]["vitiscore"]["no-deps"]))
     lock = _lock()
     for name, version in declared.items():

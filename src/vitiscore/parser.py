@@ -174,6 +174,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-overlays", action="store_true", help="do not write overlay pictures")
     run.add_argument("--no-recursive", action="store_true", help="do not search sub-folders of INPUT folders")
+    _scale_arguments(run)
+    run.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local: worker processes on this machine; ray: actors of a Ray cluster (extra vitiscore[ray]), "
+        "--workers of them",
+    )
+    run.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="the Ray cluster to join (e.g. ray://head:10001 or auto; default $RAY_ADDRESS, else a local Ray on "
+        "this machine); photos, model and OUT must be on storage every node sees at the same paths",
+    )
     _verbosity(run)
 
     segment = commands.add_parser(
@@ -197,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse photos larger than this before decoding them",
     )
     segment.add_argument("--no-recursive", action="store_true", help="do not search sub-folders of INPUT folders")
+    _scale_arguments(segment)
     _verbosity(segment)
     _compare_parser(commands)
     _validate_parsers(commands)
@@ -249,6 +264,24 @@ def _finetune_parser(commands) -> None:
     finetune.add_argument("--seed", type=int, default=0, help="random seed (splits, batches)")
     finetune.add_argument("--force", action="store_true", help="write the model even if it is worse than its base")
     _verbosity(finetune)
+
+
+def _scale_arguments(group) -> None:
+    group.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="photos worked on at once, each worker a process that loads the model once (default: every core; "
+        "1: in this process); results do not depend on N",
+    )
+    group.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="cpu",
+        help="where the network runs (auto: the GPU when torch sees one); masks agree with the CPU's to within "
+        "pixels at the threshold",
+    )
 
 
 def _marks_arguments(group) -> None:

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vitiscore import engines, schema
 from vitiscore import io as io_mod
-from vitiscore import schema
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED, run_folder
 from vitiscore.commands.run_record import package_versions, status_counts
 from vitiscore.face import require_mediapipe
@@ -40,6 +40,7 @@ from vitiscore.io import marks as marks_mod
 from vitiscore.io.manifest import read_manifest
 from vitiscore.io.masks import MaskSet, mask_set, read_mask
 from vitiscore.measure.mask_score import MaskScore
+from vitiscore.measure.scale import HandUnit
 from vitiscore.measure.surface import write_table
 from vitiscore.measure.views import fuse_rows, write_fused
 from vitiscore.pipeline import STAGES, FaceScore, ScoreOptions, score_image
@@ -48,6 +49,7 @@ from vitiscore.report.progress import progress_bar
 from vitiscore.report.tables import summary_table
 from vitiscore.review.masks import probability_png
 from vitiscore.segment import Segmenter, load_segmenter
+from vitiscore.segment.learned import resolve_device
 from vitiscore.segment.refine import RefineSettings, can_refine
 from vitiscore.version import __version__
 
@@ -253,6 +255,80 @@ def _fingerprint(path: Path) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class PhotoTask:
+    """One photo to score: what a worker needs besides the run's settings. ``position`` is the photo's place
+    in the run (the order of ``results.csv``); ``path`` is absolute, ``relative`` is relative to ``OUT``."""
+
+    position: int
+    image_id: str
+    path: str
+    relative: str
+    about: dict
+    hand: HandUnit | None
+    marks: list
+    marks_sha256: str | None
+    photo_sha256: str | None
+
+
+@dataclass
+class ScoreJob:
+    """Scoring one photo into ``OUT``, as a worker does it (the job of :mod:`vitiscore.engines`): score, build
+    the row, write the photo's masks and pictures. Returns ``(row, seconds by stage)``; the command writes the
+    journal and the tables."""
+
+    options: ScoreOptions
+    out_dir: str
+    settings: str
+    run_id: str
+    refinement: RefineSettings
+    masks: str | None = None
+    overlays: bool = True
+    device: str = "cpu"
+    segmenter: Segmenter | MaskSet | None = field(default=None, repr=False)
+
+    def __getstate__(self) -> dict:
+        # Workers load their own model (setup); a loaded network is not sent to them.
+        return {**self.__dict__, "segmenter": None}
+
+    def setup(self) -> None:
+        if self.segmenter is None:
+            self.segmenter = (
+                mask_set(self.masks) if self.masks is not None else load_segmenter(self.options.model, self.device)
+            )
+
+    def __call__(self, task: PhotoTask) -> tuple[dict, dict]:
+        segmenter = self.segmenter
+        if self.masks is None:
+            score = score_image(
+                task.path, self.options, segmenter, hand=task.hand, marks=task.marks, refinement=self.refinement
+            )
+        elif task.image_id not in segmenter.files:
+            score = FaceScore(
+                status="no_mask",
+                error=f"no mask {task.image_id}.png or {task.image_id}_depigmented.png (or .tif) in {segmenter.folder}",
+            )
+        else:
+            score = score_image(task.path, self.options, hand=task.hand, mask=read_mask(segmenter.files[task.image_id]))
+        row = self._row(task, score)
+        tick = time.perf_counter()
+        if score.ok:
+            try:
+                write_images(Path(self.out_dir), task.image_id, score, row, overlays=self.overlays)
+            except OSError as exc:
+                row.update(status="failed", error=f"cannot write outputs: {exc}")
+        score.timings["writing"] = time.perf_counter() - tick
+        return row, score.timings
+
+    def crashed(self, task: PhotoTask, reason: str) -> tuple[dict, dict]:
+        return self._row(task, FaceScore(status="failed", error=reason)), {}
+
+    def _row(self, task: PhotoTask, score: FaceScore) -> dict:
+        row = result_row(task.image_id, task.relative, score, self.options, self.segmenter, self.settings)
+        row.update(task.about, photo_sha256=task.photo_sha256, run_id=self.run_id, marks_sha256=task.marks_sha256)
+        return row
+
+
 def score_folder(
     inputs,
     out_dir,
@@ -267,6 +343,10 @@ def score_folder(
     masks: str | Path | None = None,
     marks: str | Path | None = None,
     refinement: RefineSettings | None = None,
+    workers: int = 1,
+    engine: str = "local",
+    ray_address: str | None = None,
+    device: str = "cpu",
 ) -> BatchResult:
     """Score every photo in ``inputs`` (files and/or folders) into ``out_dir``.
 
@@ -291,6 +371,12 @@ def score_folder(
         marks: a MARKS.csv (:mod:`vitiscore.io.marks`): each marked photo's mask comes from the model adapted to
             its marks (:mod:`vitiscore.segment.refine`, with ``refinement``; ``mask_source`` = ``marks``); other
             photos are scored as usual. Every line is checked before any photo is scored.
+        workers: photos scored at once, each in a process of its own that loads the model once (1: in this
+            process); the results are the same for any number (:mod:`vitiscore.engines`). A photo whose worker
+            dies is tried again alone and then recorded as ``failed``.
+        engine: "local" (this machine) or "ray" (a Ray cluster, :mod:`vitiscore.engines.ray`; ``workers`` is then
+            the number of actors and ``ray_address`` the cluster, none: a local Ray).
+        device: where the network runs: "cpu", "cuda" or "auto" (the GPU when torch sees one).
 
     Raises:
         FileNotFoundError: an input does not exist.
@@ -299,8 +385,14 @@ def score_folder(
             model that cannot be adapted.
         vitiscore.io.marks.MarksError: a line of ``marks`` is bad, names an unknown photo or lies outside it.
         vitiscore.face.MissingDependencyError: mediapipe is not installed.
+        vitiscore.engines.ray.MissingRayError: ``engine="ray"`` without the ``vitiscore[ray]`` extra.
     """
     options = options or ScoreOptions()
+    workers = engines.check_workers(workers)
+    if engine not in engines.ENGINES:
+        raise ValueError(f"engine must be one of {engines.ENGINES}, got {engine!r}")
+    device = resolve_device(device)
+    gpus = 1.0 if device == "cuda" and engine == "ray" else 0.0
     entries = None
     if manifest is not None:
         if list(inputs):
@@ -310,7 +402,7 @@ def score_folder(
         raise ValueError("give --masks (masks drawn elsewhere) or --marks (marks to refine the model's), not both")
     refinement = refinement or RefineSettings()
     marks_by_id = marks_mod.read_marks(marks) if marks is not None else {}
-    segmenter = mask_set(masks) if masks is not None else load_segmenter(options.model)
+    segmenter = mask_set(masks) if masks is not None else load_segmenter(options.model, device)
     if marks_by_id and not can_refine(segmenter):
         raise ValueError(f"--marks adapts a learned model; the model {segmenter.model_id!r} cannot be adapted")
     require_mediapipe()  # before any row: without it no photo can be scored
@@ -366,70 +458,81 @@ def score_folder(
         },
     )
 
+    job = ScoreJob(
+        options=options,
+        out_dir=str(out_dir.resolve()),
+        settings=settings,
+        run_id=run_id,
+        masks=str(Path(masks).resolve()) if masks is not None else None,
+        refinement=refinement,
+        overlays=overlays,
+        device=device,
+    )
+    job.segmenter = segmenter  # the in-process engine reuses it; workers load their own
     started = time.time()
     stage_totals = {stage: 0.0 for stage in (*STAGES, "writing")}
-    rows: list[dict] = []
+    found: dict[int, dict] = {}
+    tasks: list[PhotoTask] = []
+    bar = progress_bar(len(paths), progress)
+    for k, (path, image_id) in enumerate(zip(paths, ids)):
+        relative = os.path.relpath(path.resolve(), out_dir.resolve())
+        entry = entries[k] if entries else None
+        about = (
+            {
+                "subject_id": entry.subject_id,
+                "visit": entry.visit,
+                "view": entry.view,
+                "hand_unit_cm2": _num(entry.hand.cm2, 2),
+            }
+            if entry
+            else {}
+        )
+        fingerprint = _fingerprint(path)
+        old = reuse.get(image_id)
+        same_photo = old and old.get("path") == relative and old.get("photo_sha256") == fingerprint
+        same_mask = masks is None or (old and old.get("model_sha256") == _mask_sha(segmenter, image_id))
+        photo_marks = marks_by_id.get(image_id, [])
+        marks_sha = marks_mod.fingerprint(photo_marks, **refinement.as_dict()) if photo_marks else None
+        same_marks = old and (old.get("marks_sha256") or None) == marks_sha
+        if same_photo and same_mask and same_marks and all(old.get(c) == v for c, v in about.items()):
+            found[k] = old
+            bar.update(1)
+            continue
+        task = PhotoTask(
+            position=k,
+            image_id=image_id,
+            path=str(path.resolve()),
+            relative=relative,
+            about=about,
+            hand=entry.hand if entry else None,
+            marks=photo_marks,
+            marks_sha256=marks_sha,
+            photo_sha256=fingerprint,
+        )
+        tasks.append(task)
     done = 0
     last_csv = time.monotonic()
-    bar = progress_bar(len(paths), progress)
+
+    def in_order() -> list[dict]:
+        return [found[k] for k in sorted(found)]
+
     try:
-        for k, (path, image_id) in enumerate(zip(paths, ids)):
-            relative = os.path.relpath(path.resolve(), out_dir.resolve())
-            entry = entries[k] if entries else None
-            about = (
-                {
-                    "subject_id": entry.subject_id,
-                    "visit": entry.visit,
-                    "view": entry.view,
-                    "hand_unit_cm2": _num(entry.hand.cm2, 2),
-                }
-                if entry
-                else {}
-            )
-            fingerprint = _fingerprint(path)
-            old = reuse.get(image_id)
-            same_photo = old and old.get("path") == relative and old.get("photo_sha256") == fingerprint
-            same_mask = masks is None or (old and old.get("model_sha256") == _mask_sha(segmenter, image_id))
-            photo_marks = marks_by_id.get(image_id, [])
-            marks_sha = marks_mod.fingerprint(photo_marks, **refinement.as_dict()) if photo_marks else None
-            same_marks = old and (old.get("marks_sha256") or None) == marks_sha
-            if same_photo and same_mask and same_marks and all(old.get(c) == v for c, v in about.items()):
-                rows.append(old)
-                bar.update(1)
-                continue
-            hand = entry.hand if entry else None
-            if masks is None:
-                score = score_image(path, options, segmenter, hand=hand, marks=photo_marks, refinement=refinement)
-            elif image_id not in segmenter.files:
-                score = FaceScore(
-                    status="no_mask",
-                    error=f"no mask {image_id}.png or {image_id}_depigmented.png (or .tif) in {segmenter.folder}",
-                )
-            else:
-                score = score_image(path, options, hand=hand, mask=read_mask(segmenter.files[image_id]))
-            row = result_row(image_id, relative, score, options, segmenter, settings)
-            row.update(about, photo_sha256=fingerprint, run_id=run_id, marks_sha256=marks_sha)
-            tick = time.perf_counter()
-            if score.ok:
-                try:
-                    write_images(out_dir, image_id, score, row, overlays=overlays)
-                except OSError as exc:
-                    row.update(status="failed", error=f"cannot write outputs: {exc}")
-            score.timings["writing"] = time.perf_counter() - tick
-            for stage, seconds in score.timings.items():
+        for index, (row, timings) in engines.run(job, tasks, workers, engine, ray_address, gpus):
+            for stage, seconds in timings.items():
                 stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
             if row["status"] != "ok":
-                log.warning("%s: %s (%s)", path, row["status"], row["error"])
+                log.warning("%s: %s (%s)", row["path"], row["status"], row["error"])
             io_mod.append_jsonl(journal, row)
-            rows.append(row)
+            found[tasks[index].position] = row
             done += 1
             bar.update(1)
             if time.monotonic() - last_csv > 10:
-                io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
+                io_mod.write_csv(out_dir / "results.csv", in_order(), COLUMNS)
                 last_csv = time.monotonic()
     finally:
         bar.close()
-        io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
+        io_mod.write_csv(out_dir / "results.csv", in_order(), COLUMNS)
+    rows = in_order()
     fused = None
     if entries:
         fused = fuse_rows(out_dir, rows, entries, options.face_hand_units)
@@ -447,6 +550,7 @@ def score_folder(
         "options": options.as_dict(),
         "model": model,
         "settings_sha256": settings,
+        "engine": {"name": engine, "workers": workers, "device": device, "ray_address": ray_address},
         "unit_labels": UNIT_LABELS,
         "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
         "elapsed_s": round(elapsed, 3),
@@ -493,6 +597,10 @@ def run(args) -> int:
         masks=args.masks,
         marks=args.marks,
         refinement=RefineSettings(steps=args.refine_steps, seed=args.seed),
+        workers=args.workers,
+        engine=args.engine,
+        ray_address=args.ray_address,
+        device=args.device,
     )
     if not args.quiet:
         sys.stdout.write(summary_table(result.rows) + "\n")

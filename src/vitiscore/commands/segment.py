@@ -12,19 +12,20 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from vitiscore import engines, schema
 from vitiscore import io as io_mod
-from vitiscore import schema
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
 from vitiscore.commands.run_record import package_versions, status_counts
 from vitiscore.io import image_ids
 from vitiscore.io import marks as marks_mod
 from vitiscore.report.progress import progress_bar
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
+from vitiscore.segment.learned import resolve_device
 from vitiscore.segment.refine import RefineSettings, can_refine, refine
 from vitiscore.version import __version__
 
@@ -59,6 +60,85 @@ def _whole(rgb: np.ndarray) -> np.ndarray:
     return np.ones(rgb.shape[:2], bool)
 
 
+@dataclass(frozen=True)
+class SegmentTask:
+    """One photo of a segment run: its place in the run, absolute path, id and marks."""
+
+    position: int
+    path: str
+    image_id: str
+    marks: list
+
+
+@dataclass
+class SegmentJob:
+    """Segmenting a batch of photos into ``OUT`` (the job of :mod:`vitiscore.engines`): read each photo, run the
+    model on the readable ones as one network batch, write the masks. Returns ``(position, row update)`` pairs."""
+
+    model: str
+    out_dir: str
+    max_pixels: int
+    refinement: RefineSettings
+    device: str = "cpu"
+    segmenter: object = field(default=None, repr=False)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "segmenter": None}
+
+    def setup(self) -> None:
+        if self.segmenter is None:
+            self.segmenter = load_segmenter(self.model, self.device)
+
+    def __call__(self, batch: list[SegmentTask]) -> list[tuple[int, dict]]:
+        out, readable, images = [], [], []
+        for task in batch:
+            try:
+                photo = io_mod.load_photo(task.path, max_pixels=self.max_pixels)
+            except io_mod.PhotoError as exc:
+                out.append((task.position, {"status": exc.status, "error": str(exc)}))
+                continue
+            readable.append(task)
+            images.append(photo.rgb)
+        segmentations = _segment_many(self.segmenter, images, [t.marks for t in readable], self.refinement)
+        for task, rgb, seg in zip(readable, images, segmentations):
+            out.append((task.position, self._write(task, rgb, seg)))
+        return out
+
+    def crashed(self, batch: list[SegmentTask], reason: str) -> list[tuple[int, dict]]:
+        return [(task.position, {"status": "failed", "error": reason}) for task in batch]
+
+    def _write(self, task: SegmentTask, rgb: np.ndarray, seg) -> dict:
+        out_dir = Path(self.out_dir)
+        update = dict(width=rgb.shape[1], height=rgb.shape[0])
+        relative = f"masks/{task.image_id}_depigmented.png"
+        # With a skin head only skin counts, so that walls, sheets and teeth are never depigmentation.
+        mask = seg.mask if seg.skin is None else seg.mask & seg.skin
+        skin_relative = f"masks/{task.image_id}_skin.png" if seg.skin is not None else ""
+        try:
+            io_mod.write_png(out_dir / relative, mask.astype(np.uint8) * 255)
+            if skin_relative:
+                io_mod.write_png(out_dir / skin_relative, seg.skin.astype(np.uint8) * 255)
+        except OSError as exc:
+            return {**update, "status": "failed", "error": f"cannot write outputs: {exc}"}
+        refined = bool(task.marks) and self.refinement.steps > 0
+        update.update(
+            status="ok",
+            error="",
+            depigmented_px=int(mask.sum()),
+            depigmented_fraction=round(float(mask.mean()), 6),
+            mask_depigmented=relative,
+            mask_skin=skin_relative,
+            mask_source="marks" if refined else "model",
+            n_marks=len(task.marks) if refined else None,
+        )
+        if seg.skin is not None:
+            skin_px = int(seg.skin.sum())
+            update.update(skin_px=skin_px)
+            if skin_px:
+                update.update(depigmented_fraction_of_skin=round(int(mask.sum()) / skin_px, 6))
+        return update
+
+
 def segment_folder(
     inputs,
     out_dir,
@@ -70,6 +150,8 @@ def segment_folder(
     arguments: dict | None = None,
     marks: str | Path | None = None,
     refinement: RefineSettings | None = None,
+    workers: int = 1,
+    device: str = "cpu",
 ) -> SegmentResult:
     """Segment depigmented skin in every photo of ``inputs`` (files and/or folders) into ``out_dir``.
 
@@ -79,6 +161,8 @@ def segment_folder(
     ``masks/<image_id>_skin.png``, ``skin_px`` and ``depigmented_fraction_of_skin`` are written too (no skin
     seen: that fraction is left empty). ``marks`` (a MARKS.csv, :mod:`vitiscore.io.marks`) adapts the model to each
     marked photo (:mod:`vitiscore.segment.refine`, with ``refinement``); its row says ``mask_source`` = ``marks``.
+    ``workers`` batches are segmented at once, each in a worker process (1: in this process; the results do not
+    depend on it); ``device`` is where the network runs ("cpu", "cuda", "auto").
 
     Raises:
         FileNotFoundError: an input does not exist.
@@ -88,9 +172,10 @@ def segment_folder(
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    workers = engines.check_workers(workers)
     refinement = refinement or RefineSettings()
     marks_by_id = marks_mod.read_marks(marks) if marks is not None else {}
-    segmenter = load_segmenter(model)
+    segmenter = load_segmenter(model, device)
     if marks_by_id and not can_refine(segmenter):
         raise ValueError(f"--marks adapts a learned model; the model {segmenter.model_id!r} cannot be adapted")
     paths = io_mod.discover_photos(list(inputs), recursive=recursive)
@@ -99,13 +184,11 @@ def segment_folder(
     ids = image_ids(paths)
     marks_mod.check_photos(marks_by_id, dict(zip(ids, paths)), marks)
     out_dir = io_mod.output_folder(out_dir)
+    device = resolve_device(device)
     started = time.time()
-    rows: list[dict] = []
-    bar = progress_bar(len(paths), progress)
-
-    def base_row(image_id: str, path: Path) -> dict:
-        # A row is "ok" only once its mask is written, so an interrupted run never reports unfinished photos.
-        return dict(
+    # A row is "ok" only once its mask is written, so an interrupted run never reports unfinished photos.
+    rows = [
+        dict(
             image_id=image_id,
             path=os.path.relpath(path.resolve(), out_dir.resolve()),
             status="not_processed",
@@ -114,62 +197,23 @@ def segment_folder(
             model_sha256=segmenter.sha256,
             tool_version=__version__,
         )
-
-    pending: list[tuple[dict, np.ndarray]] = []
-
-    def flush() -> None:
-        if not pending:
-            return
-        images = [rgb for _, rgb in pending]
-        photo_marks = [marks_by_id.get(row["image_id"], []) for row, _ in pending]
-        for (row, _rgb), seg, used in zip(
-            pending, _segment_many(segmenter, images, photo_marks, refinement), photo_marks
-        ):
-            relative = f"masks/{row['image_id']}_depigmented.png"
-            # With a skin head only skin counts, so that walls, sheets and teeth are never depigmentation.
-            mask = seg.mask if seg.skin is None else seg.mask & seg.skin
-            skin_relative = f"masks/{row['image_id']}_skin.png" if seg.skin is not None else ""
-            try:
-                io_mod.write_png(out_dir / relative, mask.astype(np.uint8) * 255)
-                if skin_relative:
-                    io_mod.write_png(out_dir / skin_relative, seg.skin.astype(np.uint8) * 255)
-            except OSError as exc:
-                row.update(status="failed", error=f"cannot write outputs: {exc}")
-            else:
-                row.update(
-                    status="ok",
-                    error="",
-                    depigmented_px=int(mask.sum()),
-                    depigmented_fraction=round(float(mask.mean()), 6),
-                    mask_depigmented=relative,
-                    mask_skin=skin_relative,
-                    mask_source="marks" if used and refinement.steps else "model",
-                    n_marks=len(used) if used and refinement.steps else None,
-                )
-                if seg.skin is not None:
-                    skin_px = int(seg.skin.sum())
-                    row.update(skin_px=skin_px)
-                    if skin_px:
-                        row.update(depigmented_fraction_of_skin=round(int(mask.sum()) / skin_px, 6))
-            bar.update(1)
-        pending.clear()
-
+        for path, image_id in zip(paths, ids)
+    ]
+    photos = [
+        SegmentTask(k, str(path.resolve()), row["image_id"], marks_by_id.get(row["image_id"], []))
+        for k, (path, row) in enumerate(zip(paths, rows))
+    ]
+    batches = [photos[k : k + batch_size] for k in range(0, len(photos), batch_size)]
+    job = SegmentJob(model, str(out_dir.resolve()), max_pixels, refinement, device)
+    job.segmenter = segmenter
+    bar = progress_bar(len(paths), progress)
     try:
-        for path, image_id in zip(paths, ids):
-            row = base_row(image_id, path)
-            rows.append(row)
-            try:
-                photo = io_mod.load_photo(path, max_pixels=max_pixels)
-            except io_mod.PhotoError as exc:
-                row.update(status=exc.status, error=str(exc))
-                log.warning("%s: %s (%s)", path, exc.status, exc)
+        for _index, results in engines.run(job, batches, workers):
+            for position, update in results:
+                rows[position].update(update)
+                if update["status"] not in ("ok", "not_processed"):
+                    log.warning("%s: %s (%s)", rows[position]["path"], update["status"], update["error"])
                 bar.update(1)
-                continue
-            row.update(width=photo.rgb.shape[1], height=photo.rgb.shape[0])
-            pending.append((row, photo.rgb))
-            if len(pending) >= batch_size:
-                flush()
-        flush()
     finally:
         bar.close()
         io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
@@ -194,6 +238,7 @@ def segment_folder(
         },
         "region": "whole photo (no face detection)"
         + ("; only skin counts (the model's skin head)" if getattr(segmenter, "has_skin_head", False) else ""),
+        "engine": {"name": "local", "workers": workers, "device": device},
         "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
         "elapsed_s": round(time.time() - started, 3),
         "photos": len(rows),
@@ -220,6 +265,8 @@ def run(args) -> int:
         arguments=arguments,
         marks=args.marks,
         refinement=RefineSettings(steps=args.refine_steps, seed=args.seed),
+        workers=args.workers,
+        device=args.device,
     )
     if not args.quiet:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))

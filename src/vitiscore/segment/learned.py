@@ -207,15 +207,39 @@ def run_network(
     return [m.reshape(*m.shape[:2], -1) for m in resized] if channel is None else resized
 
 
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(device: str) -> str:
+    """Where a network runs: "cpu", "cuda", or for "auto" the GPU when torch sees one, else the CPU.
+
+    Raises:
+        ValueError: an unknown device, or "cuda" when torch sees no GPU (no silent fallback to the CPU).
+    """
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
+    if device == "cpu":
+        return device
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for but torch sees no GPU; use --device cpu or auto")
+    return device
+
+
 class LearnedSegmenter:
     """A trained network behind the :class:`~vitiscore.segment.registry.Segmenter` interface.
+
+    ``device`` ("cpu", "cuda", "auto"; :func:`resolve_device`) is where the network predicts.
 
     Raises (on construction):
         ModelFileError: incomplete folder, or weights whose SHA-256 does not match ``config.json`` (a tampered
             or corrupted file); the message names both hashes.
     """
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | Path, device: str = "cpu"):
         from safetensors.torch import load_file
 
         spec = read_model_folder(folder)
@@ -245,7 +269,8 @@ class LearnedSegmenter:
         self._weights = load_file(str(weights))
         network = build_network(spec.config["architecture"])
         network.load_state_dict(self._weights, strict=True)
-        self.network = inference_network(network)
+        self.device = resolve_device(device)
+        self.network = inference_network(network).to(self.device)
 
     def trainable_network(self):
         """A fresh copy of the network as stored (batch norms not folded, float32, on the CPU), to adapt to one

@@ -78,8 +78,10 @@ def available_models() -> list[str]:
     return sorted(set(_LOADERS) | set(model_folders()))
 
 
-def load_segmenter(model: str) -> Segmenter:
+def load_segmenter(model: str, device: str = "cpu") -> Segmenter:
     """The segmenter for ``model``: a registered id, a model folder's id, or the path of a model folder.
+    ``device`` is where a learned model's network runs ("cpu", "cuda", "auto"); registered loaders run where
+    they run.
 
     Raises:
         ValueError: unknown id; the message lists the available ones. There is no fallback to another model.
@@ -96,4 +98,4 @@ def load_segmenter(model: str) -> Segmenter:
         raise ValueError(f"unknown model {model!r}; available: {', '.join(available_models())}")
     from vitiscore.segment.learned import LearnedSegmenter
 
-    return LearnedSegmenter(folder)
+    return LearnedSegmenter(folder, device=device)

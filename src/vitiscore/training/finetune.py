@@ -38,7 +38,7 @@ from vitiscore.face.facial_area import crop_to_frame
 from vitiscore.io.masks import mask_set, read_labels, read_mask
 from vitiscore.measure.mask_score import frame_of
 from vitiscore.segment.finetuning import FinetuneSettings
-from vitiscore.segment.learned import LearnedSegmenter, run_network
+from vitiscore.segment.learned import LearnedSegmenter, resolve_device, run_network
 from vitiscore.training.loop import TrainConfig, choose_threshold, fit_long_side, train
 
 log = logging.getLogger(__name__)
@@ -256,16 +256,6 @@ def synthetic_anchor(size: int, n: int, seed: int, labels: bool) -> list:
     return pairs
 
 
-def _resolve_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for but torch sees no GPU; use --device cpu or auto")
-    return device
-
-
 def probabilities(network, base: LearnedSegmenter, frames: list[np.ndarray]) -> list[np.ndarray]:
     """Depigmentation probability maps (0-1) of ``frames`` from ``network`` as the scorer runs it."""
     out = []
@@ -313,7 +303,7 @@ def cross_validate(
     """One row per photo: its fold, and the Dice of the base model (at its threshold) and of the model fine-tuned
     on the other folds (at the threshold chosen on those folds) on it, with the out-of-fold probability maps kept
     under ``work`` for the final threshold."""
-    device = _resolve_device(settings.device)
+    device = resolve_device(settings.device)
     folds = group_folds([e.group for e in examples], settings.folds, settings.seed)
     base_network = base.network
     rows = []
@@ -450,7 +440,7 @@ def finetune(
         io_mod.write_json(work / "summary.json", summary)
         return FinetuneResult(False, folder, rows, summary)
 
-    device = _resolve_device(settings.device)
+    device = resolve_device(settings.device)
     network = fine_tune(base, examples, synthetic, settings, device, work / "final", progress)
     summary["clear_marks_base"] = round(clear_marks(base.network, base, base.threshold), 4)
     summary["clear_marks_finetuned"] = round(clear_marks(network, base, threshold), 4)

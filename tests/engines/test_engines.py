@@ -1,0 +1,74 @@
+"""The engines run a job on every task and survive a task that kills its process."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from vitiscore import engines
+from vitiscore.engines import local
+
+
+@dataclass
+class Squares:
+    """A job whose results are known: the square of each task, and the process that computed it; task
+    ``crash_on`` ends its process the way a segfault in a native library would (no exception, no cleanup)."""
+
+    crash_on: int = -1
+    set_up: bool = False
+
+    def setup(self):
+        self.set_up = True
+
+    def __call__(self, task):
+        assert self.set_up, "a task ran before setup"
+        if task == self.crash_on:
+            os._exit(11)
+        return task * task, os.getpid()
+
+    def crashed(self, task, reason):
+        return "crashed", reason
+
+
+def test_one_worker_runs_in_this_process_in_order():
+    results = list(engines.run(Squares(), [3, 1, 2], workers=1))
+    assert [(i, r[0]) for i, r in results] == [(0, 9), (1, 1), (2, 4)]
+    assert {r[1] for _, r in results} == {os.getpid()}
+
+
+@pytest.mark.slow
+def test_two_workers_share_the_tasks():
+    results = dict(engines.run(Squares(), list(range(8)), workers=2))
+    assert {i: r[0] for i, r in results.items()} == {i: i * i for i in range(8)}
+    pids = {r[1] for r in results.values()}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2  # a fast worker may take every task
+
+
+@pytest.mark.slow
+def test_a_task_that_kills_its_worker_is_recorded_and_the_run_goes_on():
+    results = dict(engines.run(Squares(crash_on=3), list(range(7)), workers=2))
+    assert sorted(results) == list(range(7))  # every task has exactly one result
+    assert results[3] == ("crashed", local.CRASH_REASON)
+    assert {i: r[0] for i, r in results.items() if i != 3} == {i: i * i for i in range(7) if i != 3}
+
+
+@pytest.mark.slow
+def test_ray_engine_records_a_task_that_keeps_killing_its_actor():
+    from vitiscore.engines import ray as ray_engine
+
+    results = dict(engines.run(Squares(crash_on=2), list(range(5)), workers=2, engine="ray"))
+    assert sorted(results) == list(range(5))
+    assert results[2] == ("crashed", ray_engine.CRASH_REASON)
+    assert {i: r[0] for i, r in results.items() if i != 2} == {0: 0, 1: 1, 3: 9, 4: 16}
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="workers"):
+        engines.check_workers(0)
+    with pytest.raises(ValueError, match="workers"):
+        engines.check_workers(2.5)
+    assert engines.check_workers(None) == engines.available_cores() >= 1
+    with pytest.raises(ValueError, match="engine"):
+        list(engines.run(Squares(), [1], engine="spark"))
+    with pytest.raises(ValueError, match="ray-address"):
+        list(engines.run(Squares(), [1], ray_address="auto"))
