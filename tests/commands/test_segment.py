@@ -99,7 +99,7 @@ def test_with_a_skin_head_only_skin_counts(tmp_path, monkeypatch, astronaut):
                 out.append(Segmentation(mask.astype(np.float32), mask, 0.5, skin))
             return out
 
-    monkeypatch.setattr(segment_command, "load_segmenter", lambda model: LeftHalfTopSkin())
+    monkeypatch.setattr(segment_command, "load_segmenter", lambda model, device="cpu": LeftHalfTopSkin())
     photo = astronaut[:200, :300]
     save_jpeg(tmp_path / "p.jpg", photo)
     result = segment_command.segment_folder([tmp_path / "p.jpg"], tmp_path / "out", progress=False)

@@ -82,7 +82,9 @@ def test_a_stopped_two_worker_run_resumes_without_rescoring_finished_photos(tmp_
     out = tmp_path / "out"
     journal = out / "results.jsonl"
     command = [sys.executable, "-m", "vitiscore.cli", "score", str(photos), "-o", str(out), "-q", "--workers", "2"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # As from a terminal: a test runner started in the background passes SIGINT on ignored.
+    reset = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=reset)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
         if journal.is_file() and len(journal.read_text().splitlines()) >= 2:
