@@ -88,7 +88,9 @@ def run_ray(
                 _Actor,
                 fn_constructor_args=(job, 1),
                 batch_size=1,
-                compute=ray.data.ActorPoolStrategy(size=min(workers, len(items))),
+                # One task at a time per actor: a task queued behind one that kills the actor would fail with it,
+                # and after the retries a healthy photo would be recorded as crashed.
+                compute=ray.data.ActorPoolStrategy(size=min(workers, len(items)), max_tasks_in_flight_per_actor=1),
                 num_cpus=1,
                 num_gpus=gpus_per_worker or None,
                 max_restarts=-1,
