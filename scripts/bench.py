@@ -1,12 +1,19 @@
-"""Benchmark: photos per second over a folder, time split by stage, peak memory.
+"""Benchmark: photos per second over a folder, time split by stage, peak memory per worker.
 
-    python scripts/bench.py data/samples                 # the demo photos as they are
-    python scripts/bench.py data/samples --megapixels 12 # each photo upscaled to ~12 MP first
+    python scripts/bench.py data/samples                          # the demo photos as they are, one worker
+    python scripts/bench.py data/samples --megapixels 12          # each photo upscaled to ~12 MP first
+    python scripts/bench.py data/samples --megapixels 12 --copies 4 --workers 1 2   # one and two workers
+    python scripts/bench.py data/samples --engine ray --workers 2 # the Ray engine (a local Ray)
     python scripts/bench.py data/samples --model classical
 
-Prints a table and writes bench.json into the output folder (a temporary one by default). For a learned model it
-also times the network alone on one face crop at the model's input size (``network_ms_per_crop``: median and
-10th percentile of --crop-runs runs, after 5 warm-up runs), on --threads CPU threads.
+Prints one JSON report per worker count and writes them to bench.json in the output folder (a temporary one by
+default). ``ms_per_photo_by_stage`` sums the stages over all workers (CPU-time-like: with 2 workers the wall
+clock per photo is about half), ``decode_ratio`` is the whole pipeline's time per photo over its decode time,
+``peak_rss_mb_per_worker`` is the largest resident memory of one worker (this process with one local worker; not
+measured for Ray actors). ``seconds`` and ``photos_per_second`` are wall clock and include starting the workers.
+For a learned model it also times the network alone on one face crop at the model's input size
+(``network_ms_per_crop``: median and 10th percentile of --crop-runs runs, after 5 warm-up runs), on --threads
+CPU threads.
 """
 
 from __future__ import annotations
@@ -53,13 +60,16 @@ def main() -> None:
     parser.add_argument("folder", help="folder of photos")
     parser.add_argument("--megapixels", type=float, default=0, help="upscale every photo to about this size first")
     parser.add_argument("--repeat", type=int, default=1, help="score the folder this many times")
+    parser.add_argument("--copies", type=int, default=1, help="score each photo this many times in one run")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1], help="worker counts to measure (default 1)")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local", help="local processes or Ray")
     parser.add_argument("--model", default=None, help="model id or folder (default: the default model)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for the network (default 2)")
     parser.add_argument("--crop-runs", type=int, default=30, help="timed network runs on one crop (default 30)")
     parser.add_argument("-o", "--out", default=None, help="output folder (default: a temporary one)")
     args = parser.parse_args()
-    if args.threads < 1 or args.crop_runs < 1:
-        parser.error("--threads and --crop-runs must be at least 1")
+    if min(args.threads, args.crop_runs, args.copies, args.repeat, *args.workers) < 1:
+        parser.error("--threads, --crop-runs, --copies, --repeat and --workers must be at least 1")
     torch.set_num_threads(args.threads)
     work = Path(args.out or tempfile.mkdtemp(prefix="vitiscore-bench-"))
     photos = discover_photos([args.folder])
@@ -70,35 +80,52 @@ def main() -> None:
         if args.megapixels:
             factor = np.sqrt(args.megapixels * 1e6 / (rgb.shape[0] * rgb.shape[1]))
             rgb = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-        Image.fromarray(rgb).save(source / (path.stem + ".jpg"), quality=92)
+        for copy in range(args.copies):
+            Image.fromarray(rgb).save(source / f"{path.stem}_{copy}.jpg", quality=92)
     options = ScoreOptions(model=args.model) if args.model else ScoreOptions()
     score_folder([source], work / "warmup", options, progress=False)  # loads the models once
+    size = load_photo(next(source.iterdir())).rgb.shape
+    reports = [_measure(args, options, source, work, workers, size) for workers in args.workers]
+    segmenter = load_segmenter(options.model)
+    if isinstance(segmenter, LearnedSegmenter):
+        reports[0]["network_ms_per_crop"] = network_ms(segmenter, args.crop_runs)
+    (work / "bench.json").write_text(json.dumps(reports, indent=2))
+    print(json.dumps(reports, indent=2))
+
+
+def _measure(args, options: ScoreOptions, source: Path, work: Path, workers: int, size) -> dict:
     totals: dict[str, float] = {}
     n, elapsed = 0, 0.0
     for i in range(args.repeat):
         start = time.perf_counter()
-        result = score_folder([source], work / f"run{i}", options, progress=False)
+        result = score_folder(
+            [source], work / f"run-{workers}-{i}", options, progress=False, workers=workers, engine=args.engine
+        )
         elapsed += time.perf_counter() - start
         n += len(result.rows)
         for stage, seconds in result.run["seconds_by_stage"].items():
             totals[stage] = totals.get(stage, 0.0) + seconds
-    size = load_photo(next(source.iterdir())).rgb.shape
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    report = {
+    by_stage = {k: round(1000 * v / n, 1) for k, v in totals.items()}
+    if args.engine == "ray":
+        peak = None
+    elif workers == 1:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    else:
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest finished worker
+    return {
         "model": options.model,
-        "threads": args.threads,
+        "engine": args.engine,
+        "workers": workers,
+        "threads": args.threads if workers == 1 else "cores / workers",
         "photos": n,
         "photo_size": f"{size[1]}x{size[0]} ({size[0] * size[1] / 1e6:.1f} MP)",
         "seconds": round(elapsed, 3),
         "photos_per_second": round(n / elapsed, 3),
-        "ms_per_photo_by_stage": {k: round(1000 * v / n, 1) for k, v in totals.items()},
-        "peak_rss_mb": round(peak_mb, 1),
+        "ms_per_photo_by_stage": by_stage,
+        "ms_per_photo_total": round(sum(by_stage.values()), 1),
+        "decode_ratio": round(sum(by_stage.values()) / by_stage["decode"], 2) if by_stage.get("decode") else None,
+        "peak_rss_mb_per_worker": round(peak, 1) if peak is not None else None,
     }
-    segmenter = load_segmenter(options.model)
-    if isinstance(segmenter, LearnedSegmenter):
-        report["network_ms_per_crop"] = network_ms(segmenter, args.crop_runs)
-    (work / "bench.json").write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

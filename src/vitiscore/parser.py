@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         help="segment depigmented skin in whole photos (no face needed)",
         description="Run the depigmentation model on every photo as a whole (close-ups of a cheek or a hand "
-        "too; no face is looked for) and write OUT/masks/<image_id>_depigmented.png (0/255, the "
+        "too; no face is looked for) and write OUT/masks/<image_id>_depigmented.png (1-bit black and white, the "
         "photo's size), OUT/results.csv (depigmented_fraction of the whole photo) and OUT/run.json. "
         "Exit code 0: all photos segmented; 3: some could not be read; 2: usage error.",
     )

@@ -223,13 +223,17 @@ def score_image(
                 timings=timings,
             )
     try:
-        turns = face_mod.upright_turns(rgb) if options.turn_upright else 0
+        tick = time.perf_counter()
+        small = face_mod.detector_input(rgb)  # once: the upright check and the landmarks both look at it
+        turns = face_mod.upright_turns(rgb, small) if options.turn_upright else 0
         if turns:
             marks = marks_mod.turn(marks, turns, rgb.shape[1], rgb.shape[0]) if marks else marks
             rgb = np.ascontiguousarray(np.rot90(rgb, turns))
+            small = np.ascontiguousarray(np.rot90(small, turns))
             mask = np.ascontiguousarray(np.rot90(mask, turns)) if mask is not None else None
+        timings["landmarks"] = time.perf_counter() - tick
         refined = (marks or [], refinement or RefineSettings())
-        result = _score_rgb(rgb, options, segmenter, timings, hand or scale_mod.hand_unit(), mask, refined)
+        result = _score_rgb(rgb, small, options, segmenter, timings, hand or scale_mod.hand_unit(), mask, refined)
         result.turned_deg = 90 * turns
         return result
     except face_mod.MissingDependencyError:
@@ -247,6 +251,7 @@ def score_image(
 
 def _score_rgb(
     rgb: np.ndarray,
+    small: np.ndarray,
     options: ScoreOptions,
     segmenter: Segmenter | None,
     timings: dict,
@@ -257,11 +262,11 @@ def _score_rgb(
     height, width = rgb.shape[:2]
     tick = time.perf_counter()
     try:
-        landmarks = face_mod.locate(rgb)
+        landmarks = face_mod.locate(rgb, shrunk=small)
     except face_mod.NoFaceError as exc:
-        timings["landmarks"] = time.perf_counter() - tick
+        timings["landmarks"] += time.perf_counter() - tick
         return FaceScore(status="no_face", error=str(exc), width=width, height=height, timings=timings)
-    timings["landmarks"] = time.perf_counter() - tick
+    timings["landmarks"] += time.perf_counter() - tick
     if landmarks.eye_distance_px < options.min_face_eye_distance_px:
         return FaceScore(
             status="face_too_small",

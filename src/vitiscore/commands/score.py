@@ -6,9 +6,11 @@ Layout of ``OUT`` (every path written into the outputs is relative to ``OUT``):
 * ``results.jsonl``: the run's journal, one line per finished photo, fsynced as each photo finishes; a killed
   run loses no finished row, ``--skip-existing`` resumes from it, and ``results.csv`` is rebuilt from it.
 * ``run.json``: arguments, options, versions, model id and SHA-256, timing, counts.
-* ``masks/<id>_facial_area.png`` (0/255), ``masks/<id>_units.png`` (unit labels 1-7, see run.json),
-  ``masks/<id>_depigmented.png`` (0/255): lossless, photo-sized, upright.
-* ``overlays/<id>.png``: photo with outlines and the depigmentation fill, for looking.
+* ``masks/<id>_facial_area.png`` (1-bit black and white: 0/255 to 8-bit readers), ``masks/<id>_units.png`` (unit
+  labels 1-7, see run.json), ``masks/<id>_depigmented.png`` (1-bit, like the facial area): lossless, photo-sized,
+  upright.
+* ``overlays/<id>.png``: the analysis frame (the face crop the model saw) with outlines and the depigmentation
+  fill, for looking.
 * ``crops/<id>.jpg``: the face crop the model saw (the analysis frame, ``crop_box`` and ``crop_scale`` in the row).
 * ``probability/<id>.png``: the model's probability map on that frame, 8-bit, so that a threshold can be changed
   later without the model (review).
@@ -39,7 +41,7 @@ from vitiscore.face.facial_area import UNIT_LABELS
 from vitiscore.io import marks as marks_mod
 from vitiscore.io.manifest import read_manifest
 from vitiscore.io.masks import MaskSet, mask_set, read_mask
-from vitiscore.measure.mask_score import MaskScore
+from vitiscore.measure.mask_score import MaskScore, frame_mask
 from vitiscore.measure.scale import HandUnit
 from vitiscore.measure.surface import write_table
 from vitiscore.measure.views import fuse_rows, write_fused
@@ -47,7 +49,7 @@ from vitiscore.pipeline import STAGES, FaceScore, ScoreOptions, score_image
 from vitiscore.report import overlay
 from vitiscore.report.progress import progress_bar
 from vitiscore.report.tables import summary_table
-from vitiscore.review.masks import probability_png
+from vitiscore.review.masks import frame_labels, probability_png
 from vitiscore.segment import Segmenter, load_segmenter
 from vitiscore.segment.learned import resolve_device
 from vitiscore.segment.refine import RefineSettings, can_refine
@@ -180,9 +182,9 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
     """Write the masks (and overlay) of a scored photo and record their relative paths in ``row``."""
     labels = score.labels.astype(np.uint8)
     names = {
-        "mask_facial_area": (f"masks/{image_id}_facial_area.png", (labels > 0).astype(np.uint8) * 255),
+        "mask_facial_area": (f"masks/{image_id}_facial_area.png", labels > 0),
         "mask_units": (f"masks/{image_id}_units.png", labels),
-        "mask_depigmented": (f"masks/{image_id}_depigmented.png", score.depigmented.astype(np.uint8) * 255),
+        "mask_depigmented": (f"masks/{image_id}_depigmented.png", score.depigmented.astype(bool, copy=False)),
     }
     for column, (relative, array) in names.items():
         io_mod.write_png(out_dir / relative, array)
@@ -209,7 +211,11 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
         if score.flags:
             caption += "  flags: " + ",".join(score.flags)
         relative = f"overlays/{image_id}.png"
-        io_mod.write_png(out_dir / relative, overlay.render(score.rgb, labels, score.depigmented, caption))
+        # On the analysis frame, as the review page and rescore draw it: the face at the resolution it was scored
+        # at, a tenth of the pixels of a 12 MP photo to draw and compress.
+        units = frame_labels(labels, score.crop_box, score.crop_scale)
+        depigmented = frame_mask(score.depigmented, score.crop_box, score.crop_scale)
+        io_mod.write_png(out_dir / relative, overlay.render(score.crop, units, depigmented, caption))
         row["overlay"] = relative
 
 

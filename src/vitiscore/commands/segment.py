@@ -115,9 +115,9 @@ class SegmentJob:
         mask = seg.mask if seg.skin is None else seg.mask & seg.skin
         skin_relative = f"masks/{task.image_id}_skin.png" if seg.skin is not None else ""
         try:
-            io_mod.write_png(out_dir / relative, mask.astype(np.uint8) * 255)
+            io_mod.write_png(out_dir / relative, mask.astype(bool, copy=False))
             if skin_relative:
-                io_mod.write_png(out_dir / skin_relative, seg.skin.astype(np.uint8) * 255)
+                io_mod.write_png(out_dir / skin_relative, seg.skin.astype(bool, copy=False))
         except OSError as exc:
             return {**update, "status": "failed", "error": f"cannot write outputs: {exc}"}
         refined = bool(task.marks) and self.refinement.steps > 0
@@ -155,12 +155,14 @@ def segment_folder(
 ) -> SegmentResult:
     """Segment depigmented skin in every photo of ``inputs`` (files and/or folders) into ``out_dir``.
 
-    Writes ``masks/<image_id>_depigmented.png`` (0/255, the photo's size), ``results.csv`` (one row per photo;
-    ``depigmented_fraction`` is the share, 0-1, of the whole photo's pixels; unreadable photos get a status and
-    an error instead) and ``run.json``. With a model that has a skin head, only depigmented *skin* counts, and
-    ``masks/<image_id>_skin.png``, ``skin_px`` and ``depigmented_fraction_of_skin`` are written too (no skin
-    seen: that fraction is left empty). ``marks`` (a MARKS.csv, :mod:`vitiscore.io.marks`) adapts the model to each
-    marked photo (:mod:`vitiscore.segment.refine`, with ``refinement``); its row says ``mask_source`` = ``marks``.
+    Writes ``masks/<image_id>_depigmented.png`` (1-bit black and white, 0/255 to 8-bit readers; the photo's
+    size), ``results.csv`` (one row per photo; ``depigmented_fraction`` is the share, 0-1, of the whole photo's
+    pixels; unreadable photos get a status and an error instead) and ``run.json``. With a model that has a skin
+    head, only depigmented *skin* counts, and ``masks/<image_id>_skin.png``, ``skin_px`` and
+    ``depigmented_fraction_of_skin`` are written too (no skin seen: that fraction is left empty).
+
+    ``marks`` (a MARKS.csv, :mod:`vitiscore.io.marks`) adapts the model to each marked photo
+    (:mod:`vitiscore.segment.refine`, with ``refinement``); its row says ``mask_source`` = ``marks``.
     ``workers`` batches are segmented at once, each in a worker process (1: in this process; the results do not
     depend on it); ``device`` is where the network runs ("cpu", "cuda", "auto").
 

@@ -118,8 +118,9 @@ def _detector():
     return graph
 
 
-def _shrunk(rgb: np.ndarray) -> np.ndarray:
-    """``rgb`` with its long side at most _MESH_INPUT_MAX_SIDE (results are in relative coordinates)."""
+def detector_input(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` as the face models see it: its long side at most _MESH_INPUT_MAX_SIDE (their results are in
+    relative coordinates). At 12 MP this costs about as much as a detector pass: make it once per photo."""
     height, width = rgb.shape[:2]
     scale = min(1.0, _MESH_INPUT_MAX_SIDE / max(height, width))
     if scale == 1.0:
@@ -127,11 +128,11 @@ def _shrunk(rgb: np.ndarray) -> np.ndarray:
     return cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
 
 
-def _run_mesh(rgb: np.ndarray, max_faces: int) -> list[np.ndarray]:
-    """All meshes found in ``rgb``, each (478, 3) in the pixel units of ``rgb``."""
+def _run_mesh(rgb: np.ndarray, max_faces: int, small: np.ndarray | None = None) -> list[np.ndarray]:
+    """All meshes found in ``rgb``, each (478, 3) in the pixel units of ``rgb`` (``small``: its detector input)."""
     height, width = rgb.shape[:2]
     with _quiet_stderr():
-        result = _mesh(max_faces).process(_shrunk(rgb))
+        result = _mesh(max_faces).process(detector_input(rgb) if small is None else small)
     meshes = []
     for face in result.multi_face_landmarks or []:
         pts = np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float64)
@@ -142,11 +143,11 @@ def _run_mesh(rgb: np.ndarray, max_faces: int) -> list[np.ndarray]:
     return meshes
 
 
-def _detect_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
+def _detect_boxes(rgb: np.ndarray, small: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Face boxes (x0, y0, x1, y1) from the full-range detector, for faces too small for the mesh's own."""
     height, width = rgb.shape[:2]
     with _quiet_stderr():
-        result = _detector().process(_shrunk(rgb))
+        result = _detector().process(small)
     boxes = []
     for det in result.detections or []:
         box = det.location_data.relative_bounding_box
@@ -165,32 +166,36 @@ UPRIGHT_SCORE = 0.85
 TURN_MARGIN = 0.1
 
 
-def _detection_score(rgb: np.ndarray) -> float:
-    """The full-range detector's best face score in ``rgb`` (0-1; 0 when it finds none)."""
+def _detection_score(small: np.ndarray) -> float:
+    """The full-range detector's best face score in ``small`` (:func:`detector_input` of a photo; 0-1, 0 when it
+    finds none)."""
     with _quiet_stderr():
-        result = _detector().process(_shrunk(rgb))
+        result = _detector().process(small)
     return max((float(d.score[0]) for d in result.detections or []), default=0.0)
 
 
-def upright_turns(rgb: np.ndarray) -> int:
+def upright_turns(rgb: np.ndarray, shrunk: np.ndarray | None = None) -> int:
     """How many quarter turns counter-clockwise (``np.rot90``'s k, 0-3) bring the face in ``rgb`` upright: a
     photo saved sideways or upside down without an orientation tag. 0 for a photo whose face is found upright
-    (the usual case, one detector pass) or found no better any other way."""
-    scores = {0: _detection_score(rgb)}
+    (the usual case, one detector pass) or found no better any other way. ``shrunk`` is :func:`detector_input`
+    of ``rgb`` when the caller has it already."""
+    small = detector_input(rgb) if shrunk is None else shrunk
+    scores = {0: _detection_score(small)}
     if scores[0] >= UPRIGHT_SCORE:
         return 0
     for k in (1, 2, 3):
-        scores[k] = _detection_score(np.ascontiguousarray(np.rot90(rgb, k)))
+        # The shrunk photo turned, not the photo: a quarter of the pixels to move, and the detector sees the same.
+        scores[k] = _detection_score(np.ascontiguousarray(np.rot90(small, k)))
     best = max(scores, key=scores.get)
     return best if best and scores[best] >= scores[0] + TURN_MARGIN else 0
 
 
-def locate(rgb: np.ndarray, max_faces: int = 5) -> FaceLandmarks:
+def locate(rgb: np.ndarray, max_faces: int = 5, shrunk: np.ndarray | None = None) -> FaceLandmarks:
     """Find the face to score: the largest of up to ``max_faces`` faces.
 
     The mesh's own detector is tried on the whole photo first; when it finds nothing (typically a face that
     fills under a fifth of a large photo), the full-range face detector proposes boxes and the mesh is run on
-    each crop.
+    each crop. ``shrunk`` is :func:`detector_input` of ``rgb`` when the caller has it already.
 
     Raises:
         NoFaceError: no face found.
@@ -198,9 +203,10 @@ def locate(rgb: np.ndarray, max_faces: int = 5) -> FaceLandmarks:
     """
     if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError("rgb must be an (H, W, 3) uint8 array")
-    meshes = _run_mesh(rgb, max_faces)
+    small = detector_input(rgb) if shrunk is None else shrunk
+    meshes = _run_mesh(rgb, max_faces, small)
     if not meshes:
-        for x0, y0, x1, y1 in _detect_boxes(rgb):
+        for x0, y0, x1, y1 in _detect_boxes(rgb, small):
             for pts in _run_mesh(np.ascontiguousarray(rgb[y0:y1, x0:x1]), 1):
                 pts[:, 0] += x0
                 pts[:, 1] += y0

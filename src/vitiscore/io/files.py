@@ -66,19 +66,23 @@ def _atomic_write(path: Path, write) -> None:
 
 
 def png_bytes(array: np.ndarray) -> bytes:
-    """A uint8 array (H, W) or (H, W, 3) encoded as a lossless PNG with no metadata.
+    """A uint8 array (H, W) or (H, W, 3) encoded as a lossless PNG with no metadata; a bool (H, W) array as a
+    1-bit black-and-white PNG (8-bit readers see 0 and 255), an eighth of the data to compress.
 
     zlib level 1: masks are mostly runs of 0 and 255 and compress well at any level, and level 6 costs
     several times the time on a 12 MP photo."""
-    if array.dtype != np.uint8:
-        raise ValueError(f"array must be uint8, got {array.dtype}")
+    if array.dtype == bool and array.ndim == 2:
+        array = np.ascontiguousarray(array)  # Pillow makes a mode "1" image of it
+    elif array.dtype != np.uint8:
+        raise ValueError(f"array must be uint8 (or a 2-D bool mask), got {array.dtype}")
     buffer = stdio.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
 def write_png(path: str | os.PathLike, array: np.ndarray) -> None:
-    """Write a uint8 array (H, W) or (H, W, 3) as a lossless PNG (:func:`png_bytes`), atomically."""
+    """Write a uint8 array (H, W) or (H, W, 3), or a bool mask (1-bit), as a lossless PNG (:func:`png_bytes`),
+    atomically."""
     data = png_bytes(array)
     _atomic_write(Path(path), lambda handle: handle.write(data))
 

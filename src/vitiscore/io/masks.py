@@ -93,6 +93,8 @@ def read_mask(path, threshold: int = 1) -> np.ndarray:
     with Image.open(path) as image:
         if image.mode in ("P", "PA"):
             image = image.convert("RGB")  # palette indices are not levels
+        elif image.mode == "1":
+            image = image.convert("L")  # a 1-bit mask's white is 255, whatever the threshold
         values = np.asarray(image)
     if values.ndim == 3:
         channels = values.shape[2]

@@ -94,7 +94,8 @@ def score_mask(
     """Measure ``depigmented`` inside the facial area ``labels``.
 
     Args:
-        labels: (H, W) photo-sized facial unit labels (``vitiscore.face.UNIT_LABELS``), 0 outside the area.
+        labels: (H, W) photo-sized facial unit labels (``vitiscore.face.UNIT_LABELS``), 0 outside the area, which
+            lies inside ``box`` (only the box is measured).
         depigmented: (H, W) bool mask; pixels outside the facial area do not count. An all-False mask gives
             every fraction, degree and F-VASI 0 (a normal result).
         points: (478, 3) landmarks in photo pixels.
@@ -108,10 +109,14 @@ def score_mask(
     depigmented = np.asarray(depigmented, dtype=bool)
     if labels.shape != depigmented.shape:
         raise ValueError(f"labels {labels.shape} and depigmented {depigmented.shape} must have the same shape")
+    # The facial area lies inside the crop box (its labels are placed there, to_photo): measuring the box alone
+    # counts the same pixels, without passes over the rest of a 12 MP photo.
+    x0, y0, x1, y1 = box
+    labels, depigmented = labels[y0:y1, x0:x1], depigmented[y0:y1, x0:x1]
     if not (labels > 0).any():
         raise ValueError("the facial area is empty (face hidden or outside the photo)")
-    frame_labels = crop_to_frame(labels, box, scale, interpolation=cv2.INTER_NEAREST)
-    frame_depig = frame_mask(depigmented, box, scale) & (frame_labels > 0)
+    frame_labels = crop_to_frame(labels, (0, 0, x1 - x0, y1 - y0), scale, interpolation=cv2.INTER_NEAREST)
+    frame_depig = frame_mask(depigmented, (0, 0, x1 - x0, y1 - y0), scale) & (frame_labels > 0)
     analysis_points = frame_points(points, box, scale)
     iris = scale_mod.iris_scale(analysis_points)
     if iris:
