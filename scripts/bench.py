@@ -4,6 +4,7 @@
     python scripts/bench.py data/samples --megapixels 12          # each photo upscaled to ~12 MP first
     python scripts/bench.py data/samples --megapixels 12 --copies 4 --workers 1 2   # one and two workers
     python scripts/bench.py data/samples --engine ray --workers 2 # the Ray engine (a local Ray)
+    python scripts/bench.py data/samples --megapixels 12 --devices cpu cuda   # GPU, and its numbers vs the CPU's
     python scripts/bench.py data/samples --model classical
 
 Prints one JSON report per worker count and writes them to bench.json in the output folder (a temporary one by
@@ -14,6 +15,10 @@ measured for Ray actors). ``seconds`` and ``photos_per_second`` are wall clock a
 For a learned model it also times the network alone on one face crop at the model's input size
 (``network_ms_per_crop``: median and 10th percentile of --crop-runs runs, after 5 warm-up runs), on --threads
 CPU threads.
+
+With several ``--devices`` each later device's report gets ``agreement``: its rows against the first device's
+(statuses that differ, the largest differences of F-VASI and of the depigmented fraction, and the pixels whose
+depigmentation differs as a share of the facial area, worst photo and mean); docs/scale.md gives the tolerance.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ import torch
 from PIL import Image
 
 from vitiscore import ScoreOptions, score_folder
-from vitiscore.io import discover_photos, load_photo
+from vitiscore.io import discover_photos, load_photo, read_table_csv
+from vitiscore.io.masks import read_mask
 from vitiscore.segment import load_segmenter
 from vitiscore.segment.learned import LearnedSegmenter
 
@@ -63,6 +69,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=1, help="score each photo this many times in one run")
     parser.add_argument("--workers", type=int, nargs="+", default=[1], help="worker counts to measure (default 1)")
     parser.add_argument("--engine", choices=("local", "ray"), default="local", help="local processes or Ray")
+    parser.add_argument("--devices", nargs="+", default=["cpu"], choices=("cpu", "cuda"), help="default cpu")
     parser.add_argument("--model", default=None, help="model id or folder (default: the default model)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for the network (default 2)")
     parser.add_argument("--crop-runs", type=int, default=30, help="timed network runs on one crop (default 30)")
@@ -85,7 +92,15 @@ def main() -> None:
     options = ScoreOptions(model=args.model) if args.model else ScoreOptions()
     score_folder([source], work / "warmup", options, progress=False)  # loads the models once
     size = load_photo(next(source.iterdir())).rgb.shape
-    reports = [_measure(args, options, source, work, workers, size) for workers in args.workers]
+    reports = [
+        _measure(args, options, source, work, workers, size, device)
+        for device in args.devices
+        for workers in args.workers
+    ]
+    for report in reports:
+        if report["device"] != args.devices[0]:
+            first = next(r for r in reports if r["device"] == args.devices[0])
+            report["agreement"] = agreement(Path(first["out"]), Path(report["out"]))
     segmenter = load_segmenter(options.model)
     if isinstance(segmenter, LearnedSegmenter):
         reports[0]["network_ms_per_crop"] = network_ms(segmenter, args.crop_runs)
@@ -93,13 +108,39 @@ def main() -> None:
     print(json.dumps(reports, indent=2))
 
 
-def _measure(args, options: ScoreOptions, source: Path, work: Path, workers: int, size) -> dict:
+def agreement(reference: Path, other: Path) -> dict:
+    """How far the rows and masks of the run in ``other`` are from those in ``reference`` (same photos)."""
+    rows = {r["image_id"]: r for r in read_table_csv(reference / "results.csv")[1]}
+    others = {r["image_id"]: r for r in read_table_csv(other / "results.csv")[1]}
+    statuses = sorted(i for i in rows if rows[i]["status"] != others[i]["status"])
+    both = [i for i in rows if rows[i]["status"] == others[i]["status"] == "ok"]
+    fvasi = [abs(float(rows[i]["fvasi"]) - float(others[i]["fvasi"])) for i in both]
+    fraction = [abs(float(rows[i]["depigmented_fraction"]) - float(others[i]["depigmented_fraction"])) for i in both]
+    pixels = []
+    for i in both:
+        area = read_mask(reference / rows[i]["mask_facial_area"])
+        differ = read_mask(reference / rows[i]["mask_depigmented"]) ^ read_mask(other / others[i]["mask_depigmented"])
+        pixels.append(100 * (differ & area).sum() / max(1, area.sum()))
+    return {
+        "photos_compared": len(both),
+        "statuses_differ": statuses,
+        "max_abs_diff_fvasi": round(max(fvasi, default=0.0), 4),
+        "max_abs_diff_depigmented_fraction": round(max(fraction, default=0.0), 5),
+        "mask_pixels_differ_pct_of_facial_area": {
+            "worst": round(float(max(pixels, default=0.0)), 3),
+            "mean": round(float(np.mean(pixels)) if pixels else 0.0, 3),
+        },
+    }
+
+
+def _measure(args, options: ScoreOptions, source: Path, work: Path, workers: int, size, device: str) -> dict:
     totals: dict[str, float] = {}
     n, elapsed = 0, 0.0
     for i in range(args.repeat):
         start = time.perf_counter()
+        out = work / f"run-{device}-{workers}-{i}"
         result = score_folder(
-            [source], work / f"run-{workers}-{i}", options, progress=False, workers=workers, engine=args.engine
+            [source], out, options, progress=False, workers=workers, engine=args.engine, device=device
         )
         elapsed += time.perf_counter() - start
         n += len(result.rows)
@@ -115,6 +156,7 @@ def _measure(args, options: ScoreOptions, source: Path, work: Path, workers: int
     return {
         "model": options.model,
         "engine": args.engine,
+        "device": device,
         "workers": workers,
         "threads": args.threads if workers == 1 else "cores / workers",
         "photos": n,
@@ -125,6 +167,7 @@ def _measure(args, options: ScoreOptions, source: Path, work: Path, workers: int
         "ms_per_photo_total": round(sum(by_stage.values()), 1),
         "decode_ratio": round(sum(by_stage.values()) / by_stage["decode"], 2) if by_stage.get("decode") else None,
         "peak_rss_mb_per_worker": round(peak, 1) if peak is not None else None,
+        "out": str(out),
     }
 
 

@@ -282,7 +282,9 @@ def _score_rgb(
     facial = face_mod.region(rgb, landmarks, eyelids=options.eyelids, hairline_max=options.hairline_max)
     crop = facial.crop
     timings["facial_area"] = time.perf_counter() - tick
-    spread = _colour_spread(crop, facial.mask)
+    # The facial area's pixels ((n, 3)), once: the colour check and the exposure flags all look at them.
+    area_pixels = crop[facial.mask]
+    spread = _colour_spread(area_pixels if len(area_pixels) else crop.reshape(-1, 3))
     if spread < NO_COLOUR_SPREAD:
         return FaceScore(
             status="no_colour",
@@ -321,7 +323,7 @@ def _score_rgb(
     normal_skin = facial.mask & ~frame_mask(depigmented, facial.box, facial.scale)
     lightness, b_star, ita = normal_skin_ita(crop, normal_skin)
     band = ita_band(ita)
-    flags = _quality_flags(landmarks, options, crop, facial, band)
+    flags = _quality_flags(landmarks, options, area_pixels, facial, band)
     timings["scoring"] = time.perf_counter() - tick
     return FaceScore(
         status="ok",
@@ -359,22 +361,20 @@ def _score_rgb(
     )
 
 
-def _colour_spread(crop: np.ndarray, area: np.ndarray) -> float:
-    """Median over the facial area of each pixel's largest minus smallest channel (0-255): 0 in a grey photo,
-    15 or more in any photo of skin."""
-    pixels = crop[area] if area.any() else crop.reshape(-1, 3)
+def _colour_spread(pixels: np.ndarray) -> float:
+    """Median over ``pixels`` ((n, 3) uint8, the facial area's) of each one's largest minus smallest channel
+    (0-255): 0 in a grey photo, 15 or more in any photo of skin."""
     return float(np.median(pixels.max(axis=1).astype(np.int16) - pixels.min(axis=1)))
 
 
-def _underexposed(pixels: np.ndarray) -> bool:
-    """Whether the facial area's pixels ((n, 3) uint8) are too dark to judge: even their brightest 1 % stays below
-    half scale (in a photo exposed for the face the highlights of the darkest skin reach it), or over 5 % are
-    crushed to black."""
-    brightest = pixels.max(axis=1)
+def _underexposed(brightest: np.ndarray) -> bool:
+    """Whether the facial area is too dark to judge, from each pixel's brightest channel ((n,) uint8): even the
+    brightest 1 % stays below half scale (in a photo exposed for the face the highlights of the darkest skin
+    reach it), or over 5 % are crushed to black."""
     return bool(np.percentile(brightest, 99) < UNDEREXPOSED_LEVEL or (brightest <= BLACK_LEVEL).mean() > 0.05)
 
 
-def _quality_flags(landmarks, options: ScoreOptions, crop: np.ndarray, facial, band: str) -> list[str]:
+def _quality_flags(landmarks, options: ScoreOptions, area_pixels: np.ndarray, facial, band: str) -> list[str]:
     flags = []
     if landmarks.n_faces > 1:
         flags.append("multiple_faces")
@@ -383,11 +383,12 @@ def _quality_flags(landmarks, options: ScoreOptions, crop: np.ndarray, facial, b
     angles = (landmarks.yaw_deg, landmarks.pitch_deg, landmarks.roll_deg)
     if max(abs(a) for a in angles) > options.max_pose_deg:
         flags.append("pose")
-    area = facial.mask
-    if area.any() and (crop[area].max(axis=1) >= 250).mean() > 0.05:
-        flags.append("overexposed")
-    if area.any() and _underexposed(crop[area]):
-        flags.append("underexposed")
+    if len(area_pixels):
+        brightest = area_pixels.max(axis=1)
+        if (brightest >= 250).mean() > 0.05:
+            flags.append("overexposed")
+        if _underexposed(brightest):
+            flags.append("underexposed")
     if facial.forehead_hair_stop < 0.3:
         flags.append("hairline_not_found")
     if band in ("light", "very_light"):

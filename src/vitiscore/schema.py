@@ -177,7 +177,12 @@ RESULTS = Table(
             "",
             "facial-area mask, 1-bit PNG (0/255 read as 8-bit), photo-sized",
         ),
-        _c("mask_units", "path", "", "facial units as labels 1-7 (run.json `unit_labels`)"),
+        _c(
+            "mask_units",
+            "path",
+            "",
+            "facial units as labels 1-7 (run.json `unit_labels`), 4-bit grey palette: any reader sees the label values",
+        ),
         _c(
             "mask_depigmented",
             "path",

@@ -103,3 +103,13 @@ def test_a_stopped_two_worker_run_resumes_without_rescoring_finished_photos(tmp_
     resumed = score_folder([photos], out, progress=False, workers=2, skip_existing=True)
     assert resumed.counts == {"ok": 12}
     assert resumed.run["reused"] == len(finished) and resumed.run["scored_this_run"] == 12 - len(finished)
+
+
+@pytest.mark.parametrize("engine", ["local", "ray"])
+def test_cuda_without_a_gpu_is_refused_before_any_photo(tmp_path, monkeypatch, engine):
+    # A local Ray runs on this machine: asking it for GPU actors would wait for a GPU forever.
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    with pytest.raises(ValueError, match="--device cuda"):
+        score_folder([SAMPLES], tmp_path / "out", progress=False, device="cuda", engine=engine)
+    assert not (tmp_path / "out" / "results.jsonl").exists()

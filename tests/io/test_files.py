@@ -1,13 +1,17 @@
-"""Output files: plain numbers in CSV cells, permissions that follow the umask, a clear error for a bad OUT."""
+"""Output files: plain numbers in CSV cells, permissions that follow the umask, a clear error for a bad OUT, mask PNGs
+that other readers decode to the same pixels."""
 
 import csv
 import os
 import stat
 
+import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from vitiscore import io as io_mod
+from vitiscore.io.masks import read_labels, read_mask
 
 
 def test_numpy_numbers_are_written_as_plain_decimals(tmp_path):
@@ -76,3 +80,30 @@ def test_a_semicolon_manifest_is_read(tmp_path):
     (tmp_path / "m.csv").write_text("path;subject_id;visit;view;hand_area_cm2\na.png;s1;baseline;frontal;150\n")
     (entry,) = read_manifest(tmp_path / "m.csv")
     assert (entry.subject_id, entry.visit, entry.view, entry.hand.cm2) == ("s1", "baseline", "frontal", 150.0)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (5, 7), (64, 9), (33, 130)])  # odd widths end a row mid-byte
+def test_masks_and_labels_read_back_the_same_in_pillow_opencv_and_our_readers(tmp_path, shape):
+    rng = np.random.default_rng(sum(shape))
+    mask = rng.random(shape) < 0.4
+    labels = rng.integers(0, 16, shape).astype(np.uint8)
+    io_mod.write_png(tmp_path / "mask.png", mask)
+    io_mod.write_png(tmp_path / "labels.png", labels, labels=True)
+    with Image.open(tmp_path / "mask.png") as image:
+        assert image.mode == "1" and np.array_equal(np.asarray(image), mask)
+    with Image.open(tmp_path / "labels.png") as image:
+        assert image.mode == "P" and np.array_equal(np.asarray(image), labels)
+        assert np.array_equal(np.asarray(image.convert("L")), labels)  # the palette's entry i is grey level i
+    assert np.array_equal(cv2.imread(str(tmp_path / "mask.png"), cv2.IMREAD_UNCHANGED), mask.astype(np.uint8) * 255)
+    assert np.array_equal(cv2.imread(str(tmp_path / "labels.png"), cv2.IMREAD_GRAYSCALE), labels)
+    assert np.array_equal(read_mask(tmp_path / "mask.png"), mask)
+    assert np.array_equal(read_labels(tmp_path / "labels.png"), labels)
+
+
+def test_bad_png_arrays_are_refused():
+    with pytest.raises(ValueError, match="0-15"):
+        io_mod.png_bytes(np.full((2, 2), 16, np.uint8), labels=True)
+    with pytest.raises(ValueError, match="empty"):
+        io_mod.png_bytes(np.zeros((0, 4), bool))
+    with pytest.raises(ValueError, match="uint8"):
+        io_mod.png_bytes(np.zeros((2, 2), np.float32))

@@ -6,9 +6,9 @@ Layout of ``OUT`` (every path written into the outputs is relative to ``OUT``):
 * ``results.jsonl``: the run's journal, one line per finished photo, fsynced as each photo finishes; a killed
   run loses no finished row, ``--skip-existing`` resumes from it, and ``results.csv`` is rebuilt from it.
 * ``run.json``: arguments, options, versions, model id and SHA-256, timing, counts.
-* ``masks/<id>_facial_area.png`` (1-bit black and white: 0/255 to 8-bit readers), ``masks/<id>_units.png`` (unit
-  labels 1-7, see run.json), ``masks/<id>_depigmented.png`` (1-bit, like the facial area): lossless, photo-sized,
-  upright.
+* ``masks/<id>_facial_area.png`` and ``masks/<id>_depigmented.png`` (1-bit black and white: 0/255 to 8-bit
+  readers), ``masks/<id>_units.png`` (unit labels 1-7, see run.json; a 4-bit palette of grey levels, so every
+  reader sees the label values): lossless, photo-sized, upright.
 * ``overlays/<id>.png``: the analysis frame (the face crop the model saw) with outlines and the depigmentation
   fill, for looking.
 * ``crops/<id>.jpg``: the face crop the model saw (the analysis frame, ``crop_box`` and ``crop_scale`` in the row).
@@ -187,7 +187,7 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
         "mask_depigmented": (f"masks/{image_id}_depigmented.png", score.depigmented.astype(bool, copy=False)),
     }
     for column, (relative, array) in names.items():
-        io_mod.write_png(out_dir / relative, array)
+        io_mod.write_png(out_dir / relative, array, labels=column == "mask_units")
         row[column] = relative
     relative = f"landmarks/{image_id}.csv"
     io_mod.write_points(out_dir / relative, score.landmarks.points)
@@ -397,7 +397,12 @@ def score_folder(
     workers = engines.check_workers(workers)
     if engine not in engines.ENGINES:
         raise ValueError(f"engine must be one of {engines.ENGINES}, got {engine!r}")
-    device = resolve_device(device)
+    if engine == "ray" and device == "cuda" and (ray_address or os.environ.get("RAY_ADDRESS")):
+        # On a cluster the GPUs are the workers', not necessarily this machine's: each actor asks Ray for one and
+        # its model checks that it sees one; the model loaded here only names the run's model (run.json).
+        driver_device = "cpu"
+    else:
+        device = driver_device = resolve_device(device)
     gpus = 1.0 if device == "cuda" and engine == "ray" else 0.0
     entries = None
     if manifest is not None:
@@ -408,7 +413,7 @@ def score_folder(
         raise ValueError("give --masks (masks drawn elsewhere) or --marks (marks to refine the model's), not both")
     refinement = refinement or RefineSettings()
     marks_by_id = marks_mod.read_marks(marks) if marks is not None else {}
-    segmenter = mask_set(masks) if masks is not None else load_segmenter(options.model, device)
+    segmenter = mask_set(masks) if masks is not None else load_segmenter(options.model, driver_device)
     if marks_by_id and not can_refine(segmenter):
         raise ValueError(f"--marks adapts a learned model; the model {segmenter.model_id!r} cannot be adapted")
     require_mediapipe()  # before any row: without it no photo can be scored

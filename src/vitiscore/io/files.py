@@ -13,8 +13,10 @@ import io as stdio
 import json
 import os
 import re
+import struct
 import tempfile
 import unicodedata
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -65,25 +67,56 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
-def png_bytes(array: np.ndarray) -> bytes:
-    """A uint8 array (H, W) or (H, W, 3) encoded as a lossless PNG with no metadata; a bool (H, W) array as a
-    1-bit black-and-white PNG (8-bit readers see 0 and 255), an eighth of the data to compress.
+def png_bytes(array: np.ndarray, labels: bool = False) -> bytes:
+    """``array`` encoded as a lossless PNG with no metadata, with zlib level 1 (masks are long runs and compress
+    well at any level; level 6 costs several times the time on a 12 MP photo):
 
-    zlib level 1: masks are mostly runs of 0 and 255 and compress well at any level, and level 6 costs
-    several times the time on a 12 MP photo."""
+    * uint8 (H, W) or (H, W, 3): 8-bit grey or RGB;
+    * bool (H, W): 1-bit black and white (8-bit readers see 0 and 255), an eighth of the data;
+    * uint8 (H, W) with ``labels=True``, values 0-15: 4-bit palette whose entry i is the grey level i, so that
+      palette-aware readers see the index and others the same value as grey.
+    """
+    if array.ndim != 2 and (array.ndim != 3 or array.shape[2] != 3) or 0 in array.shape:
+        raise ValueError(f"array must be (H, W) or (H, W, 3) and not empty, got {array.shape}")
+    if labels:
+        if array.dtype != np.uint8 or array.ndim != 2 or array.max() > 15:
+            raise ValueError("labels must be a (H, W) uint8 array of values 0-15")
+        width = array.shape[1]
+        padded = np.pad(array, ((0, 0), (0, width % 2)))  # two pixels a byte; an odd row ends in a 0 nibble
+        packed = (padded[:, 0::2] << 4) | padded[:, 1::2]
+        return _unfiltered_png(width, packed, 4, 3, np.repeat(np.arange(16), 3))
     if array.dtype == bool and array.ndim == 2:
-        array = np.ascontiguousarray(array)  # Pillow makes a mode "1" image of it
-    elif array.dtype != np.uint8:
+        return _unfiltered_png(array.shape[1], np.packbits(array, axis=1), 1, 0)
+    if array.dtype != np.uint8:
         raise ValueError(f"array must be uint8 (or a 2-D bool mask), got {array.dtype}")
     buffer = stdio.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
-def write_png(path: str | os.PathLike, array: np.ndarray) -> None:
-    """Write a uint8 array (H, W) or (H, W, 3), or a bool mask (1-bit), as a lossless PNG (:func:`png_bytes`),
-    atomically."""
-    data = png_bytes(array)
+def _unfiltered_png(width: int, rows: np.ndarray, bit_depth: int, colour_type: int, palette=None) -> bytes:
+    """A PNG of ``rows`` ((H, bytes per row) uint8, already packed), every row stored with filter 0 (none).
+
+    Written here because Pillow and OpenCV try a filter per row, which on a 12 MP mask of long runs costs about
+    five times the compression itself; the file is a plain PNG that both read back.
+    """
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = np.zeros((rows.shape[0], rows.shape[1] + 1), np.uint8)  # a leading 0 per row: filter "none"
+    raw[:, 1:] = rows
+    header = struct.pack(">IIBBBBB", width, rows.shape[0], bit_depth, colour_type, 0, 0, 0)
+    parts = [b"\x89PNG\r\n\x1a\n", chunk(b"IHDR", header)]
+    if palette is not None:
+        parts.append(chunk(b"PLTE", np.asarray(palette, np.uint8).tobytes()))
+    parts += [chunk(b"IDAT", zlib.compress(raw.tobytes(), 1)), chunk(b"IEND", b"")]
+    return b"".join(parts)
+
+
+def write_png(path: str | os.PathLike, array: np.ndarray, labels: bool = False) -> None:
+    """Write ``array`` as a lossless PNG (:func:`png_bytes`), atomically."""
+    data = png_bytes(array, labels=labels)
     _atomic_write(Path(path), lambda handle: handle.write(data))
 
 

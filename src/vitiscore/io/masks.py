@@ -103,8 +103,9 @@ def read_mask(path, threshold: int = 1) -> np.ndarray:
 
 
 def read_labels(path) -> np.ndarray:
-    """A label image (facial units 0-7) as its raw (H, W) uint8 values."""
+    """A label image (facial units 0-7) as its raw (H, W) uint8 values: the palette index of a palette image (the
+    units file), the grey level of any other."""
     from PIL import Image
 
     with Image.open(path) as image:
-        return np.asarray(image.convert("L"))
+        return np.asarray(image if image.mode == "P" else image.convert("L"))
