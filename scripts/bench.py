@@ -10,8 +10,9 @@
 Prints one JSON report per worker count and writes them to bench.json in the output folder (a temporary one by
 default). ``ms_per_photo_by_stage`` sums the stages over all workers (CPU-time-like: with 2 workers the wall
 clock per photo is about half), ``decode_ratio`` is the whole pipeline's time per photo over its decode time,
-``peak_rss_mb_per_worker`` is the largest resident memory of one worker (this process with one local worker; not
-measured for Ray actors). ``seconds`` and ``photos_per_second`` are wall clock and include starting the workers.
+``peak_rss_mb_per_worker`` is the largest peak resident memory (VmHWM, Linux) of one process that scored
+photos: this process with one local worker, else the worker processes or Ray actors, polled while they run.
+``seconds`` and ``photos_per_second`` are wall clock and include starting the workers.
 For a learned model it also times the network alone on one face crop at the model's input size
 (``network_ms_per_crop``: median and 10th percentile of --crop-runs runs, after 5 warm-up runs), on --threads
 CPU threads.
@@ -25,8 +26,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -133,26 +135,68 @@ def agreement(reference: Path, other: Path) -> dict:
     }
 
 
+def _peak_mb(pid: int | str) -> float | None:
+    """Peak resident memory (MB) of a process: VmHWM, which belongs to the process's own address space (a
+    worker's ru_maxrss would include the parent's memory at the fork before its exec)."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+class WorkerMemory:
+    """While in use, polls the peak memory of this process's children and of Ray's actors (Linux /proc)."""
+
+    def __init__(self):
+        self.peak = 0.0
+
+    def __enter__(self):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _poll(self):
+        me = str(os.getpid())
+        while not self._stop.wait(0.1):
+            for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+                try:
+                    with open(f"/proc/{pid}/stat") as handle:
+                        parent = handle.read().rsplit(")", 1)[1].split()[1]
+                    with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                        actor = b"MapWorker" in handle.read()
+                except (OSError, IndexError):
+                    continue
+                if parent == me or actor:
+                    self.peak = max(self.peak, _peak_mb(pid) or 0.0)
+
+
 def _measure(args, options: ScoreOptions, source: Path, work: Path, workers: int, size, device: str) -> dict:
     totals: dict[str, float] = {}
     n, elapsed = 0, 0.0
+    in_process = args.engine == "local" and workers == 1
+    memory = WorkerMemory()
     for i in range(args.repeat):
         start = time.perf_counter()
         out = work / f"run-{device}-{workers}-{i}"
-        result = score_folder(
-            [source], out, options, progress=False, workers=workers, engine=args.engine, device=device
-        )
+        with memory:
+            result = score_folder(
+                [source], out, options, progress=False, workers=workers, engine=args.engine, device=device
+            )
         elapsed += time.perf_counter() - start
         n += len(result.rows)
         for stage, seconds in result.run["seconds_by_stage"].items():
             totals[stage] = totals.get(stage, 0.0) + seconds
     by_stage = {k: round(1000 * v / n, 1) for k, v in totals.items()}
-    if args.engine == "ray":
-        peak = None
-    elif workers == 1:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    else:
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest finished worker
+    peak = _peak_mb("self") if in_process else memory.peak or None
     return {
         "model": options.model,
         "engine": args.engine,
