@@ -81,6 +81,7 @@ def test_outputs_masks_overlays_and_run_json(batch):
     assert np.array_equal(units > 0, area > 0)
     assert (out / row["overlay"]).is_file()
     overlay = Image.open(out / row["overlay"])
+    assert overlay.format == "JPEG" and row["overlay"] == "overlays/normal.jpg"
     assert not overlay.info.get("exif") and overlay.getexif() == {}
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["ok"] == 3 and run["model"]["id"] == DEFAULT_MODEL

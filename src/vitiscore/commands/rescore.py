@@ -172,8 +172,9 @@ def _rescored_columns(out_dir: Path, row: dict, review: review_log.Review, defau
         )
         frame = frame_mask(mask, box, scale)
         units = frame_labels(labels, box, scale)
-        picture = f"{RESCORED_DIR}/overlays/{image_id}.png"
-        io_mod.write_png(out_dir / picture, overlay.render(crop, units, frame, caption))
+        picture = f"{RESCORED_DIR}/overlays/{image_id}.jpg"
+        drawn = overlay.render(crop, units, frame, caption)
+        io_mod.write_jpeg(out_dir / picture, drawn, quality=overlay.OVERLAY_JPEG_QUALITY)
         columns["overlay"] = picture
     return columns
 

@@ -9,7 +9,7 @@ Layout of ``OUT`` (every path written into the outputs is relative to ``OUT``):
 * ``masks/<id>_facial_area.png`` and ``masks/<id>_depigmented.png`` (1-bit black and white: 0/255 to 8-bit
   readers), ``masks/<id>_units.png`` (unit labels 1-7, see run.json; a 4-bit palette of grey levels, so every
   reader sees the label values): lossless, photo-sized, upright.
-* ``overlays/<id>.png``: the analysis frame (the face crop the model saw) with outlines and the depigmentation
+* ``overlays/<id>.jpg``: the analysis frame (the face crop the model saw) with outlines and the depigmentation
   fill, for looking.
 * ``crops/<id>.jpg``: the face crop the model saw (the analysis frame, ``crop_box`` and ``crop_scale`` in the row).
 * ``probability/<id>.png``: the model's probability map on that frame, 8-bit, so that a threshold can be changed
@@ -210,12 +210,13 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
         )
         if score.flags:
             caption += "  flags: " + ",".join(score.flags)
-        relative = f"overlays/{image_id}.png"
+        relative = f"overlays/{image_id}.jpg"
         # On the analysis frame, as the review page and rescore draw it: the face at the resolution it was scored
         # at, a tenth of the pixels of a 12 MP photo to draw and compress.
         units = frame_labels(labels, score.crop_box, score.crop_scale)
         depigmented = frame_mask(score.depigmented, score.crop_box, score.crop_scale)
-        io_mod.write_png(out_dir / relative, overlay.render(score.crop, units, depigmented, caption))
+        picture = overlay.render(score.crop, units, depigmented, caption)
+        io_mod.write_jpeg(out_dir / relative, picture, quality=overlay.OVERLAY_JPEG_QUALITY)
         row["overlay"] = relative
 
 

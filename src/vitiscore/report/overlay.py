@@ -8,6 +8,9 @@ import numpy as np
 
 # Overlays are for the eye; above this long side they are shrunk (masks keep full resolution).
 OVERLAY_MAX_SIDE = 2048
+# Saved as JPEG at this quality: outlines and fill stay crisp to the eye, at a fifth of a PNG's bytes and a
+# tenth of its time (an RGB PNG of the face crop was the costliest file of a photo).
+OVERLAY_JPEG_QUALITY = 90
 AREA_COLOUR = (255, 215, 0)
 UNIT_COLOUR = (255, 255, 255)
 DEPIGMENTED_COLOUR = (255, 0, 200)
