@@ -105,6 +105,24 @@ def test_a_stopped_two_worker_run_resumes_without_rescoring_finished_photos(tmp_
     assert resumed.run["reused"] == len(finished) and resumed.run["scored_this_run"] == 12 - len(finished)
 
 
+@pytest.mark.slow
+def test_ray_run_resumes_from_its_journal(one_worker, tmp_path):
+    # Half the photos scored by the local run, then the whole folder by Ray with --skip-existing: Ray scores only
+    # the other half, and the outputs are the one-worker run's.
+    out = tmp_path / "out"
+    shutil.copytree(one_worker, out)
+    journal = out / "results.jsonl"
+    kept = journal.read_text().splitlines()[:3]
+    journal.write_text("".join(line + "\n" for line in kept))
+    reused = {json.loads(line)["image_id"] for line in kept}
+    before = {i: (out / "masks" / f"{i}_depigmented.png").stat().st_mtime_ns for i in reused}
+    result = score_folder([SAMPLES], out, progress=False, workers=2, engine="ray", skip_existing=True)
+    assert result.counts == {"ok": 6}
+    assert result.run["reused"] == 3 and result.run["scored_this_run"] == 3
+    assert {i: (out / "masks" / f"{i}_depigmented.png").stat().st_mtime_ns for i in reused} == before
+    _same_outputs(one_worker, out)
+
+
 @pytest.mark.parametrize("engine", ["local", "ray"])
 def test_cuda_without_a_gpu_is_refused_before_any_photo(tmp_path, monkeypatch, engine):
     # A local Ray runs on this machine: asking it for GPU actors would wait for a GPU forever.
