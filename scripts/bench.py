@@ -7,7 +7,7 @@
     python scripts/bench.py data/samples --megapixels 12 --devices cpu cuda   # GPU, and its numbers vs the CPU's
     python scripts/bench.py data/samples --model classical
 
-Prints one JSON report per worker count and writes them to bench.json in the output folder (a temporary one by
+Prints one JSON report per device and worker count, also written to bench.json in the output folder (a temporary one by
 default). ``ms_per_photo_by_stage`` sums the stages over all workers (CPU-time-like: with 2 workers the wall
 clock per photo is about half), ``decode_ratio`` is the whole pipeline's time per photo over its decode time,
 ``peak_rss_mb_per_worker`` is the largest peak resident memory (VmHWM, Linux) of one process that scored
@@ -202,7 +202,7 @@ def _measure(args, options: ScoreOptions, source: Path, work: Path, workers: int
         "engine": args.engine,
         "device": device,
         "workers": workers,
-        "threads": args.threads if workers == 1 else "cores / workers",
+        "threads": args.threads if in_process else "1 per actor" if args.engine == "ray" else "cores / workers",
         "photos": n,
         "photo_size": f"{size[1]}x{size[0]} ({size[0] * size[1] / 1e6:.1f} MP)",
         "seconds": round(elapsed, 3),

@@ -173,8 +173,7 @@ def _rescored_columns(out_dir: Path, row: dict, review: review_log.Review, defau
         frame = frame_mask(mask, box, scale)
         units = frame_labels(labels, box, scale)
         picture = f"{RESCORED_DIR}/overlays/{image_id}.jpg"
-        drawn = overlay.render(crop, units, frame, caption)
-        io_mod.write_jpeg(out_dir / picture, drawn, quality=overlay.OVERLAY_JPEG_QUALITY)
+        overlay.save(out_dir / picture, crop, units, frame, caption)
         columns["overlay"] = picture
     return columns
 

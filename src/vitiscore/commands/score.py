@@ -215,8 +215,7 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
         # at, a tenth of the pixels of a 12 MP photo to draw and compress.
         units = frame_labels(labels, score.crop_box, score.crop_scale)
         depigmented = frame_mask(score.depigmented, score.crop_box, score.crop_scale)
-        picture = overlay.render(score.crop, units, depigmented, caption)
-        io_mod.write_jpeg(out_dir / relative, picture, quality=overlay.OVERLAY_JPEG_QUALITY)
+        overlay.save(out_dir / relative, score.crop, units, depigmented, caption)
         row["overlay"] = relative
 
 

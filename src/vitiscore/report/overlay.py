@@ -3,8 +3,12 @@ header band with the caption wrapped to the picture's width and a colour legend.
 
 from __future__ import annotations
 
+import os
+
 import cv2
 import numpy as np
+
+from vitiscore.io.files import write_jpeg
 
 # Overlays are for the eye; above this long side they are shrunk (masks keep full resolution).
 OVERLAY_MAX_SIDE = 2048
@@ -93,3 +97,11 @@ def render(rgb: np.ndarray, labels: np.ndarray, depigmented: np.ndarray, caption
     contours, _ = cv2.findContours((labels > 0).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     cv2.drawContours(out, contours, -1, AREA_COLOUR, thickness + 1, lineType=cv2.LINE_AA)
     return np.vstack([_header(out.shape[1], caption), out])
+
+
+def save(
+    path: str | os.PathLike, rgb: np.ndarray, labels: np.ndarray, depigmented: np.ndarray, caption: str = ""
+) -> None:
+    """Write :func:`render`'s picture of the analysis frame to ``path`` as a JPEG (``OVERLAY_JPEG_QUALITY``),
+    atomically and without metadata."""
+    write_jpeg(path, render(rgb, labels, depigmented, caption), quality=OVERLAY_JPEG_QUALITY)
