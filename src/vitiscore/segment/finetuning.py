@@ -12,18 +12,20 @@ DEFAULT_STEPS = 200
 DEFAULT_FOLDS = 3
 DEFAULT_LEARNING_RATE = 3e-4
 DEFAULT_SYNTHETIC_SHARE = 0.25
+DEFAULT_TRAIN_ENCODER = True
 
 
 @dataclass(frozen=True)
 class FinetuneSettings:
     """``steps`` Adam steps per model (> 0), ``learning_rate`` (peak of the one-cycle schedule, > 0), ``folds``
     (>= 2; fewer when there are fewer groups), ``synthetic_share`` (0-1: the share of each batch that is the
-    project's synthetic pairs), ``seed``, ``device`` ("cpu", "cuda" or "auto")."""
+    project's synthetic pairs), ``train_encoder`` (False: the decoder and head only), ``seed``, ``device`` ("cpu", "cuda" or "auto")."""
 
     steps: int = DEFAULT_STEPS
     learning_rate: float = DEFAULT_LEARNING_RATE
     folds: int = DEFAULT_FOLDS
     synthetic_share: float = DEFAULT_SYNTHETIC_SHARE
+    train_encoder: bool = DEFAULT_TRAIN_ENCODER
     seed: int = 0
     device: str = "auto"
 

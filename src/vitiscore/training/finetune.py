@@ -230,6 +230,7 @@ def _config(base: LearnedSegmenter, settings: FinetuneSettings) -> TrainConfig:
         real_share=1 - settings.synthetic_share,
         seed=settings.seed,
         skin_head=base.has_skin_head,
+        train_encoder=settings.train_encoder,
         checkpoint_every=max(1, min(100, settings.steps)),
         validate_every=settings.steps + 1,
     )

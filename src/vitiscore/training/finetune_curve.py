@@ -2,6 +2,7 @@
 of photos fine-tuned on.
 
     python scripts/finetune_curve.py DATA_ROOT -o OUT [--sizes 0 5 10 20 40] [--folds 3] [--steps 200]
+        [--learning-rate R] [--synthetic-share S] [--train-encoder yes|no] [--seed N]
 
 ``DATA_ROOT`` holds ``vitiligo_real`` (the photos, whole, with their source groups) and ``faces_fasseg`` (clear
 faces for the false marks). Only the validation groups (``datasets.split_real``), which the shipped model never
@@ -23,7 +24,14 @@ import numpy as np
 
 from vitiscore.io import write_csv, write_json
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
-from vitiscore.segment.finetuning import DEFAULT_FOLDS, DEFAULT_STEPS, FinetuneSettings
+from vitiscore.segment.finetuning import (
+    DEFAULT_FOLDS,
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_STEPS,
+    DEFAULT_SYNTHETIC_SHARE,
+    DEFAULT_TRAIN_ENCODER,
+    FinetuneSettings,
+)
 from vitiscore.training import datasets
 from vitiscore.training import finetune as ft
 from vitiscore.training.train import clear_faces
@@ -111,11 +119,20 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[0, 5, 10, 20, 40])
     parser.add_argument("--folds", type=int, default=DEFAULT_FOLDS)
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    parser.add_argument("--learning-rate", type=float, default=DEFAULT_LEARNING_RATE)
+    parser.add_argument("--synthetic-share", type=float, default=DEFAULT_SYNTHETIC_SHARE)
+    parser.add_argument(
+        "--train-encoder", choices=("yes", "no"), default="yes" if DEFAULT_TRAIN_ENCODER else "no",
+        help="no: fine-tune the decoder and head only",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     base = load_segmenter(args.model)
-    settings = FinetuneSettings(steps=args.steps, folds=args.folds, seed=args.seed, device="cpu")
+    settings = FinetuneSettings(
+        steps=args.steps, learning_rate=args.learning_rate, folds=args.folds, synthetic_share=args.synthetic_share,
+        train_encoder=args.train_encoder == "yes", seed=args.seed, device="cpu",
+    )  # fmt: skip
     seen, validation = datasets.split_real(datasets.read_real_index(args.data_root / "vitiligo_real"))
     examples, seen = real_examples(validation), real_examples(seen)
     clear = clear_faces(args.data_root, base.input_size)
