@@ -260,6 +260,12 @@ def _finetune_parser(commands) -> None:
         default=finetuning.DEFAULT_SYNTHETIC_SHARE,
         help="share (0-1) of every batch that is the project's synthetic pairs",
     )
+    finetune.add_argument(
+        "--train-encoder",
+        action=argparse.BooleanOptionalAction,
+        default=finetuning.DEFAULT_TRAIN_ENCODER,
+        help="train the encoder too; --no-train-encoder keeps it as in the base model and trains the decoder only",
+    )
     finetune.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where to train")
     finetune.add_argument("--seed", type=int, default=0, help="random seed (splits, batches)")
     finetune.add_argument("--force", action="store_true", help="write the model even if it is worse than its base")

@@ -76,7 +76,7 @@ def test_a_tiny_fine_tuning_writes_a_model_that_loads(study, tmp_path):
         assert e.mask.shape == e.area.shape == e.rgb.shape[:2] and e.mask.any()
     base = load_segmenter("unet-mobilenetv2-v4")
     folder = tmp_path / "study-model"
-    settings = FinetuneSettings(steps=2, folds=3, device="cpu")
+    settings = FinetuneSettings(steps=2, folds=3, device="cpu", train_encoder=False)
     result = ft.finetune(base, examples, folder, settings, force=True, synthetic_pairs=4, source="test masks")
     assert result.written
     # Two subjects: two folds (not three), each subject's photos on one side.
@@ -91,7 +91,10 @@ def test_a_tiny_fine_tuning_writes_a_model_that_loads(study, tmp_path):
     card = (folder / "README.md").read_text()
     s = result.summary
     assert f"base **{s['base_dice']:.3f}**, fine-tuned **{s['finetuned_dice']:.3f}**" in card
-    assert "4 in 2 groups" in card and base.sha256 in card
+    assert "4 in 2 groups" in card and base.sha256 in card and "the encoder kept as it was" in card
+    # A kept encoder comes out as the base's, tensor for tensor (both stored as float16).
+    encoder = [k for k in base._weights if k.startswith("encoder.")]
+    assert all(np.array_equal(model._weights[k].numpy(), base._weights[k].numpy()) for k in encoder)
     # The base model's own Dice in the card is what it scores on each photo's facial area at its threshold.
     frames = [e.rgb for e in examples]
     own = ft.dice_at(ft.probabilities(base.network, base, frames), examples, base.threshold)

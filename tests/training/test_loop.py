@@ -54,6 +54,19 @@ def test_resume_continues_where_the_run_stopped(pairs, tmp_path):
         np.testing.assert_allclose(resumed[key], straight[key], rtol=1e-5, atol=1e-6)
 
 
+def test_a_kept_encoder_leaves_every_encoder_tensor_as_it_started_and_trains_the_decoder(pairs, tmp_path):
+    start = train(pairs, [], TINY, tmp_path / "start", progress=False).state_dict()
+    kept = replace(TINY, steps=2, train_encoder=False, seed=1)
+    after = _weights(train(pairs, [], kept, tmp_path / "kept", progress=False, initial_weights=start))
+    before = {k: v.numpy() for k, v in start.items()}
+    encoder = [k for k in before if k.startswith("encoder.")]
+    # Weights and batch-norm running statistics alike: a kept encoder is in eval mode while the decoder trains.
+    assert any(k.endswith("running_mean") for k in encoder)
+    assert all(np.array_equal(after[k], before[k]) for k in encoder)
+    decoder = [k for k in before if k.startswith("decoder.") and k.endswith("weight")]
+    assert decoder and any(not np.array_equal(after[k], before[k]) for k in decoder)
+
+
 def test_weight_average_is_the_hand_worked_mix_of_each_steps_weights_and_survives_a_resume(pairs, tmp_path):
     from vitiscore.segment.learned import build_network
 

@@ -28,6 +28,7 @@ def run(args) -> int:
         learning_rate=args.learning_rate,
         folds=args.folds,
         synthetic_share=args.synthetic_share,
+        train_encoder=args.train_encoder,
         seed=args.seed,
         device=args.device,
     )

@@ -19,7 +19,8 @@ DEFAULT_TRAIN_ENCODER = True
 class FinetuneSettings:
     """``steps`` Adam steps per model (> 0), ``learning_rate`` (peak of the one-cycle schedule, > 0), ``folds``
     (>= 2; fewer when there are fewer groups), ``synthetic_share`` (0-1: the share of each batch that is the
-    project's synthetic pairs), ``train_encoder`` (False: the decoder and head only), ``seed``, ``device`` ("cpu", "cuda" or "auto")."""
+    project's synthetic pairs), ``train_encoder`` (False: the decoder and head only), ``seed``, ``device``
+    ("cpu", "cuda" or "auto")."""
 
     steps: int = DEFAULT_STEPS
     learning_rate: float = DEFAULT_LEARNING_RATE

@@ -508,7 +508,9 @@ Use it with `--model PATH/{model_id}` in every command.
 - **Training photos:** {len(examples)} in {summary["groups"]} groups; {sum(e.face for e in examples)} trained on the
   face crop the scorer uses, the others on the whole photo. Masks: {training["source"] or "given"}; SHA-256 over
   every mask: `{training["masks_sha256"]}`.
-- **Recipe:** {settings.steps} steps from the base weights, batch 8, peak learning rate {settings.learning_rate:g}
+- **Recipe:** {settings.steps} steps from the base weights ({
+        "all of them trained" if settings.train_encoder else "the encoder kept as it was, the decoder and head trained"
+    }), batch 8, peak learning rate {settings.learning_rate:g}
   (one-cycle), seed {settings.seed}, device {training["device"]}; {100 * settings.synthetic_share:.0f} % of every
   batch is the project's synthetic pairs on the public-domain astronaut face (half of them clear faces), so that
   the base model's knowledge of clear skin does not drift.
