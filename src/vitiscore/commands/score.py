@@ -446,6 +446,9 @@ def score_folder(
         "parameters": getattr(segmenter, "parameters", None),
         "threshold": getattr(segmenter, "threshold", None),
     }
+    if getattr(segmenter, "folder", None) is not None:
+        # Absolute: the review page's refine loads it again from wherever `vitiscore review` is started.
+        model["folder"] = str(segmenter.folder)
     if masks is not None:
         model.update(masks=os.path.relpath(Path(masks).resolve(), out_dir.resolve()), n_masks=len(segmenter.files))
     if marks is not None:

@@ -76,10 +76,12 @@ class ReviewSession:
         self.order = [r["image_id"] for r in rows if r["image_id"] in self.rows]
         self.threshold = (run.get("model") or {}).get("threshold")
         self.lock = threading.Lock()
-        # Refining needs the run's own model (as given on its command line: an id or a folder); masks drawn
-        # elsewhere have none.
+        # Refining needs the run's own model: its folder as scoring found it, else the model as given on the
+        # command line (an id, or a folder path relative to where scoring ran); masks drawn elsewhere have none.
         model = run.get("model") or {}
-        self.model = None if model.get("masks") else (run.get("arguments") or {}).get("model") or model.get("id")
+        folder = model.get("folder")
+        given = (run.get("arguments") or {}).get("model") or model.get("id")
+        self.model = None if model.get("masks") else folder if folder and Path(folder).is_dir() else given
         self.model_sha256 = model.get("sha256")
         self.refinement = refinement or RefineSettings()
         self._segmenter = None

@@ -251,6 +251,7 @@ class LearnedSegmenter:
                 "The file was changed or damaged; refusing to use it."
             )
         self.model_id = spec.model_id
+        self.folder = spec.path.resolve()
         self.sha256 = sha
         self.config = spec.config
         self.threshold = float(spec.thresholds["threshold"])
