@@ -60,6 +60,22 @@ def test_a_rerun_leaves_nothing_stale_and_compare_ignores_another_runs_fused_tab
     assert table.source.endswith("results.csv")
 
 
+def test_a_rerun_removes_an_earlier_rescoring_and_keeps_the_raters_work(tmp_path):
+    photos = _photos(tmp_path / "photos", "tan_baseline.jpg")
+    out = tmp_path / "out"
+    score_folder([photos], out, CLASSICAL, progress=False)
+    assert main(["rescore", str(out), "-q"]) == 0
+    assert (out / "results_model.csv").is_file()
+    (out / "rescored" / "overlays").mkdir(parents=True)  # what rescoring a reviewed photo leaves
+    (out / "rescored" / "overlays" / "tan_baseline.jpg").write_bytes(b"an earlier rescoring's overlay")
+    (out / "reviewed").mkdir()
+    (out / "reviewed" / "review.csv").write_text("a rater's log\n")
+    # Rescored overlays and triangles drawn from the earlier run's masks would sit beside the new run's.
+    score_folder([photos], out, CLASSICAL, progress=False, overwrite=True)
+    assert not (out / "rescored").exists() and not (out / "results_model.csv").exists()
+    assert (out / "reviewed" / "review.csv").read_text() == "a rater's log\n"
+
+
 def _fused_of_another_run(tmp_path):
     other = tmp_path / "other"
     score_folder([], other, CLASSICAL, manifest=SAMPLES / "manifest.csv", progress=False)
