@@ -47,6 +47,8 @@ def reviewed_run(tmp_path_factory):
     patch[cy - 15 : cy + 15, cx - 40 : cx + 40] = True  # 30 x 80 frame pixels across the middle of the face
     save_review(out, row, "dr_a", "save", added=patch)
     save_review(out, model["brown_week24"], "dr_b", "exclude", reason="eyes closed,  blurred")
+    # A first save cut off after its mask was written and before its log row: a mask nobody logged.
+    shutil.copy(out / "reviewed" / "tan_baseline_depigmented.png", out / "reviewed" / "tan_week24_depigmented.png")
     shutil.move(str(photos), str(photos.with_name("moved_away")))  # rescoring must not need the photos
     proc = run_cli("rescore", str(out))
     return out, model, scored_csv, scored_fused, unchanged, (x0, y0, patch), proc
@@ -95,6 +97,9 @@ def test_excluded_photo_and_untouched_rows(reviewed_run):
     assert (out / "results_model.csv").read_bytes() == scored_csv
     review = json.loads((out / "run.json").read_text())["review"]
     assert (review["reviewed"], review["excluded"], review["raters"]) == (1, 1, ["dr_a", "dr_b"])
+    # The unlogged mask is not applied, and it is said so rather than passed over.
+    assert [item["image_id"] for item in review["not_applied"]] == ["tan_week24"]
+    assert "no row in review.csv" in review["not_applied"][0]["problem"]
 
 
 @pytest.mark.slow

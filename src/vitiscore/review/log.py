@@ -107,7 +107,8 @@ class Review:
 
 
 def reviews(out_dir: Path, rows: list[dict]) -> dict[str, Review]:
-    """The state of every photo of ``rows`` (results rows) that the log mentions, by image id."""
+    """The state of every photo of ``rows`` (results rows) that the log mentions or that has a reviewed mask, by
+    image id."""
     last: dict[str, dict] = {}
     for record in read_log(out_dir):
         last[record.get("image_id", "")] = record
@@ -130,4 +131,10 @@ def reviews(out_dir: Path, rows: list[dict]) -> dict[str, Review]:
                 )
             else:
                 out[image_id] = Review("reviewed", record, mask=path)
+    for image_id in photos.keys() - last.keys():
+        path = mask_path(out_dir, image_id)
+        if path.is_file():  # said, not passed over: whose mask it is and when it was drawn are unknown
+            out[image_id] = Review(
+                "invalid", {}, problem=f"{path.name} has no row in review.csv (a save cut off, or put there by hand)"
+            )
     return out
