@@ -80,6 +80,7 @@ def test_added_patch_changes_depigmented_px_by_exactly_the_patch_inside_the_faci
     assert float(after["fvasi"]) == pytest.approx(share * float(after["face_hand_units"]), abs=2e-6)
     assert after["mask_source"] == "reviewed" and after["reviewed_by"] == "dr_a" and after["reviewed_at"]
     assert after["mask_depigmented"] == "reviewed/tan_baseline_depigmented.png"
+    assert Image.open(out / after["mask_depigmented"]).mode == "1"  # 1-bit, as the model's masks
     assert (out / after["overlay"]).is_file() and after["overlay"].startswith("rescored/")
     log = list(csv.DictReader(open(out / "reviewed" / "review.csv", newline="")))
     assert log[0]["action"] == "edit" and int(log[0]["pixels_added"]) == new_pixels and log[0]["pixels_removed"] == "0"

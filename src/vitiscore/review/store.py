@@ -92,7 +92,7 @@ def save_review(
                 )
             strokes.append(stroke)
         after = apply_strokes(after, *strokes, box, scale)
-    data = png_bytes(after.astype(np.uint8) * 255)
+    data = png_bytes(np.asarray(after, bool))  # 1-bit, as the model's masks
     path = review_log.mask_path(out_dir, row["image_id"])
     write_bytes(path, data)
     n_added, n_removed = int((after & ~before).sum()), int((before & ~after).sum())
