@@ -109,6 +109,33 @@ def test_a_tiny_fine_tuning_writes_a_model_that_loads(study, tmp_path):
 
 
 @pytest.mark.slow
+def test_an_interrupted_fine_tuning_resumes_without_training_a_finished_fold_again(study, tmp_path, monkeypatch):
+    examples = ft.examples_from_masks([study / "photos"], study / "masks", ft.read_groups(study / "groups.csv"))
+    base = load_segmenter("unet-mobilenetv2-v4")
+    folder = tmp_path / "model"
+    settings = FinetuneSettings(steps=2, folds=2, device="cpu", train_encoder=False)
+    real_fine_tune, calls = ft.fine_tune, []
+
+    def stopped_at_the_second_fold(*args, **kwargs):
+        calls.append(args[-2])
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C during the second fold's training
+        return real_fine_tune(*args, **kwargs)
+
+    monkeypatch.setattr(ft, "fine_tune", stopped_at_the_second_fold)
+    with pytest.raises(KeyboardInterrupt):
+        ft.finetune(base, examples, folder, settings, force=True, synthetic_pairs=4)
+    first_log = (folder / "finetune" / "fold-0" / "log.csv").read_bytes()
+    assert (folder / "finetune" / "fold-0" / "checkpoint.pt").is_file() and not (folder / "config.json").exists()
+    monkeypatch.setattr(ft, "fine_tune", real_fine_tune)
+    result = ft.finetune(base, examples, folder, settings, force=True, synthetic_pairs=4)
+    assert result.written and load_segmenter(str(folder)).threshold == result.summary["threshold"]
+    # Fold 0 came back from its checkpoint at its last step: no step was trained, so its log gained no row.
+    assert (folder / "finetune" / "fold-0" / "log.csv").read_bytes() == first_log
+    assert not list((folder / "finetune").glob("*/checkpoint.pt"))  # removed once the model is written
+
+
+@pytest.mark.slow
 def test_a_model_worse_than_its_base_is_refused(study, tmp_path):
     out = tmp_path / "model"
     # A learning rate of 5 wrecks the network in two steps: its cross-validated Dice falls below the base's.
