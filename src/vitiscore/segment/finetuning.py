@@ -13,13 +13,17 @@ DEFAULT_FOLDS = 3
 DEFAULT_LEARNING_RATE = 3e-4
 DEFAULT_SYNTHETIC_SHARE = 0.25
 DEFAULT_TRAIN_ENCODER = True
+# How the fine-tuned model's threshold is chosen (vitiscore.training.finetune.choose_cut).
+THRESHOLD_RULES = ("best", "one-se", "clear-faces")
+DEFAULT_THRESHOLD_RULE = "best"
 
 
 @dataclass(frozen=True)
 class FinetuneSettings:
     """``steps`` Adam steps per model (> 0), ``learning_rate`` (peak of the one-cycle schedule, > 0), ``folds``
     (>= 2; fewer when there are fewer groups), ``synthetic_share`` (0-1: the share of each batch that is the
-    project's synthetic pairs), ``train_encoder`` (False: the decoder and head only), ``seed``, ``device``
+    project's synthetic pairs), ``train_encoder`` (False: the decoder and head only), ``threshold_rule``
+    (:data:`THRESHOLD_RULES`), ``seed``, ``device``
     ("cpu", "cuda" or "auto")."""
 
     steps: int = DEFAULT_STEPS
@@ -27,6 +31,7 @@ class FinetuneSettings:
     folds: int = DEFAULT_FOLDS
     synthetic_share: float = DEFAULT_SYNTHETIC_SHARE
     train_encoder: bool = DEFAULT_TRAIN_ENCODER
+    threshold_rule: str = DEFAULT_THRESHOLD_RULE
     seed: int = 0
     device: str = "auto"
 
@@ -39,5 +44,7 @@ class FinetuneSettings:
             raise ValueError(f"folds must be a whole number >= 2, got {self.folds!r}")
         if not 0 <= self.synthetic_share < 1:
             raise ValueError(f"synthetic_share must be in [0, 1), got {self.synthetic_share!r}")
+        if self.threshold_rule not in THRESHOLD_RULES:
+            raise ValueError(f"threshold_rule must be one of {', '.join(THRESHOLD_RULES)}, got {self.threshold_rule!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")

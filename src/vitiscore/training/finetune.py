@@ -37,7 +37,7 @@ from vitiscore.agreement.masks import agreement
 from vitiscore.face.facial_area import crop_to_frame
 from vitiscore.io.masks import mask_set, read_labels, read_mask
 from vitiscore.measure.mask_score import frame_of
-from vitiscore.segment.finetuning import FinetuneSettings
+from vitiscore.segment.finetuning import THRESHOLD_RULES, FinetuneSettings
 from vitiscore.segment.learned import LearnedSegmenter, resolve_device, run_network
 from vitiscore.training.loop import TrainConfig, choose_threshold, fit_long_side, train
 
@@ -45,6 +45,13 @@ log = logging.getLogger(__name__)
 
 WORK_DIR = "finetune"
 THRESHOLDS = tuple(float(t) for t in np.round(np.arange(0.2, 0.951, 0.05), 2))
+# The shipped model's threshold was chosen among cuts marking at most 3 % of clear held-out faces' skin.
+CLEAR_LIMIT = 0.03
+RULE_TEXT = {
+    "best": "best pooled out-of-fold Dice",
+    "one-se": "highest cut within one standard error of the best pooled out-of-fold Dice",
+    "clear-faces": f"best pooled out-of-fold Dice among cuts marking at most {CLEAR_LIMIT:.0%} of clear faces' skin",
+}
 SYNTHETIC_PAIRS = 48
 
 
@@ -272,9 +279,19 @@ def dice_at(probs: list[np.ndarray], examples: list[Example], threshold: float) 
     return np.array([agreement((p >= threshold) & e.area, e.mask & e.area).dice for p, e in zip(probs, examples)])
 
 
-def best_threshold(probs: list[np.ndarray], examples: list[Example]) -> float:
-    """The cut of THRESHOLDS with the highest mean Dice (ties to the one nearest 0.5)."""
-    return choose_threshold({t: dice_at(probs, examples, t) for t in THRESHOLDS})
+def choose_cut(probs: list[np.ndarray], examples: list[Example], rule: str, clear: dict[float, float]) -> float:
+    """The cut of THRESHOLDS for ``probs`` (maps of ``examples``) by ``rule`` (:data:`THRESHOLD_RULES`):
+    ``best``, the highest mean Dice (ties to the one nearest 0.5); ``one-se``, the highest cut within one standard
+    error of that Dice (:func:`vitiscore.training.loop.choose_threshold`); ``clear-faces``, the highest mean Dice
+    among the cuts at which the network marks at most :data:`CLEAR_LIMIT` of the clear synthetic faces' skin
+    (``clear``: cut -> that share, from :func:`clear_marks_by_cut`), or the highest cut when none does."""
+    if rule not in THRESHOLD_RULES:
+        raise ValueError(f"threshold rule must be one of {', '.join(THRESHOLD_RULES)}, got {rule!r}")
+    dice = {t: dice_at(probs, examples, t) for t in THRESHOLDS}
+    if rule == "clear-faces":
+        allowed = [t for t in THRESHOLDS if clear[t] <= CLEAR_LIMIT] or [max(THRESHOLDS)]
+        return choose_threshold(dice, allowed)
+    return choose_threshold(dice, rule=rule)
 
 
 def _pairs(examples: list[Example], size: int) -> list:
@@ -315,7 +332,9 @@ def cross_validate(
             "fold %d of %d: fine-tuning on %d photos, testing on %d", fold + 1, max(folds) + 1, len(kept), len(held)
         )
         network = fine_tune(base, kept, synthetic, settings, device, work / f"fold-{fold}", progress)
-        threshold = best_threshold(probabilities(network, base, [e.rgb for e in kept]), kept)
+        clear = clear_marks_by_cut(network, base) if settings.threshold_rule == "clear-faces" else {}
+        kept_maps = probabilities(network, base, [e.rgb for e in kept])
+        threshold = choose_cut(kept_maps, kept, settings.threshold_rule, clear)
         tuned = probabilities(network, base, [e.rgb for e in held])
         own = probabilities(base_network, base, [e.rgb for e in held])
         np.savez_compressed(
@@ -340,15 +359,20 @@ def _held_out_maps(work: Path, examples: list[Example], rows: list[dict]) -> lis
     return [maps[e.image_id] for e in examples]
 
 
-def clear_marks(network, base: LearnedSegmenter, threshold: float) -> float:
-    """Mean share (0-1) of skin marked on the project's clear synthetic faces (the astronaut at six skin tones,
-    no lesion): false marks."""
+def clear_marks_by_cut(network, base: LearnedSegmenter, cuts=THRESHOLDS) -> dict[float, float]:
+    """Cut -> mean share (0-1) of skin marked on the project's clear synthetic faces (the astronaut at six skin
+    tones, no lesion): false marks."""
     from vitiscore.training import data, datasets
 
     face = datasets.astronaut_base()
     frames = [data.retone_to_ita(face.rgb, face.skin, ita, data.BAND_B_STAR) for ita in data.BAND_ITA_EXAMPLES]
     probs = probabilities(network, base, frames)
-    return float(np.mean([(p >= threshold)[face.skin].mean() for p in probs]))
+    return {t: float(np.mean([(p >= t)[face.skin].mean() for p in probs])) for t in cuts}
+
+
+def clear_marks(network, base: LearnedSegmenter, threshold: float) -> float:
+    """Mean share (0-1) of skin marked on the clear synthetic faces at ``threshold`` (:func:`clear_marks_by_cut`)."""
+    return clear_marks_by_cut(network, base, (threshold,))[threshold]
 
 
 @dataclass(frozen=True)
@@ -430,8 +454,6 @@ def finetune(
     rows = cross_validate(base, examples, settings, work, synthetic, progress)
     io_mod.write_csv(work / "cv.csv", rows, list(rows[0]))
     summary = summarise_cv(rows)
-    threshold = best_threshold(_held_out_maps(work, examples, rows), examples)
-    summary["threshold"] = threshold
     log.info(
         "cross-validated Dice on %d photos (%d groups, %d folds): base %.3f, fine-tuned %.3f",
         summary["photos"], summary["groups"], summary["folds"], summary["base_dice"], summary["finetuned_dice"],
@@ -443,8 +465,11 @@ def finetune(
 
     device = resolve_device(settings.device)
     network = fine_tune(base, examples, synthetic, settings, device, work / "final", progress)
+    clear = clear_marks_by_cut(network, base)
+    threshold = choose_cut(_held_out_maps(work, examples, rows), examples, settings.threshold_rule, clear)
+    summary["threshold"] = threshold
     summary["clear_marks_base"] = round(clear_marks(base.network, base, base.threshold), 4)
-    summary["clear_marks_finetuned"] = round(clear_marks(network, base, threshold), 4)
+    summary["clear_marks_finetuned"] = round(clear[threshold], 4)
     config = _config(base, settings)
     model_id = folder.name
     training = dict(
@@ -465,7 +490,7 @@ def finetune(
     sha = save_model_folder(
         network,
         {**model_config(config, model_id, training), "base_model": base.model_id},
-        {"threshold": threshold, "rule": "best pooled out-of-fold Dice (vitiscore finetune)"},
+        {"threshold": threshold, "rule": f"{RULE_TEXT[settings.threshold_rule]} (vitiscore finetune)"},
         folder,
     )
     summary["weights_sha256"] = sha
@@ -514,7 +539,7 @@ Use it with `--model PATH/{model_id}` in every command.
   (one-cycle), seed {settings.seed}, device {training["device"]}; {100 * settings.synthetic_share:.0f} % of every
   batch is the project's synthetic pairs on the public-domain astronaut face (half of them clear faces), so that
   the base model's knowledge of clear skin does not drift.
-- **Threshold:** {summary["threshold"]:.2f} (best pooled out-of-fold Dice).
+- **Threshold:** {summary["threshold"]:.2f} ({RULE_TEXT[settings.threshold_rule]}).
 - **Weights:** float16 safetensors, SHA-256 `{summary.get("weights_sha256", "")}` (checked at every load).
 
 ## Cross-validated Dice (group {summary["folds"]}-fold, on the training photos' own masks)

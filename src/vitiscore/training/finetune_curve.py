@@ -2,16 +2,16 @@
 of photos fine-tuned on.
 
     python scripts/finetune_curve.py DATA_ROOT -o OUT [--sizes 0 5 10 20 40] [--folds 3] [--steps 200]
-        [--learning-rate R] [--synthetic-share S] [--train-encoder yes|no] [--seed N]
+        [--learning-rate R] [--synthetic-share S] [--train-encoder yes|no] [--rules best one-se clear-faces] [--seed N]
 
 ``DATA_ROOT`` holds ``vitiligo_real`` (the photos, whole, with their source groups) and ``faces_fasseg`` (clear
 faces for the false marks). Only the validation groups (``datasets.split_real``), which the shipped model never
 saw, are tested: they are split into folds (whole groups). For each fold and each size n, the default model is
 fine-tuned (:mod:`vitiscore.training.finetune`, the command's recipe) on the first n photos of a pool that holds
 the other folds' photos first and then the model's own training photos (each part in a seeded random order), and
-the held-out fold's photos are segmented at the threshold chosen on those n photos (size 0: the base model at its
-own threshold). Reported per size: mean Dice over the folds' photos, its spread over folds, the same on photos
-that show a face, and the share of clear faces' skin marked.
+the held-out fold's photos are segmented at the threshold chosen on those n photos by each threshold rule (size 0:
+the base model at its own threshold). Reported per rule and size: mean Dice over the folds' photos, its spread over
+folds, the same on photos that show a face, and the share of clear faces' skin marked.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from vitiscore.segment.finetuning import (
     DEFAULT_STEPS,
     DEFAULT_SYNTHETIC_SHARE,
     DEFAULT_TRAIN_ENCODER,
+    THRESHOLD_RULES,
     FinetuneSettings,
 )
 from vitiscore.training import datasets
@@ -49,9 +50,11 @@ def real_examples(records) -> list[ft.Example]:
     return out
 
 
-def learning_curve(examples, seen, base, clear, sizes, settings: FinetuneSettings, work: Path) -> list[dict]:
-    """One row per fold, size and held-out photo of ``examples`` (Dice), with the clear faces' marked share per
-    fold and size; ``seen`` (photos the base model trained on) come after the other folds' photos in the pool."""
+def learning_curve(examples, seen, base, clear, sizes, settings: FinetuneSettings, work: Path, rules) -> list[dict]:
+    """One row per fold, size, threshold rule and held-out photo of ``examples`` (Dice), with the clear faces'
+    marked share per fold, size and rule; ``seen`` (photos the base model trained on) come after the other folds'
+    photos in the pool. Every rule of ``rules`` cuts the same fine-tuned network (size 0: the base model at its
+    own threshold, for every rule)."""
     folds = ft.group_folds([e.group for e in examples], settings.folds, settings.seed)
     synthetic = ft.synthetic_anchor(base.input_size, ft.SYNTHETIC_PAIRS, settings.seed, base.has_skin_head)
     clear_rgb = [rgb for rgb, _ in clear]
@@ -66,48 +69,56 @@ def learning_curve(examples, seen, base, clear, sizes, settings: FinetuneSetting
                 logging.warning("fold %d has %d training photos: size %d skipped", fold, len(pool), n)
                 continue
             if n == 0:
-                network, threshold = base.network, base.threshold
+                network = base.network
+                thresholds = {rule: base.threshold for rule in rules}
             else:
                 chosen = pool[:n]
                 network = ft.fine_tune(base, chosen, synthetic, settings, "cpu", work / f"fold-{fold}-n{n}", False)
-                threshold = ft.best_threshold(ft.probabilities(network, base, [e.rgb for e in chosen]), chosen)
-            dice = ft.dice_at(ft.probabilities(network, base, [e.rgb for e in held]), held, threshold)
-            marked = [
-                (p >= threshold)[m].mean() for p, (_, m) in zip(ft.probabilities(network, base, clear_rgb), clear)
-            ]
-            logging.info(
-                "fold %d, %d photos: Dice %.3f, clear faces marked %.4f", fold, n, dice.mean(), np.mean(marked)
-            )
+                maps = ft.probabilities(network, base, [e.rgb for e in chosen])
+                own_clear = ft.clear_marks_by_cut(network, base)
+                thresholds = {rule: ft.choose_cut(maps, chosen, rule, own_clear) for rule in rules}
+            held_maps = ft.probabilities(network, base, [e.rgb for e in held])
+            clear_maps = ft.probabilities(network, base, clear_rgb)
             unseen = min(n, len(others))  # the pool starts with the other folds' photos
-            for e, d in zip(held, dice):
-                rows.append(dict(fold=fold, n=n, unseen=unseen, image=e.image_id, group=e.group, face=int(e.face),
-                                 dice=float(d), threshold=threshold, clear_marked=float(np.mean(marked))))  # fmt: skip
+            for rule, threshold in thresholds.items():
+                dice = ft.dice_at(held_maps, held, threshold)
+                marked = float(np.mean([(p >= threshold)[m].mean() for p, (_, m) in zip(clear_maps, clear)]))
+                logging.info(
+                    "fold %d, %d photos, rule %s (cut %.2f): Dice %.3f, clear faces marked %.4f",
+                    fold, n, rule, threshold, dice.mean(), marked,
+                )  # fmt: skip
+                for e, d in zip(held, dice):
+                    rows.append(dict(fold=fold, n=n, rule=rule, unseen=unseen, image=e.image_id, group=e.group,
+                                     face=int(e.face), dice=float(d), threshold=threshold,
+                                     clear_marked=marked))  # fmt: skip
     return rows
 
 
 def summarise(rows: list[dict]) -> list[dict]:
     out = []
-    for n in sorted({r["n"] for r in rows}):
-        mine = [r for r in rows if r["n"] == n]
-        by_fold = [
-            float(np.mean([r["dice"] for r in mine if r["fold"] == f])) for f in sorted({r["fold"] for r in mine})
-        ]
-        faces = [r["dice"] for r in mine if r["face"]]
-        out.append(
-            dict(
-                n=n,
-                unseen_mean=float(np.mean(list({r["fold"]: r["unseen"] for r in mine}.values()))),
-                photos=len(mine),
-                dice=float(np.mean([r["dice"] for r in mine])),
-                dice_fold_min=min(by_fold),
-                dice_fold_max=max(by_fold),
-                dice_fold_sd=float(np.std(by_fold, ddof=1)) if len(by_fold) > 1 else float("nan"),
-                face_photos=len(faces),
-                dice_faces=float(np.mean(faces)) if faces else float("nan"),
-                # One clear-face figure per fold (every photo of a fold carries it): their mean.
-                clear_marked=float(np.mean(list({r["fold"]: r["clear_marked"] for r in mine}.values()))),
+    for rule in dict.fromkeys(r["rule"] for r in rows):
+        for n in sorted({r["n"] for r in rows}):
+            mine = [r for r in rows if r["n"] == n and r["rule"] == rule]
+            by_fold = [
+                float(np.mean([r["dice"] for r in mine if r["fold"] == f])) for f in sorted({r["fold"] for r in mine})
+            ]
+            faces = [r["dice"] for r in mine if r["face"]]
+            out.append(
+                dict(
+                    rule=rule,
+                    n=n,
+                    unseen_mean=float(np.mean(list({r["fold"]: r["unseen"] for r in mine}.values()))),
+                    photos=len(mine),
+                    dice=float(np.mean([r["dice"] for r in mine])),
+                    dice_fold_min=min(by_fold),
+                    dice_fold_max=max(by_fold),
+                    dice_fold_sd=float(np.std(by_fold, ddof=1)) if len(by_fold) > 1 else float("nan"),
+                    face_photos=len(faces),
+                    dice_faces=float(np.mean(faces)) if faces else float("nan"),
+                    # One clear-face figure per fold (every photo of a fold carries it): their mean.
+                    clear_marked=float(np.mean(list({r["fold"]: r["clear_marked"] for r in mine}.values()))),
+                )
             )
-        )
     return out
 
 
@@ -125,6 +136,10 @@ def main(argv=None) -> int:
         "--train-encoder", choices=("yes", "no"), default="yes" if DEFAULT_TRAIN_ENCODER else "no",
         help="no: fine-tune the decoder and head only",
     )  # fmt: skip
+    parser.add_argument(
+        "--rules", nargs="+", choices=THRESHOLD_RULES, default=list(THRESHOLD_RULES),
+        help="threshold rules, each cutting the same fine-tuned networks",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -137,7 +152,7 @@ def main(argv=None) -> int:
     examples, seen = real_examples(validation), real_examples(seen)
     clear = clear_faces(args.data_root, base.input_size)
     args.out.mkdir(parents=True, exist_ok=True)
-    rows = learning_curve(examples, seen, base, clear, args.sizes, settings, args.out / "work")
+    rows = learning_curve(examples, seen, base, clear, args.sizes, settings, args.out / "work", args.rules)
     write_csv(args.out / "per_image.csv", rows, list(rows[0]))
     summary = summarise(rows)
     write_csv(args.out / "summary.csv", summary, list(summary[0]))
@@ -151,7 +166,7 @@ def main(argv=None) -> int:
     )
     for r in summary:
         logging.info(
-            "n=%2d  Dice %.3f (folds %.3f-%.3f)  faces %.3f  clear faces marked %.4f",
-            r["n"], r["dice"], r["dice_fold_min"], r["dice_fold_max"], r["dice_faces"], r["clear_marked"],
+            "%-11s n=%2d  Dice %.3f (folds %.3f-%.3f)  faces %.3f  clear faces marked %.4f",
+            r["rule"], r["n"], r["dice"], r["dice_fold_min"], r["dice_fold_max"], r["dice_faces"], r["clear_marked"],
         )  # fmt: skip
     return 0
