@@ -266,6 +266,14 @@ def _finetune_parser(commands) -> None:
         default=finetuning.DEFAULT_TRAIN_ENCODER,
         help="train the encoder too; --no-train-encoder keeps it as in the base model and trains the decoder only",
     )
+    finetune.add_argument(
+        "--threshold-rule",
+        choices=finetuning.THRESHOLD_RULES,
+        default=finetuning.DEFAULT_THRESHOLD_RULE,
+        help="how the new model's threshold is chosen: best (highest out-of-fold Dice), one-se (the highest cut "
+        "within one standard error of it) or clear-faces (the highest Dice among cuts that mark at most 3 %% of "
+        "the skin of the project's clear synthetic faces)",
+    )
     finetune.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where to train")
     finetune.add_argument("--seed", type=int, default=0, help="random seed (splits, batches)")
     finetune.add_argument("--force", action="store_true", help="write the model even if it is worse than its base")

@@ -48,6 +48,27 @@ def test_settings_are_checked():
         FinetuneSettings(device="tpu")
 
 
+def test_threshold_rules_on_a_hand_worked_map():
+    # The lesion is the left half (probability 0.6), the right half reads 0.3: cuts up to 0.30 mark everything
+    # (Dice 2 x 0.5 / 1.5 = 0.667), cuts 0.35-0.60 mark the lesion exactly (Dice 1), higher cuts nothing (Dice 0).
+    mask = np.zeros((4, 8), bool)
+    mask[:, :4] = True
+    probability = np.where(mask, 0.6, 0.3).astype(np.float32)
+    example = ft.Example("p", np.zeros((4, 8, 3), np.uint8), mask, np.ones_like(mask), "g", True, "")
+    assert ft.dice_at([probability], [example], 0.3)[0] == pytest.approx(2 / 3)
+    # best: Dice 1 from 0.35 to 0.60, the tie goes to the cut nearest 0.5.
+    assert ft.choose_cut([probability], [example], "best", {}) == 0.5
+    # one-se: one photo has no spread, so the highest cut of Dice 1.
+    assert ft.choose_cut([probability], [example], "one-se", {}) == 0.6
+    # clear-faces: the clear faces are marked over 3 % below 0.55, so 0.55 and 0.60 remain; 0.55 is nearer 0.5.
+    clear = {t: 0.10 if t < 0.55 else 0.02 for t in ft.THRESHOLDS}
+    assert ft.choose_cut([probability], [example], "clear-faces", clear) == 0.55
+    # No cut keeps the clear faces clear: the highest cut, the least marking.
+    assert ft.choose_cut([probability], [example], "clear-faces", dict.fromkeys(ft.THRESHOLDS, 0.5)) == 0.95
+    with pytest.raises(ValueError, match="threshold_rule must be one of"):
+        FinetuneSettings(threshold_rule="lowest")
+
+
 @pytest.fixture(scope="module")
 def study(tmp_path_factory, astronaut):
     """Four painted astronauts (two subjects) with their masks."""
@@ -76,9 +97,15 @@ def test_a_tiny_fine_tuning_writes_a_model_that_loads(study, tmp_path):
         assert e.mask.shape == e.area.shape == e.rgb.shape[:2] and e.mask.any()
     base = load_segmenter("unet-mobilenetv2-v4")
     folder = tmp_path / "study-model"
-    settings = FinetuneSettings(steps=2, folds=3, device="cpu", train_encoder=False)
+    settings = FinetuneSettings(steps=2, folds=3, device="cpu", train_encoder=False, threshold_rule="clear-faces")
     result = ft.finetune(base, examples, folder, settings, force=True, synthetic_pairs=4, source="test masks")
     assert result.written
+    # The cut keeps the clear faces within the limit, or is the highest cut when none does.
+    assert result.summary["clear_marks_finetuned"] <= ft.CLEAR_LIMIT or result.summary["threshold"] == 0.95
+    assert (
+        "among cuts marking at most 3% of clear faces' skin"
+        in json.loads((folder / "thresholds.json").read_text())["rule"]
+    )
     # Two subjects: two folds (not three), each subject's photos on one side.
     cv = list(csv.DictReader(open(folder / "finetune" / "cv.csv", newline="")))
     assert {r["image_id"]: r["fold"] for r in cv} in ({"p0": "0", "p1": "0", "p2": "1", "p3": "1"},

@@ -29,6 +29,7 @@ def run(args) -> int:
         folds=args.folds,
         synthetic_share=args.synthetic_share,
         train_encoder=args.train_encoder,
+        threshold_rule=args.threshold_rule,
         seed=args.seed,
         device=args.device,
     )
