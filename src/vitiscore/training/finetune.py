@@ -12,9 +12,10 @@ photos three batches in four).
 Before the model is written, group cross-validation on the given photos: per fold, the base model and a model
 fine-tuned on the other folds segment the held-out photos, the fine-tuned one at a threshold chosen on its own
 training folds; the mean Dice of both is reported, and a model whose cross-validated Dice is below its base's is
-refused unless forced. The written model is then fine-tuned on every photo, with the threshold that maximises
-the pooled out-of-fold Dice. ``groups`` (image id -> subject) keep one subject's photos on one side of every
-split; without them each photo is its own group and the card says the figures may be optimistic.
+refused unless forced. The written model is then fine-tuned on every photo; its threshold is chosen on the pooled
+out-of-fold maps by the settings' threshold rule (:func:`choose_cut`). ``groups`` (image id -> subject) keep one
+subject's photos on one side of every split; without them each photo is its own group and the card says the
+figures may be optimistic.
 
 In masks from a review run only the facial area was drawn: the rest of the crop counts as not depigmented.
 """
