@@ -119,6 +119,7 @@ def test_a_tiny_fine_tuning_writes_a_model_that_loads(study, tmp_path):
     s = result.summary
     assert f"base **{s['base_dice']:.3f}**, fine-tuned **{s['finetuned_dice']:.3f}**" in card
     assert "4 in 2 groups" in card and base.sha256 in card and "the encoder kept as it was" in card
+    assert "scorer uses, 0 on the whole photo" in card
     # A kept encoder comes out as the base's, tensor for tensor (both stored as float16).
     encoder = [k for k in base._weights if k.startswith("encoder.")]
     assert all(np.array_equal(model._weights[k].numpy(), base._weights[k].numpy()) for k in encoder)

@@ -532,8 +532,8 @@ Use it with `--model PATH/{model_id}` in every command.
 
 - **Base model:** `{base.model_id}` (weights SHA-256 `{base.sha256}`).
 - **Training photos:** {len(examples)} in {summary["groups"]} groups; {sum(e.face for e in examples)} trained on the
-  face crop the scorer uses, the others on the whole photo. Masks: {training["source"] or "given"}; SHA-256 over
-  every mask: `{training["masks_sha256"]}`.
+  face crop the scorer uses, {sum(not e.face for e in examples)} on the whole photo (no face found). Masks:
+  {training["source"] or "given"}; SHA-256 over every mask: `{training["masks_sha256"]}`.
 - **Recipe:** {settings.steps} steps from the base weights ({
         "all of them trained" if settings.train_encoder else "the encoder kept as it was, the decoder and head trained"
     }), batch 8, peak learning rate {settings.learning_rate:g}
