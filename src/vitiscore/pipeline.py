@@ -23,7 +23,7 @@ from vitiscore.measure import fvasi as fvasi_mod
 from vitiscore.measure import scale as scale_mod
 from vitiscore.measure import surface as surface_mod
 from vitiscore.measure.mask_score import frame_mask, photo_mask, score_mask
-from vitiscore.measure.skin_tone import ita_band, normal_skin_ita
+from vitiscore.measure.skin_tone import brightest_channel, darkest_channel, ita_band, normal_skin_ita
 from vitiscore.segment import DEFAULT_MODEL, Segmenter, load_segmenter
 from vitiscore.segment.refine import RefineSettings, refine
 
@@ -364,7 +364,7 @@ def _score_rgb(
 def _colour_spread(pixels: np.ndarray) -> float:
     """Median over ``pixels`` ((n, 3) uint8, the facial area's) of each one's largest minus smallest channel
     (0-255): 0 in a grey photo, 15 or more in any photo of skin."""
-    return float(np.median(pixels.max(axis=1).astype(np.int16) - pixels.min(axis=1)))
+    return float(np.median(brightest_channel(pixels).astype(np.int16) - darkest_channel(pixels)))
 
 
 def _underexposed(brightest: np.ndarray) -> bool:
@@ -384,7 +384,7 @@ def _quality_flags(landmarks, options: ScoreOptions, area_pixels: np.ndarray, fa
     if max(abs(a) for a in angles) > options.max_pose_deg:
         flags.append("pose")
     if len(area_pixels):
-        brightest = area_pixels.max(axis=1)
+        brightest = brightest_channel(area_pixels)
         if (brightest >= 250).mean() > 0.05:
             flags.append("overexposed")
         if _underexposed(brightest):

@@ -39,6 +39,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vitiscore.measure.skin_tone import brightest_channel
 from vitiscore.segment.protocol import Segmentation, check_inputs, parameters_sha256
 
 PARAMETERS = {
@@ -87,7 +88,7 @@ class ClassicalSegmenter:
         lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
         if p["smoothing_px"] > 0:
             lab = cv2.GaussianBlur(lab, (0, 0), p["smoothing_px"])
-        judged = area & (rgb.max(axis=2) < p["clip_level"]) & (lab[..., 0] >= p["min_lightness"])
+        judged = area & (brightest_channel(rgb) < p["clip_level"]) & (lab[..., 0] >= p["min_lightness"])
         if judged.sum() < 50:
             return empty
         hue = np.degrees(np.arctan2(lab[..., 2], lab[..., 1]))
