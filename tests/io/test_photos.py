@@ -1,8 +1,11 @@
+import io
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from vitiscore.io import PhotoError, discover_photos, load_photo
+from vitiscore.io import photos as photos_mod
 
 
 def _gradient(h=40, w=60):
@@ -61,6 +64,56 @@ def test_truncated_jpeg(tmp_path):
     Image.fromarray(_gradient(200, 200)).save(path, quality=95)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(PhotoError) as info:
+        load_photo(path)
+    assert info.value.status == "truncated"
+
+
+def _jpeg_bytes(rgb, **options) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", **options)
+    return buffer.getvalue()
+
+
+def _pillow_pixels(path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"quality": 95, "subsampling": 0},
+        {"quality": 90, "subsampling": 1},
+        {"quality": 60, "subsampling": 2},
+        {"quality": 85, "progressive": True},
+    ],
+)
+def test_colour_jpegs_decode_to_the_same_pixels_as_pillow(tmp_path, options):
+    rgb = np.random.default_rng(3).integers(0, 256, (37, 53, 3), dtype=np.uint8)  # odd sides, every level
+    path = tmp_path / "p.jpg"
+    # Bytes after the end marker (a phone's appended motion clip) are not part of the picture.
+    path.write_bytes(_jpeg_bytes(rgb, **options) + b"trailing data")
+    assert photos_mod._jpeg_complete(path.read_bytes())
+    assert np.array_equal(load_photo(path).rgb, _pillow_pixels(path))
+
+
+def _with_thumbnail(main: bytes, thumbnail: bytes) -> bytes:
+    """``main`` with an APP1 (EXIF) segment holding a whole JPEG, as cameras embed their thumbnails."""
+    payload = b"Exif\x00\x00" + thumbnail
+    return main[:2] + b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload + main[2:]
+
+
+def test_a_truncated_jpeg_with_a_complete_thumbnail_is_truncated(tmp_path):
+    main = _jpeg_bytes(_gradient(200, 200), quality=95)
+    whole = _with_thumbnail(main, _jpeg_bytes(_gradient(16, 16)))
+    path = tmp_path / "t.jpg"
+    path.write_bytes(whole)
+    assert photos_mod._jpeg_complete(whole)
+    assert np.array_equal(load_photo(path).rgb, _pillow_pixels(path))
+    cut = whole[: len(whole) - len(main) // 2]  # the thumbnail's end marker is still there
+    assert not photos_mod._jpeg_complete(cut)
+    path.write_bytes(cut)
     with pytest.raises(PhotoError) as info:
         load_photo(path)
     assert info.value.status == "truncated"
