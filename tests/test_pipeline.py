@@ -110,3 +110,17 @@ def test_a_photo_saved_sideways_or_upside_down_is_turned_upright_and_scored_the_
         np.ascontiguousarray(np.rot90(astronaut, 2)), ScoreOptions(model="classical", turn_upright=False), _classical()
     )
     assert kept.turned_deg == 0
+
+
+def test_the_frame_maps_kept_for_drawing_are_the_photo_masks_brought_into_the_frame(astronaut):
+    from vitiscore.measure.mask_score import frame_mask
+    from vitiscore.review.masks import frame_labels
+
+    # Three times the size: the face's box is over 1,024 px, so the frame is a shrunk copy (scale < 1).
+    large = cv2.resize(astronaut, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    result = score_image(large)
+    assert result.status == "ok" and result.crop_scale < 1
+    box, scale = result.crop_box, result.crop_scale
+    assert np.array_equal(result.frame_units, frame_labels(result.labels, box, scale))
+    assert np.array_equal(result.frame_depigmented, frame_mask(result.depigmented, box, scale))
+    assert result.frame_units.shape == result.crop.shape[:2]

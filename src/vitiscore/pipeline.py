@@ -22,7 +22,7 @@ from vitiscore.measure import area as area_mod
 from vitiscore.measure import fvasi as fvasi_mod
 from vitiscore.measure import scale as scale_mod
 from vitiscore.measure import surface as surface_mod
-from vitiscore.measure.mask_score import frame_mask, photo_mask, score_mask
+from vitiscore.measure.mask_score import photo_mask, score_mask
 from vitiscore.measure.skin_tone import brightest_channel, darkest_channel, ita_band, normal_skin_ita
 from vitiscore.segment import DEFAULT_MODEL, Segmenter, load_segmenter
 from vitiscore.segment.refine import RefineSettings, refine
@@ -105,8 +105,9 @@ class FaceScore:
     ``vitiscore.face.UNIT_LABELS``. The analysis frame: ``crop`` (the face crop the model saw), ``crop_box``
     ((x0, y0, x1, y1) in photo pixels) and ``crop_scale`` (analysis pixels per photo pixel, 0-1];
     ``probability`` is the model's map on that frame (0-1; None for a mask drawn elsewhere) and ``threshold``
-    the cut that made the mask. ``marks_used`` is the number of a rater's marks inside the analysis frame that the
-    model was adapted to (0: the model's own mask).
+    the cut that made the mask; ``frame_units`` and ``frame_depigmented`` are ``labels`` and ``depigmented``
+    brought back into that frame (:class:`vitiscore.measure.mask_score.MaskScore`). ``marks_used`` is the number
+    of a rater's marks inside the analysis frame that the model was adapted to (0: the model's own mask).
 
     Surface-true measures (:mod:`vitiscore.measure.surface`): ``surface`` (fractions over the seen facial surface,
     units with their clinical degrees), ``elements`` (the per-triangle table, for fusing views and comparing
@@ -148,6 +149,8 @@ class FaceScore:
     crop_scale: float = float("nan")
     probability: np.ndarray | None = field(default=None, repr=False)
     threshold: float = float("nan")
+    frame_units: np.ndarray | None = field(default=None, repr=False)
+    frame_depigmented: np.ndarray | None = field(default=None, repr=False)
     marks_used: int = 0
 
     @property
@@ -320,7 +323,7 @@ def _score_rgb(
 
     tick = time.perf_counter()
     scored = score_mask(labels, depigmented, landmarks.points, facial.box, facial.scale, hand, options.face_hand_units)
-    normal_skin = facial.mask & ~frame_mask(depigmented, facial.box, facial.scale)
+    normal_skin = facial.mask & ~scored.frame_depigmented
     lightness, b_star, ita = normal_skin_ita(crop, normal_skin)
     band = ita_band(ita)
     flags = _quality_flags(landmarks, options, area_pixels, facial, band)
@@ -357,6 +360,8 @@ def _score_rgb(
         crop_scale=facial.scale,
         probability=probability,
         threshold=threshold,
+        frame_units=scored.frame_units,
+        frame_depigmented=scored.frame_depigmented,
         marks_used=len(frame_marks) if mask is None and refined[1].steps else 0,
     )
 

@@ -41,7 +41,7 @@ from vitiscore.face.facial_area import UNIT_LABELS
 from vitiscore.io import marks as marks_mod
 from vitiscore.io.manifest import read_manifest
 from vitiscore.io.masks import MaskSet, mask_set, read_mask
-from vitiscore.measure.mask_score import MaskScore, frame_mask
+from vitiscore.measure.mask_score import MaskScore
 from vitiscore.measure.scale import HandUnit
 from vitiscore.measure.surface import write_table
 from vitiscore.measure.views import fuse_rows, write_fused
@@ -49,7 +49,7 @@ from vitiscore.pipeline import STAGES, FaceScore, ScoreOptions, score_image
 from vitiscore.report import overlay
 from vitiscore.report.progress import progress_bar
 from vitiscore.report.tables import summary_table
-from vitiscore.review.masks import frame_labels, probability_png
+from vitiscore.review.masks import probability_png
 from vitiscore.segment import Segmenter, load_segmenter
 from vitiscore.segment.learned import resolve_device
 from vitiscore.segment.refine import RefineSettings, can_refine
@@ -180,7 +180,7 @@ def result_row(
 
 def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, overlays: bool = True) -> None:
     """Write the masks (and overlay) of a scored photo and record their relative paths in ``row``."""
-    labels = score.labels.astype(np.uint8)
+    labels = score.labels.astype(np.uint8, copy=False)
     names = {
         "mask_facial_area": (f"masks/{image_id}_facial_area.png", labels > 0),
         "mask_units": (f"masks/{image_id}_units.png", labels),
@@ -213,9 +213,7 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
         relative = f"overlays/{image_id}.jpg"
         # On the analysis frame, as the review page and rescore draw it: the face at the resolution it was scored
         # at, a tenth of the pixels of a 12 MP photo to draw and compress.
-        units = frame_labels(labels, score.crop_box, score.crop_scale)
-        depigmented = frame_mask(score.depigmented, score.crop_box, score.crop_scale)
-        overlay.save(out_dir / relative, score.crop, units, depigmented, caption)
+        overlay.save(out_dir / relative, score.crop, score.frame_units, score.frame_depigmented, caption)
         row["overlay"] = relative
 
 

@@ -13,7 +13,7 @@ exact when the frame is the photo's own pixels (``scale`` 1, faces under 1,024 p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -39,6 +39,9 @@ class MaskScore:
         facial_area_cm2, depigmented_area_cm2: skin surface, cm² (NaN without an iris scale).
         face_hand_units, hu_source: the face's size in HU and where it came from.
         fvasi_surface, fvasi_clinical: on the 0-``face_hand_units`` scale.
+        frame_units, frame_depigmented: the labels and the mask as brought into the analysis frame
+            (:func:`vitiscore.review.masks.frame_labels`, :func:`frame_mask`; the mask not yet cut to the facial
+            area), for callers that draw or sample the frame without bringing them in again.
     """
 
     measure: area_mod.AreaMeasure
@@ -52,6 +55,8 @@ class MaskScore:
     hu_source: str
     fvasi_surface: float
     fvasi_clinical: float
+    frame_units: np.ndarray = field(repr=False)
+    frame_depigmented: np.ndarray = field(repr=False)
 
 
 def frame_mask(depigmented: np.ndarray, box, scale: float) -> np.ndarray:
@@ -116,7 +121,8 @@ def score_mask(
     if not (labels > 0).any():
         raise ValueError("the facial area is empty (face hidden or outside the photo)")
     frame_labels = crop_to_frame(labels, (0, 0, x1 - x0, y1 - y0), scale, interpolation=cv2.INTER_NEAREST)
-    frame_depig = frame_mask(depigmented, (0, 0, x1 - x0, y1 - y0), scale) & (frame_labels > 0)
+    frame_whole = frame_mask(depigmented, (0, 0, x1 - x0, y1 - y0), scale)
+    frame_depig = frame_whole & (frame_labels > 0)
     analysis_points = frame_points(points, box, scale)
     iris = scale_mod.iris_scale(analysis_points)
     if iris:
@@ -141,4 +147,6 @@ def score_mask(
         hu_source=hu_source,
         fvasi_surface=fvasi_mod.surface_fvasi(surf.depigmented_fraction, face_hu),
         fvasi_clinical=fvasi_mod.clinical_fvasi(surf.units.values(), face_hu),
+        frame_units=frame_labels,
+        frame_depigmented=frame_whole,
     )
