@@ -107,3 +107,71 @@ def test_a_fringe_low_over_the_forehead_is_not_forehead(astronaut, astronaut_lan
     area = facial_area.photo_labels(photo.shape) > 0
     assert (area & (fringe > 0)).sum() < 0.01 * fringe.sum()
     assert _label_at(facial_area, photo.shape, _towards(p, 9, 151, 0.15)) == UNIT_LABELS["forehead"]
+
+
+def _upright_forehead_points() -> np.ndarray:
+    """Mesh points of an upright face, as far as the forehead search uses them: nasion (50, 60), chin (50, 160),
+    the brows' tops at y = 55 from x = 20 to 80."""
+    points = np.zeros((478, 3))
+    points[ix.NASION, :2] = (50, 60)
+    points[ix.CHIN, :2] = (50, 160)
+    for x, i in zip(np.linspace(20, 80, 8), (63, 105, 66, 107, 336, 296, 334, 293)):
+        points[i, :2] = (x, 55)
+    return points
+
+
+def test_a_forehead_that_reaches_the_top_of_the_frame_does_not_end_on_hair():
+    from vitiscore.face.facial_area import _forehead_skin
+
+    # Even skin over the whole frame, with dark hair-coloured rows at its bottom (a beard or the neck's shadow).
+    lab = np.empty((200, 100, 3), np.float32)
+    lab[:] = (65.0, 15.0, 18.0)
+    lab[185:] = (20.0, 5.0, 8.0)
+    zone = np.zeros((200, 100), bool)
+    zone[:59, 10:90] = True  # the forehead zone reaches the frame's top edge: the hairline is not in it
+    up = np.array([0.0, -1.0])
+    forehead, hair_stop = _forehead_skin(lab, zone, _upright_forehead_points(), up)
+    assert forehead[:50, 15:85].all()  # the whole zone but the corners the opening rounds
+    # Its upper edge is the frame's edge, not hair (the rows that the edge pixels would see above them are
+    # outside the frame; they were once taken from the frame's bottom, the dark rows).
+    assert hair_stop == 0.0
+    lab[:10] = (20.0, 5.0, 8.0)  # hair across the top of the zone: the forehead now ends on it
+    forehead, hair_stop = _forehead_skin(lab, zone, _upright_forehead_points(), up)
+    assert not forehead[:5].any() and hair_stop > 0.9
+
+
+@pytest.mark.parametrize("hairline_max", [0.5, 0.85, 1.5])
+def test_the_forehead_searched_around_its_zone_is_the_one_searched_on_the_whole_frame(astronaut, hairline_max):
+    import cv2
+
+    from vitiscore.face import facial_area as fa
+    from vitiscore.measure.skin_tone import rgb_to_lab
+
+    for rgb in (astronaut, cv2.resize(astronaut, None, fx=2.5, fy=2.5, interpolation=cv2.INTER_CUBIC)):
+        points = locate(rgb).points
+        box, scale = fa.analysis_frame(points, rgb.shape, hairline_max)
+        crop, frame = fa.crop_to_frame(rgb, box, scale), fa.frame_points(points, box, scale)
+        up, _, limit = fa._geometry(frame, hairline_max)
+        outline = np.vstack([fa._poly(frame, ix.FOREHEAD_LINE), np.round(limit[::-1]).astype(np.int32)])
+        zone = fa._fill(crop.shape[:2], outline)
+        whole = fa._forehead_skin(rgb_to_lab(crop), zone, frame, up)
+        windowed = fa._forehead_in_window(crop, zone, outline, frame, up)
+        assert np.array_equal(windowed[0], whole[0]) and windowed[1] == whole[1]
+        assert whole[0].any()
+
+
+def test_hair_just_outside_the_forehead_zone_counts_the_same_when_only_the_zone_is_searched():
+    from vitiscore.face import facial_area as fa
+    from vitiscore.measure.skin_tone import rgb_to_lab
+
+    rgb = np.empty((200, 100, 3), np.uint8)
+    rgb[:] = (205, 160, 135)  # skin
+    rgb[30:38:2] = (60, 40, 30)  # strands of dark hair a few pixels above the zone, within the filters' reach
+    zone = np.zeros((200, 100), bool)
+    zone[40:59, 10:90] = True
+    outline = np.array([[10, 40], [89, 40], [89, 58], [10, 58]])
+    points, up = _upright_forehead_points(), np.array([0.0, -1.0])
+    whole = fa._forehead_skin(rgb_to_lab(rgb), zone, points, up)
+    windowed = fa._forehead_in_window(rgb, zone, outline, points, up)
+    assert not whole[0][40].all()  # the strands' texture reaches into the zone's top rows
+    assert np.array_equal(windowed[0], whole[0]) and windowed[1] == whole[1]

@@ -195,10 +195,10 @@ def region(
 
     up, _, limit = _geometry(points, hairline_max)
     line = _poly(points, ix.FOREHEAD_LINE)
-    zone = _fill(shape, np.vstack([line, np.round(limit[::-1]).astype(np.int32)]))
+    zone_outline = np.vstack([line, np.round(limit[::-1]).astype(np.int32)])
+    zone = _fill(shape, zone_outline)
     oval = _fill(shape, _poly(points, ix.FACE_OVAL))
-    lab = cv2.cvtColor(crop.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-    forehead, hair_stop = _forehead_skin(lab, zone & ~exclusions, points, up)
+    forehead, hair_stop = _forehead_in_window(crop, zone & ~exclusions, zone_outline, points, up)
     area = ((oval & ~zone) | forehead) & ~exclusions
 
     labels = np.where(
@@ -223,21 +223,54 @@ def _side_of_midline(shape, points: np.ndarray) -> np.ndarray:
     return down[0] * (ys - nasion[1]) - down[1] * (xs - nasion[0])
 
 
-def _forehead_skin(lab: np.ndarray, zone: np.ndarray, points: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, float]:
+def _gaussian_reach(sigma: float) -> int:
+    """Pixels a float image's cv2.GaussianBlur of ``sigma`` reaches from each side (its kernel's half width)."""
+    return (int(round(sigma * 8 + 1)) | 1) // 2
+
+
+def _forehead_in_window(
+    crop: np.ndarray, zone: np.ndarray, outline: np.ndarray, points: np.ndarray, up: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """:func:`_forehead_skin` on the part of the crop around the forehead zone (``outline``: its polygon), with a
+    margin wider than every filter it applies reaches, so that every pixel it decides is the same as on the
+    whole crop (the tests compare them); the forehead is a third of the crop, and this is the costliest step of
+    drawing the facial area."""
+    face_height = float(np.hypot(*(points[ix.NASION, :2] - points[ix.CHIN, :2])))
+    # Hair texture reaches 6 + 12 px (its two blurs), its density blur further, the test above an edge 2 px;
+    # the opening reaches its radius.
+    reach = 18 + _gaussian_reach(max(1.0, 0.01 * face_height)) + 2
+    margin = max(reach, max(1, int(0.02 * face_height))) + 2
+    height, width = zone.shape
+    x0, y0 = np.maximum(outline.min(axis=0) - margin, 0)
+    x1, y1 = np.minimum(outline.max(axis=0) + margin + 1, (width, height))
+    if x1 <= x0 or y1 <= y0:
+        x0, y0, x1, y1 = 0, 0, width, height
+    x0, y0, x1, y1 = int(x0), int(y0), int(x1), int(y1)
+    lab = cv2.cvtColor(crop[y0:y1, x0:x1].astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    window, hair_stop = _forehead_skin(lab, zone[y0:y1, x0:x1], points, up, offset=(x0, y0))
+    forehead = np.zeros(zone.shape, bool)
+    forehead[y0:y1, x0:x1] = window
+    return forehead, hair_stop
+
+
+def _forehead_skin(
+    lab: np.ndarray, zone: np.ndarray, points: np.ndarray, up: np.ndarray, offset: tuple[int, int] = (0, 0)
+) -> tuple[np.ndarray, float]:
     """Skin in the forehead zone reachable from just above the brows without crossing hair.
 
     The fill starts from three rows of seeds above the brows (0.05, 0.09 and 0.13 of the nasion-chin distance).
     The reference colour is the skin of the lowest row only (forehead skin differs from cheek skin): a fringe
     can reach the upper rows (the astronaut's does), and hair in the reference widens the tolerances until
     the fringe itself passes for skin. Returns the forehead mask and the share of its upper edge that ended on
-    hair.
+    hair. ``lab`` and ``zone`` may be a window of the frame whose corner is ``offset`` (x, y) in the frame that
+    ``points`` are in.
     """
     face_height = float(np.hypot(*(points[ix.NASION, :2] - points[ix.CHIN, :2])))
     brow_tops = points[[63, 105, 66, 107, 336, 296, 334, 293], :2]
     rows = []
     for lift in (0.05, 0.09, 0.13):
         row = np.zeros(zone.shape, np.uint8)
-        for x, y in np.round(brow_tops + lift * face_height * up).astype(int):
+        for x, y in np.round(brow_tops + lift * face_height * up).astype(int) - offset:
             cv2.circle(row, (int(x), int(y)), max(2, int(0.02 * face_height)), 1, -1)
         rows.append(row.astype(bool) & zone)
     seeds = np.logical_or.reduce(rows)
@@ -286,7 +319,13 @@ def _forehead_skin(lab: np.ndarray, zone: np.ndarray, points: np.ndarray, up: np
     sx, sy = np.round(up * 2).astype(int)
 
     def above(mask):
-        return np.roll(mask, shift=(-sy, -sx), axis=(0, 1))
+        # Beyond the frame's edge is neither forehead nor hair (a roll would bring in the chin's rows).
+        out = np.zeros_like(mask)
+        h, w = mask.shape
+        out[max(0, -sy) : h - max(0, sy), max(0, -sx) : w - max(0, sx)] = mask[
+            max(0, sy) : h - max(0, -sy), max(0, sx) : w - max(0, -sx)
+        ]
+        return out
 
     edge = forehead & ~above(forehead)
     edge_hair = edge & above(hair)
