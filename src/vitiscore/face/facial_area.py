@@ -26,6 +26,7 @@ import numpy as np
 
 from vitiscore.face import indices as ix
 from vitiscore.face.landmarks import FaceLandmarks
+from vitiscore.measure.skin_tone import rgb_to_lab
 
 UNITS = ("forehead", "nose", "right_cheek", "left_cheek", "chin_perioral", "right_periorbital", "left_periorbital")
 UNIT_LABELS = {name: i + 1 for i, name in enumerate(UNITS)}
@@ -35,6 +36,14 @@ EYELID_CHOICES = ("exclude", "include")
 # colour statistics, and it keeps a 12 MP photo from costing more than a small one.
 ANALYSIS_MAX_SIDE = 1024
 DEFAULT_HAIRLINE_MAX = 0.85
+
+# The forehead search's filters (pixels of the analysis frame; shares of the nasion-chin distance). The window
+# it runs in (_forehead_in_window) is sized from these, so they live in one place.
+SMOOTH_SIGMA = 2.0  # colour smoothing before comparing with the skin reference
+FINE_SIGMA, TEXTURE_SIGMA = 1.5, 3.0  # hair texture: lightness minus its blur, then the blurred square
+HAIR_DENSITY_SHARE = 0.01  # neighbourhood over which hair-like pixels are counted
+OPENING_SHARE = 0.02  # width of the opening that cuts spikes of skin into the hair
+EDGE_STEP = 2  # how far above an edge pixel the forehead's upper edge looks for hair
 
 
 @dataclass(frozen=True)
@@ -236,21 +245,28 @@ def _forehead_in_window(
     whole crop (the tests compare them); the forehead is a third of the crop, and this is the costliest step of
     drawing the facial area."""
     face_height = float(np.hypot(*(points[ix.NASION, :2] - points[ix.CHIN, :2])))
-    # Hair texture reaches 6 + 12 px (its two blurs), its density blur further, the test above an edge 2 px;
-    # the opening reaches its radius.
-    reach = 18 + _gaussian_reach(max(1.0, 0.01 * face_height)) + 2
-    margin = max(reach, max(1, int(0.02 * face_height))) + 2
+    hair_reach = max(_gaussian_reach(SMOOTH_SIGMA), _gaussian_reach(FINE_SIGMA) + _gaussian_reach(TEXTURE_SIGMA))
+    reach = hair_reach + _gaussian_reach(_density_sigma(face_height)) + EDGE_STEP
+    margin = max(reach, _opening_radius(face_height)) + 2
     height, width = zone.shape
     x0, y0 = np.maximum(outline.min(axis=0) - margin, 0)
     x1, y1 = np.minimum(outline.max(axis=0) + margin + 1, (width, height))
     if x1 <= x0 or y1 <= y0:
         x0, y0, x1, y1 = 0, 0, width, height
     x0, y0, x1, y1 = int(x0), int(y0), int(x1), int(y1)
-    lab = cv2.cvtColor(crop[y0:y1, x0:x1].astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    lab = rgb_to_lab(crop[y0:y1, x0:x1])
     window, hair_stop = _forehead_skin(lab, zone[y0:y1, x0:x1], points, up, offset=(x0, y0))
     forehead = np.zeros(zone.shape, bool)
     forehead[y0:y1, x0:x1] = window
     return forehead, hair_stop
+
+
+def _density_sigma(face_height: float) -> float:
+    return max(1.0, HAIR_DENSITY_SHARE * face_height)
+
+
+def _opening_radius(face_height: float) -> int:
+    return max(1, int(OPENING_SHARE * face_height))
 
 
 def _forehead_skin(
@@ -274,7 +290,7 @@ def _forehead_skin(
             cv2.circle(row, (int(x), int(y)), max(2, int(0.02 * face_height)), 1, -1)
         rows.append(row.astype(bool) & zone)
     seeds = np.logical_or.reduce(rows)
-    smooth = cv2.GaussianBlur(lab, (0, 0), 2.0)
+    smooth = cv2.GaussianBlur(lab, (0, 0), SMOOTH_SIGMA)
     ref = rows[0] if rows[0].sum() >= 20 else seeds if seeds.sum() >= 20 else zone
     skin_lab = np.median(smooth[ref], axis=0)
     spread = np.maximum(1.4826 * np.median(np.abs(smooth[ref] - skin_lab), axis=0), (2.0, 1.5, 1.5))
@@ -288,14 +304,14 @@ def _forehead_skin(
     yellower = (hue - skin_hue > max(8.0, 3.0 * hue_spread)) & (delta_l < 3.0)
     # Hair strands make fine lightness texture that forehead skin lacks (relative to the reference strip, so
     # camera noise and sharpening cancel out).
-    fine = lab[..., 0] - cv2.GaussianBlur(lab[..., 0], (0, 0), 1.5)
-    texture = np.sqrt(cv2.GaussianBlur(fine * fine, (0, 0), 3.0))
+    fine = lab[..., 0] - cv2.GaussianBlur(lab[..., 0], (0, 0), FINE_SIGMA)
+    texture = np.sqrt(cv2.GaussianBlur(fine * fine, (0, 0), TEXTURE_SIGMA))
     textured = texture > 2.5 * max(float(np.median(texture[ref])), 0.5)
     hair = darker | yellower | textured
     # Hair is a region, not single pixels: where over a third of the neighbourhood (1 % of the face height)
     # looks like hair, it is hair. This keeps pores and freckles out and makes the edge stable between
     # re-encodings of the same photo.
-    density = cv2.GaussianBlur(hair.astype(np.float32), (0, 0), max(1.0, 0.01 * face_height))
+    density = cv2.GaussianBlur(hair.astype(np.float32), (0, 0), _density_sigma(face_height))
     hair = density > 0.35
     skin = zone & ~hair
     n, comp = cv2.connectedComponents(skin.astype(np.uint8), connectivity=4)
@@ -303,7 +319,7 @@ def _forehead_skin(
     forehead = np.isin(comp, keep[keep > 0])
     # Skin seen through a parting or between strands makes thin spikes into the hair: an opening about 2 % of
     # the face height wide removes them, then only what still touches the seeds is kept.
-    radius = max(1, int(0.02 * face_height))
+    radius = _opening_radius(face_height)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     opened = cv2.morphologyEx(forehead.astype(np.uint8), cv2.MORPH_OPEN, kernel)
     n, comp = cv2.connectedComponents(opened, connectivity=4)
@@ -316,7 +332,7 @@ def _forehead_skin(
     forehead = filled.astype(bool) & zone
     # Upper edge: forehead pixels whose neighbour two pixels further up is not forehead; count those that
     # end on hair (the rest end at the band limit or the zone's sides).
-    sx, sy = np.round(up * 2).astype(int)
+    sx, sy = np.round(up * EDGE_STEP).astype(int)
 
     def above(mask):
         # Beyond the frame's edge is neither forehead nor hair (a roll would bring in the chin's rows).
