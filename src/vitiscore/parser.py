@@ -160,18 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     run = score.add_argument_group("run")
-    run.add_argument(
-        "--skip-existing",
-        action="store_true",
-        help="resume: keep finished rows of an earlier run with the same settings in OUT, of photos whose content "
-        "has not changed",
-    )
-    run.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace an earlier run in OUT made with other settings (its files are removed first; a rerun with the "
-        "same settings always replaces its own files)",
-    )
+    _resume_arguments(run)
     run.add_argument("--no-overlays", action="store_true", help="do not write overlay pictures")
     run.add_argument("--no-recursive", action="store_true", help="do not search sub-folders of INPUT folders")
     _scale_arguments(run)
@@ -196,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="segment depigmented skin in whole photos (no face needed)",
         description="Run the depigmentation model on every photo as a whole (close-ups of a cheek or a hand "
         "too; no face is looked for) and write OUT/masks/<image_id>_depigmented.png (1-bit black and white, the "
-        "photo's size), OUT/results.csv (depigmented_fraction of the whole photo) and OUT/run.json. "
+        "photo's size), OUT/results.csv (depigmented_fraction of the whole photo), OUT/results.jsonl (the journal "
+        "that --skip-existing resumes from) and OUT/run.json. "
         "Exit code 0: all photos segmented; 3: some could not be read; 2: usage error.",
     )
     _inputs_and_out(segment)
@@ -211,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse photos larger than this before decoding them",
     )
     segment.add_argument("--no-recursive", action="store_true", help="do not search sub-folders of INPUT folders")
+    _resume_arguments(segment)
     _scale_arguments(segment)
     _verbosity(segment)
     _compare_parser(commands)
@@ -278,6 +269,21 @@ def _finetune_parser(commands) -> None:
     finetune.add_argument("--seed", type=int, default=0, help="random seed (splits, batches)")
     finetune.add_argument("--force", action="store_true", help="write the model even if it is worse than its base")
     _verbosity(finetune)
+
+
+def _resume_arguments(group) -> None:
+    group.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="resume: keep finished rows of an earlier run with the same settings in OUT, of photos whose content "
+        "has not changed",
+    )
+    group.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an earlier run in OUT made with other settings (its files are removed first; a rerun with the "
+        "same settings always replaces its own files)",
+    )
 
 
 def _scale_arguments(group) -> None:

@@ -304,7 +304,21 @@ SEGMENT_RESULTS = Table(
         ),
         _c("mask_source", "text", "", "`model`, or `marks` (the model adapted to a rater's marks, `--marks`)"),
         _c("n_marks", "integer", "", "the rater's marks the model was adapted to; empty without marks"),
+        _c(
+            "marks_sha256",
+            "text",
+            "",
+            "hash of the photo's marks and the refinement settings; --skip-existing segments a photo whose marks "
+            "changed again",
+        ),
         *_PROVENANCE,
+        _c("settings_sha256", "text", "", "hash of what changes a result (--max-megapixels, model, version)"),
+        _c(
+            "photo_sha256",
+            "text",
+            "",
+            "SHA-256 of the photo file; --skip-existing segments a photo whose content changed again",
+        ),
     ),
 )
 

@@ -141,3 +141,40 @@ def test_compare_on_a_moved_output_folder_writes_its_tables_and_maps_from_kept_l
     write_comparison(comparison, tmp_path / "compare", plots=False)
     (row,) = _rows(tmp_path / "compare" / "per_subject.csv")
     assert row["map_error"] == "" and (tmp_path / "compare" / row["map"]).is_file()
+
+
+def test_a_folder_with_tables_or_masks_no_run_wrote_is_refused_and_kept(tmp_path):
+    # Before, the run's clean-up removed masks/ and results.csv of any folder given as OUT, a team's own drawn
+    # masks and table included.
+    photos = _photos(tmp_path / "photos", "tan_baseline.jpg")
+    study = tmp_path / "study"
+    (study / "masks").mkdir(parents=True)
+    (study / "masks" / "drawn.png").write_bytes(b"a rater's mask")
+    (study / "results.csv").write_text("image_id,fvasi\nx,0.5\n")
+    with pytest.raises(ValueError, match=r"masks.*no run.json"):
+        score_folder([photos], study, CLASSICAL, progress=False)
+    assert (study / "masks" / "drawn.png").read_bytes() == b"a rater's mask"
+    assert (study / "results.csv").read_text() == "image_id,fvasi\nx,0.5\n"
+    assert not (study / "run.json").exists()
+    # Files no run writes are no obstacle.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("kept\n")
+    assert score_folder([photos], other, CLASSICAL, progress=False).counts == {"ok": 1}
+    assert (other / "notes.txt").read_text() == "kept\n"
+
+
+def test_masks_or_marks_inside_the_run_files_are_refused(tmp_path):
+    photos = _photos(tmp_path / "photos", "tan_baseline.jpg")
+    out = tmp_path / "out"
+    first = score_folder([photos], out, CLASSICAL, progress=False)
+    drawn = out / "masks"  # the run's own masks given back as masks drawn elsewhere: the run would remove them
+    before = sorted(p.name for p in drawn.iterdir())
+    with pytest.raises(ValueError, match="--masks"):
+        score_folder([photos], out, CLASSICAL, masks=drawn, overwrite=True, progress=False)
+    assert sorted(p.name for p in drawn.iterdir()) == before
+    marks = out / "masks" / "MARKS.csv"
+    marks.write_text(f"image_id,x,y,label\n{first.rows[0]['image_id']},300,300,1\n")
+    with pytest.raises(ValueError, match="--marks"):
+        score_folder([photos], out, ScoreOptions(), marks=marks, overwrite=True, progress=False)
+    assert marks.is_file()

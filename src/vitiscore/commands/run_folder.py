@@ -1,23 +1,33 @@
-"""A scoring run owns its output folder: what an earlier run left there is reused, replaced or refused.
+"""A run owns its output folder: what an earlier run left there is reused, replaced or refused.
 
-``OUT`` of ``vitiscore score`` holds ``run.json`` (written when a run starts and again when it ends, with the
-run's ``run_id``), the tables and the per-photo folders (:data:`RUN_FOLDERS`). Rules:
+``OUT`` of ``vitiscore score`` or ``vitiscore segment`` holds ``run.json`` (written when a run starts and again
+when it ends, with the hash of its settings), the journal ``results.jsonl``, the tables and the per-photo folders
+(:data:`RUN_FOLDERS`). Rules:
 
-* An ``OUT`` whose ``run.json`` was written with other settings is refused unless ``--overwrite`` (the earlier
-  run's files are removed first) or ``--skip-existing`` (rows are reused only where settings and photo match).
+* An ``OUT`` whose ``run.json`` was written with other settings (or by the other command) is refused unless
+  ``--overwrite`` (the earlier run's files are removed first) or ``--skip-existing`` (rows are reused only where
+  settings and photo match).
 * A rerun with the same settings replaces the earlier run's files, so nothing stale is left beside the new ones
   (masks of photos no longer scored, a ``fused.csv`` of an earlier ``--manifest`` run).
 * ``--skip-existing`` keeps the files of the rows it reuses and removes the others.
-* Files that no vitiscore run writes are never touched, and neither is ``reviewed/`` (a rater's work).
+* Files that no vitiscore run writes are never touched, and neither is ``reviewed/`` (a rater's work). A folder
+  holding a results table or one of the run folders but no vitiscore ``run.json`` is refused: those files are
+  someone else's, and a run would replace them. So is a ``--masks`` folder or ``--marks`` file inside the run's
+  own files.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import shutil
 import uuid
 from pathlib import Path
 
-from vitiscore.io.files import read_run_json
+from vitiscore.io.files import file_sha256, read_jsonl, read_run_json, write_jsonl
+
+log = logging.getLogger(__name__)
 
 RUN_FILES = ("results.csv", "results.jsonl", "run.json", "fused.csv", "results_model.csv", "report.html")
 # rescored/ is drawn from a run's masks by `vitiscore rescore`: a new run makes it stale.
@@ -31,13 +41,45 @@ def new_run_id() -> str:
     return uuid.uuid4().hex
 
 
+def settings_sha256(options: dict, model_sha256: str, version: str) -> str:
+    """Hash of everything that changes a run's results: its options, the model's hash and the tool version."""
+    payload = json.dumps({"options": options, "model_sha256": model_sha256, "version": version}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def finished_rows(out_dir: Path, settings: str, required_files: tuple[str, ...]) -> dict[str, dict]:
+    """Rows of the journal of ``out_dir`` that a run with ``settings`` can reuse, by image id: status ok, the same
+    settings, a ``photo_sha256``, and the files named by the columns ``required_files`` still on disk. A later
+    line of the same photo replaces an earlier one. Whether the photo is still the same one is for the caller to
+    check against ``photo_sha256``."""
+    done = {}
+    for record in read_jsonl(Path(out_dir) / "results.jsonl"):
+        if record.get("status") != "ok" or record.get("settings_sha256") != settings:
+            done.pop(record.get("image_id"), None)
+            continue
+        files = [record.get(c) for c in required_files]
+        if all(f and (Path(out_dir) / f).is_file() for f in files) and record.get("photo_sha256"):
+            done[record["image_id"]] = record
+    return done
+
+
+def photo_sha256(path: Path) -> str | None:
+    """The photo's SHA-256, or None when the file cannot be read (its row then says why)."""
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
+
+
 def earlier_run(out_dir: Path) -> dict | None:
     """The ``run.json`` of the scoring run that last wrote ``out_dir``, or None."""
     run = read_run_json(out_dir)
     return run if run and "settings_sha256" in run else None
 
 
-def _differences(earlier: dict, options: dict, model_sha256: str, version: str) -> list[str]:
+def _differences(earlier: dict, options: dict, model_sha256: str, version: str, command: str) -> list[str]:
+    if earlier.get("command", "score") != command:
+        return [f"written by `vitiscore {earlier.get('command', 'score')}`"]
     changed = [
         f"{k} {earlier.get('options', {}).get(k)!r} -> {v!r}"
         for k, v in options.items()
@@ -51,19 +93,45 @@ def _differences(earlier: dict, options: dict, model_sha256: str, version: str) 
 
 
 def claim(
-    out_dir: Path, settings: str, options: dict, model_sha256: str, version: str, overwrite: bool, skip_existing: bool
+    out_dir: Path,
+    settings: str,
+    options: dict,
+    model_sha256: str,
+    version: str,
+    overwrite: bool,
+    skip_existing: bool,
+    command: str = "score",
+    inputs: dict | None = None,
 ) -> dict | None:
     """Check that this run may write into ``out_dir``; return the earlier run's ``run.json`` (or None).
+    ``inputs`` maps an argument's name (``--masks``) to the path it gives, or None.
 
     Raises:
         ValueError: ``out_dir`` holds a run with other settings and neither ``overwrite`` nor ``skip_existing``
-            is given (the message names what differs), or both are given.
+            is given (the message names what differs), or both are given; ``out_dir`` holds files of
+            :data:`RUN_FILES` or :data:`RUN_FOLDERS` without a vitiscore ``run.json``; an input lies among them.
     """
     if overwrite and skip_existing:
         raise ValueError("--overwrite and --skip-existing exclude each other")
+    out_dir = Path(out_dir)
+    if read_run_json(out_dir) is None:
+        foreign = [name for name in (*RUN_FILES, *RUN_FOLDERS) if (out_dir / name).exists()]
+        if foreign:
+            raise ValueError(
+                f"{out_dir} holds {', '.join(foreign)} but no run.json of a vitiscore run: a run would replace "
+                "them; name another output folder, or move them away"
+            )
+    run_paths = [(out_dir / name).resolve() for name in (*RUN_FILES, *RUN_FOLDERS)]
+    for argument, path in (inputs or {}).items():
+        resolved = Path(path).resolve() if path is not None else None
+        if resolved is not None and any(resolved == p or p in resolved.parents for p in run_paths):
+            raise ValueError(
+                f"{argument} {path} lies among the files a run writes in {out_dir}, which the run replaces; "
+                "move it out of there first"
+            )
     earlier = earlier_run(out_dir)
     if earlier and earlier["settings_sha256"] != settings and not (overwrite or skip_existing):
-        what = "; ".join(_differences(earlier, options, model_sha256, version))
+        what = "; ".join(_differences(earlier, options, model_sha256, version, command))
         raise ValueError(
             f"{out_dir} holds an earlier run with other settings ({what}): give --overwrite to "
             "replace it, --skip-existing to reuse what still fits, or another output folder"
@@ -92,3 +160,19 @@ def clear(out_dir: Path, keep: set[str] = frozenset()) -> int:
                 path.unlink()
                 removed += 1
     return removed
+
+
+def begin(
+    out_dir: Path, settings: str, skip_existing: bool, required_files: tuple[str, ...], file_columns: tuple[str, ...]
+) -> dict[str, dict]:
+    """Start a run in a claimed ``out_dir``: with ``skip_existing``, the journal's reusable rows
+    (:func:`finished_rows`) by image id, else none; every file of the earlier run that those rows do not name
+    (in ``file_columns``) is removed, and the journal is rewritten to hold just those rows, so that it stays the
+    record of this run."""
+    reuse = finished_rows(out_dir, settings, required_files) if skip_existing else {}
+    keep = {r[c] for r in reuse.values() for c in file_columns if r.get(c)}
+    removed = clear(out_dir, keep)
+    if removed:
+        log.info("removed %d files of the earlier run in %s", removed, out_dir)
+    write_jsonl(Path(out_dir) / "results.jsonl", list(reuse.values()))
+    return reuse

@@ -21,8 +21,6 @@ Layout of ``OUT`` (every path written into the outputs is relative to ``OUT``):
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
 import sys
@@ -78,8 +76,7 @@ def settings_sha256(options: ScoreOptions, segmenter: Segmenter | MaskSet) -> st
     """Hash of everything that changes a result: options, model hash and tool version. Masks drawn elsewhere count
     as one setting (``external``): each row is checked against its own mask's SHA-256 when reused."""
     model = "external" if isinstance(segmenter, MaskSet) else segmenter.sha256
-    payload = json.dumps({"options": options.as_dict(), "model_sha256": model, "version": __version__}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return run_folder.settings_sha256(options.as_dict(), model, __version__)
 
 
 def _num(value, digits=6):
@@ -233,30 +230,8 @@ REQUIRED_FILES = ("mask_facial_area", "mask_units", "mask_depigmented", "triangl
 CROP_JPEG_QUALITY = 90
 
 
-def _finished(out_dir: Path, settings: str) -> dict[str, dict]:
-    """Rows of an earlier run that can be reused: status ok, same settings, its files still on disk. Whether
-    the photo is still the same one is checked against ``photo_sha256`` when it comes up."""
-    done = {}
-    for record in io_mod.read_jsonl(out_dir / "results.jsonl"):
-        if record.get("status") != "ok" or record.get("settings_sha256") != settings:
-            done.pop(record.get("image_id"), None)
-            continue
-        files = [record.get(c) for c in REQUIRED_FILES]
-        if all(f and (out_dir / f).is_file() for f in files) and record.get("photo_sha256"):
-            done[record["image_id"]] = record
-    return done
-
-
 def _mask_sha(masks: MaskSet, image_id: str) -> str | None:
     return masks.file_sha256(image_id) if image_id in masks.files else None
-
-
-def _fingerprint(path: Path) -> str | None:
-    """The photo's SHA-256, or None when the file cannot be read (its row then says why)."""
-    try:
-        return io_mod.file_sha256(path)
-    except OSError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -427,16 +402,18 @@ def score_folder(
     marks_mod.check_photos(marks_by_id, dict(zip(ids, paths)), marks)
     out_dir = io_mod.output_folder(out_dir)
     settings = settings_sha256(options, segmenter)
-    run_folder.claim(out_dir, settings, options.as_dict(), segmenter.sha256, __version__, overwrite, skip_existing)
+    run_folder.claim(
+        out_dir,
+        settings,
+        options.as_dict(),
+        segmenter.sha256,
+        __version__,
+        overwrite,
+        skip_existing,
+        inputs={"--masks": masks, "--marks": marks},
+    )
     journal = out_dir / "results.jsonl"
-    reuse = _finished(out_dir, settings) if skip_existing else {}
-    keep = {r[c] for r in reuse.values() for c in FILE_COLUMNS if r.get(c)}
-    removed = run_folder.clear(out_dir, keep)
-    if removed:
-        log.info("removed %d files of the earlier run in %s", removed, out_dir)
-    if skip_existing:
-        # Keep only reusable rows in the journal, so that it stays the record of this run.
-        io_mod.write_jsonl(journal, list(reuse.values()))
+    reuse = run_folder.begin(out_dir, settings, skip_existing, REQUIRED_FILES, FILE_COLUMNS)
     run_id = run_folder.new_run_id()
     model = {
         "id": segmenter.model_id,
@@ -461,6 +438,7 @@ def score_folder(
         out_dir / "run.json",
         {
             "tool": "vitiscore",
+            "command": "score",
             "tool_version": __version__,
             "run_id": run_id,
             "status": "running",
@@ -499,7 +477,7 @@ def score_folder(
             if entry
             else {}
         )
-        fingerprint = _fingerprint(path)
+        fingerprint = run_folder.photo_sha256(path)
         old = reuse.get(image_id)
         same_photo = old and old.get("path") == relative and old.get("photo_sha256") == fingerprint
         same_mask = masks is None or (old and old.get("model_sha256") == _mask_sha(segmenter, image_id))
@@ -555,6 +533,7 @@ def score_folder(
     elapsed = time.time() - started
     run = {
         "tool": "vitiscore",
+        "command": "score",
         "tool_version": __version__,
         "run_id": run_id,
         "status": "finished",

@@ -19,7 +19,7 @@ import numpy as np
 
 from vitiscore import engines, schema
 from vitiscore import io as io_mod
-from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
+from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED, run_folder
 from vitiscore.commands.run_record import package_versions, status_counts
 from vitiscore.io import image_ids
 from vitiscore.io import marks as marks_mod
@@ -139,6 +139,10 @@ class SegmentJob:
         return update
 
 
+# Columns naming a file that a reused row needs on disk (mask_skin too, with a skin head).
+REQUIRED_FILES = ("mask_depigmented",)
+
+
 def segment_folder(
     inputs,
     out_dir,
@@ -152,14 +156,22 @@ def segment_folder(
     refinement: RefineSettings | None = None,
     workers: int = 1,
     device: str = "cpu",
+    skip_existing: bool = False,
+    overwrite: bool = False,
 ) -> SegmentResult:
     """Segment depigmented skin in every photo of ``inputs`` (files and/or folders) into ``out_dir``.
 
     Writes ``masks/<image_id>_depigmented.png`` (1-bit black and white, 0/255 to 8-bit readers; the photo's
     size), ``results.csv`` (one row per photo; ``depigmented_fraction`` is the share, 0-1, of the whole photo's
-    pixels; unreadable photos get a status and an error instead) and ``run.json``. With a model that has a skin
-    head, only depigmented *skin* counts, and ``masks/<image_id>_skin.png``, ``skin_px`` and
-    ``depigmented_fraction_of_skin`` are written too (no skin seen: that fraction is left empty).
+    pixels; unreadable photos get a status and an error instead), the journal ``results.jsonl`` (one line per
+    finished photo, fsynced as it finishes) and ``run.json``. With a model that has a skin head, only depigmented
+    *skin* counts, and ``masks/<image_id>_skin.png``, ``skin_px`` and ``depigmented_fraction_of_skin`` are
+    written too (no skin seen: that fraction is left empty).
+
+    ``out_dir`` is claimed as by ``vitiscore score`` (:mod:`vitiscore.commands.run_folder`): a folder holding a
+    run with other settings, or a scoring run, is refused unless ``overwrite`` (its files are removed first) or
+    ``skip_existing``; ``skip_existing`` reuses the journal's finished rows with the same settings, photo
+    (SHA-256) and marks, and segments the rest.
 
     ``marks`` (a MARKS.csv, :mod:`vitiscore.io.marks`) adapts the model to each marked photo
     (:mod:`vitiscore.segment.refine`, with ``refinement``); its row says ``mask_source`` = ``marks``.
@@ -168,8 +180,8 @@ def segment_folder(
 
     Raises:
         FileNotFoundError: an input does not exist.
-        ValueError: no photos found, unknown model, ``batch_size`` < 1, or marks for a model that cannot be
-            adapted.
+        ValueError: no photos found, unknown model, ``batch_size`` < 1, marks for a model that cannot be
+            adapted, or ``out_dir`` holds a run with other settings (see above).
         vitiscore.io.marks.MarksError: a line of ``marks`` is bad, names an unknown photo or lies outside it.
     """
     if batch_size < 1:
@@ -180,57 +192,95 @@ def segment_folder(
     segmenter = load_segmenter(model, device)
     if marks_by_id and not can_refine(segmenter):
         raise ValueError(f"--marks adapts a learned model; the model {segmenter.model_id!r} cannot be adapted")
-    paths = io_mod.discover_photos(list(inputs), recursive=recursive)
+    paths = io_mod.discover_photos(list(inputs), recursive=recursive, exclude=[out_dir])
     if not paths:
         raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
     ids = image_ids(paths)
     marks_mod.check_photos(marks_by_id, dict(zip(ids, paths)), marks)
     out_dir = io_mod.output_folder(out_dir)
     device = resolve_device(device)
+    options = {"max_pixels": int(max_pixels)}
+    settings = run_folder.settings_sha256({"command": "segment", **options}, segmenter.sha256, __version__)
+    run_folder.claim(
+        out_dir,
+        settings,
+        options,
+        segmenter.sha256,
+        __version__,
+        overwrite,
+        skip_existing,
+        command="segment",
+        inputs={"--marks": marks},
+    )
+    has_skin = bool(getattr(segmenter, "has_skin_head", False))
+    required = REQUIRED_FILES + (("mask_skin",) if has_skin else ())
+    reuse = run_folder.begin(out_dir, settings, skip_existing, required, required)
+    journal = out_dir / "results.jsonl"
+    model_record = {
+        "id": segmenter.model_id,
+        "sha256": segmenter.sha256,
+        "threshold": getattr(segmenter, "threshold", None),
+    }
+    run = {
+        "tool": "vitiscore",
+        "command": "segment",
+        "tool_version": __version__,
+        "status": "running",
+        "options": options,
+        "model": model_record,
+        "settings_sha256": settings,
+    }
+    # Written now as well as at the end: a stopped run still says whose files these are.
+    io_mod.write_json(out_dir / "run.json", run)
     started = time.time()
-    # A row is "ok" only once its mask is written, so an interrupted run never reports unfinished photos.
-    rows = [
-        dict(
-            image_id=image_id,
-            path=os.path.relpath(path.resolve(), out_dir.resolve()),
-            status="not_processed",
-            error="the run stopped before this photo was segmented",
-            model_id=segmenter.model_id,
-            model_sha256=segmenter.sha256,
-            tool_version=__version__,
+    rows, photos = [], []
+    for k, (path, image_id) in enumerate(zip(paths, ids)):
+        relative = os.path.relpath(path.resolve(), out_dir.resolve())
+        photo_marks = marks_by_id.get(image_id, [])
+        marks_sha = marks_mod.fingerprint(photo_marks, **refinement.as_dict()) if photo_marks else None
+        fingerprint = run_folder.photo_sha256(path)
+        old = reuse.get(image_id)
+        if old and old.get("path") == relative and old.get("photo_sha256") == fingerprint:
+            if (old.get("marks_sha256") or None) == marks_sha:
+                rows.append(old)
+                continue
+        # A row is "ok" only once its mask is written, so an interrupted run never reports unfinished photos.
+        rows.append(
+            dict(
+                image_id=image_id,
+                path=relative,
+                status="not_processed",
+                error="the run stopped before this photo was segmented",
+                marks_sha256=marks_sha,
+                settings_sha256=settings,
+                photo_sha256=fingerprint,
+                model_id=segmenter.model_id,
+                model_sha256=segmenter.sha256,
+                tool_version=__version__,
+            )
         )
-        for path, image_id in zip(paths, ids)
-    ]
-    photos = [
-        SegmentTask(k, str(path.resolve()), row["image_id"], marks_by_id.get(row["image_id"], []))
-        for k, (path, row) in enumerate(zip(paths, rows))
-    ]
+        photos.append(SegmentTask(k, str(path.resolve()), image_id, photo_marks))
     batches = [photos[k : k + batch_size] for k in range(0, len(photos), batch_size)]
     job = SegmentJob(model, str(out_dir.resolve()), max_pixels, refinement, device)
     job.segmenter = segmenter
     bar = progress_bar(len(paths), progress)
+    bar.update(len(paths) - len(photos))
     try:
         for _index, results in engines.run(job, batches, workers):
             for position, update in results:
                 rows[position].update(update)
-                if update["status"] not in ("ok", "not_processed"):
+                io_mod.append_jsonl(journal, rows[position])
+                if update["status"] != "ok":
                     log.warning("%s: %s (%s)", rows[position]["path"], update["status"], update["error"])
                 bar.update(1)
     finally:
         bar.close()
         io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
     counts = status_counts(rows)
-    run = {
-        "tool": "vitiscore",
-        "command": "segment",
-        "tool_version": __version__,
-        "arguments": arguments or {},
-        "model": {
-            "id": segmenter.model_id,
-            "sha256": segmenter.sha256,
-            "threshold": getattr(segmenter, "threshold", None),
-        },
-        "marks": None
+    run.update(
+        status="finished",
+        arguments=arguments or {},
+        marks=None
         if marks is None
         else {
             "file": str(marks),
@@ -238,15 +288,16 @@ def segment_folder(
             "marked_photos": len(marks_by_id),
             "refinement": refinement.as_dict(),
         },
-        "region": "whole photo (no face detection)"
-        + ("; only skin counts (the model's skin head)" if getattr(segmenter, "has_skin_head", False) else ""),
-        "engine": {"name": "local", "workers": workers, "device": device},
-        "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
-        "elapsed_s": round(time.time() - started, 3),
-        "photos": len(rows),
-        "counts": counts,
-        "versions": package_versions(),
-    }
+        region="whole photo (no face detection)" + ("; only skin counts (the model's skin head)" if has_skin else ""),
+        engine={"name": "local", "workers": workers, "device": device},
+        started=dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
+        elapsed_s=round(time.time() - started, 3),
+        photos=len(rows),
+        segmented_this_run=len(photos),
+        reused=len(rows) - len(photos),
+        counts=counts,
+        versions=package_versions(),
+    )
     io_mod.write_json(out_dir / "run.json", run)
     return SegmentResult(rows, counts, run)
 
@@ -269,6 +320,8 @@ def run(args) -> int:
         refinement=RefineSettings(steps=args.refine_steps, seed=args.seed),
         workers=args.workers,
         device=args.device,
+        skip_existing=args.skip_existing,
+        overwrite=args.overwrite,
     )
     if not args.quiet:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))

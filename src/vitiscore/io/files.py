@@ -254,6 +254,13 @@ def read_run_json(folder: str | os.PathLike) -> dict | None:
     return run if isinstance(run, dict) and run.get("tool") == "vitiscore" else None
 
 
+def read_score_run(folder: str | os.PathLike) -> dict | None:
+    """The ``run.json`` of the ``vitiscore score`` run in ``folder``, or None (no run, or another command's)."""
+    run = read_run_json(folder)
+    # Runs written before run.json named its command were all score runs.
+    return run if run and "settings_sha256" in run and run.get("command", "score") == "score" else None
+
+
 def write_points(path: str | os.PathLike, points: np.ndarray) -> None:
     """Write landmarks ((n, 3): x, y in photo pixels, z relative depth in pixels) as CSV with full precision, so
     that :func:`read_points` gives back the same floats."""

@@ -319,8 +319,8 @@ def write_report(out_dir, compare_dir=None) -> Path:
         ValueError: ``out_dir`` holds no scoring run, or ``compare_dir`` no per_subject.csv.
     """
     out_dir = Path(out_dir)
-    run = io_mod.read_run_json(out_dir)
-    if not run or "settings_sha256" not in run or not (out_dir / "results.csv").is_file():
+    run = io_mod.read_score_run(out_dir)
+    if not run or not (out_dir / "results.csv").is_file():
         raise ValueError(f"{out_dir} holds no vitiscore score run (run.json and results.csv)")
     _, rows = io_mod.read_table_csv(out_dir / "results.csv", "results")
     if compare_dir is None and (out_dir / "compare" / "per_subject.csv").is_file():

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vitiscore import schema
-from vitiscore.io import file_sha256, read_jsonl, read_run_json, read_table_csv
+from vitiscore.io import file_sha256, read_jsonl, read_score_run, read_table_csv
 
 REVIEW_DIR = "reviewed"
 LOG_NAME = "review.csv"
@@ -31,8 +31,8 @@ def model_rows(out_dir: Path) -> list[dict]:
     Raises:
         ValueError: ``out_dir`` holds no finished ``vitiscore score`` run.
     """
-    run = read_run_json(out_dir)
-    if not run or "settings_sha256" not in run:
+    run = read_score_run(out_dir)
+    if not run:
         raise ValueError(f"{out_dir} holds no vitiscore score run (no run.json of `vitiscore score`)")
     if run.get("status") != "finished":
         raise ValueError(f"the scoring run in {out_dir} did not finish; resume it with --skip-existing first")

@@ -64,8 +64,8 @@ class ReviewSession:
 
     def __init__(self, out_dir, rater: str, refinement: RefineSettings | None = None):
         out_dir = Path(out_dir)
-        run = io_mod.read_run_json(out_dir)
-        if not run or "settings_sha256" not in run or not (out_dir / "results.jsonl").is_file():
+        run = io_mod.read_score_run(out_dir)
+        if not run or not (out_dir / "results.jsonl").is_file():
             raise ValueError(f"{out_dir} holds no vitiscore score run to review (run.json, results.jsonl)")
         rows = review_log.model_rows(out_dir)
         self.out_dir = out_dir
