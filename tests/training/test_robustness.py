@@ -37,6 +37,19 @@ def test_rescaled_and_noise_and_blur_keep_shape_or_scale_it():
     assert robustness.blurred(rgb, 1.0).shape == rgb.shape
 
 
+def test_reframed_cuts_the_shares_asked_for_and_enlarges_back():
+    # A 100 x 200 ramp whose value is its column: 1 % of 200 is 2 columns, 1 % of 100 is 1 row.
+    rgb = np.repeat(np.tile(np.arange(200, dtype=np.uint8), (100, 1))[..., None], 3, axis=2)
+    shifted = robustness.reframed(rgb, left=0.01, top=0.01)
+    assert shifted.shape == (99, 198, 3) and shifted[0, 0, 0] == 2 and shifted[0, -1, 0] == 199
+    zoomed = robustness.reframed(rgb, 0.01, 0.01, 0.01, 0.01, back=True)
+    assert zoomed.shape == rgb.shape
+    # Columns 2-197 stretched over 0-199: the middle stays in the middle, the edges are the kept edges.
+    assert zoomed[50, 0, 0] == 2 and zoomed[50, -1, 0] == 197 and abs(int(zoomed[50, 100, 0]) - 100) <= 1
+    with pytest.raises(ValueError, match="left"):
+        robustness.reframed(rgb, left=0.5)
+
+
 def test_exif_rotated_file_reads_back_upright(tmp_path, astronaut):
     from vitiscore.io import load_photo
 

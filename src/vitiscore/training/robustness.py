@@ -75,6 +75,20 @@ def rescaled(rgb: np.ndarray, factor: float, back: bool = False) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR) if back else small
 
 
+def reframed(rgb: np.ndarray, left: float = 0.0, top: float = 0.0, right: float = 0.0, bottom: float = 0.0,
+             back: bool = False) -> np.ndarray:  # fmt: skip
+    """``rgb`` framed a little differently: the given shares (0-0.2) of its width or height cut from each side;
+    with ``back``, the rest enlarged to the photo's size again (bilinear), as from a camera slightly closer."""
+    for name, share in (("left", left), ("top", top), ("right", right), ("bottom", bottom)):
+        if not 0 <= share <= 0.2:
+            raise ValueError(f"{name} must be a share within 0-0.2 of the photo, got {share}")
+    h, w = rgb.shape[:2]
+    x0, y0 = round(w * left), round(h * top)
+    x1, y1 = w - round(w * right), h - round(h * bottom)
+    kept = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    return cv2.resize(kept, (w, h), interpolation=cv2.INTER_LINEAR) if back else kept
+
+
 def sensor_noise(rgb: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     """``rgb`` with Gaussian noise of ``sigma`` (0-255 units) per pixel and channel, from a fixed ``seed``."""
     noise = np.random.default_rng(seed).normal(0.0, sigma, rgb.shape)
@@ -101,7 +115,8 @@ class Condition:
 
 REFERENCE = Condition("png", suffix=".png")
 # The suite of issue 29: JPEG quality 40-95, scale 0.25-1, colour temperature +-1,500 K, exposure +-1 EV,
-# sensor noise, mild blur, and an EXIF-rotated copy. Each is stored as JPEG q95 unless it is about the storage.
+# sensor noise, mild blur, and an EXIF-rotated copy; and the framing of a retaken photo
+# (docs/experiments/2026-12-07-framing.md). Each is stored as JPEG q95 unless it is about the storage.
 CONDITIONS = (
     Condition("jpeg_q95", quality=95),
     Condition("jpeg_q75", quality=75),
@@ -115,6 +130,8 @@ CONDITIONS = (
     Condition("noise_sigma4", lambda rgb: sensor_noise(rgb, 4.0)),
     Condition("blur_1px", lambda rgb: blurred(rgb, 1.0)),
     Condition("exif_rotated_q95", quality=95, exif_rotated=True),
+    Condition("frame_shift_1pct", lambda rgb: reframed(rgb, left=0.01, top=0.01), suffix=".png"),
+    Condition("frame_zoom_2pct", lambda rgb: reframed(rgb, 0.01, 0.01, 0.01, 0.01, back=True), suffix=".png"),
 )
 
 
