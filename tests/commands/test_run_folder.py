@@ -178,3 +178,24 @@ def test_masks_or_marks_inside_the_run_files_are_refused(tmp_path):
     with pytest.raises(ValueError, match="--marks"):
         score_folder([photos], out, ScoreOptions(), marks=marks, overwrite=True, progress=False)
     assert marks.is_file()
+
+
+def test_skip_existing_drops_a_photo_left_out_of_the_run(tmp_path):
+    # Before, the left-out photo's row stayed in the journal and its files on disk, and `rescore` (and the
+    # review page) brought it back into the study's results.
+    photos = _photos(tmp_path / "photos", "tan_baseline.jpg", "tan_week24.jpg", "light_baseline.jpg")
+    out = tmp_path / "out"
+    score_folder([photos], out, CLASSICAL, progress=False)
+    (photos / "light_baseline.jpg").unlink()
+    again = score_folder([photos], out, CLASSICAL, skip_existing=True, progress=False)
+    assert again.run["reused"] == 2 and [r["image_id"] for r in again.rows] == ["tan_baseline", "tan_week24"]
+    assert [r["image_id"] for r in _rows_jsonl(out)] == ["tan_baseline", "tan_week24"]
+    assert not [p for p in out.rglob("*") if p.name.startswith("light_baseline")]
+    assert main(["rescore", str(out), "-q"]) == 0
+    assert [r["image_id"] for r in _rows(out / "results.csv")] == ["tan_baseline", "tan_week24"]
+
+
+def _rows_jsonl(out):
+    import json
+
+    return [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]

@@ -163,13 +163,19 @@ def clear(out_dir: Path, keep: set[str] = frozenset()) -> int:
 
 
 def begin(
-    out_dir: Path, settings: str, skip_existing: bool, required_files: tuple[str, ...], file_columns: tuple[str, ...]
+    out_dir: Path,
+    settings: str,
+    skip_existing: bool,
+    required_files: tuple[str, ...],
+    file_columns: tuple[str, ...],
+    image_ids: set[str],
 ) -> dict[str, dict]:
-    """Start a run in a claimed ``out_dir``: with ``skip_existing``, the journal's reusable rows
-    (:func:`finished_rows`) by image id, else none; every file of the earlier run that those rows do not name
-    (in ``file_columns``) is removed, and the journal is rewritten to hold just those rows, so that it stays the
-    record of this run."""
+    """Start a run of the photos ``image_ids`` in a claimed ``out_dir``: with ``skip_existing``, the journal's
+    reusable rows (:func:`finished_rows`) of those photos by image id, else none; every file of the earlier run
+    that those rows do not name (in ``file_columns``) is removed, and the journal is rewritten to hold just those
+    rows, so that it stays the record of this run (a photo left out of this run leaves no row or file behind)."""
     reuse = finished_rows(out_dir, settings, required_files) if skip_existing else {}
+    reuse = {image_id: row for image_id, row in reuse.items() if image_id in image_ids}
     keep = {r[c] for r in reuse.values() for c in file_columns if r.get(c)}
     removed = clear(out_dir, keep)
     if removed:

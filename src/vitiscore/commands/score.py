@@ -413,7 +413,7 @@ def score_folder(
         inputs={"--masks": masks, "--marks": marks},
     )
     journal = out_dir / "results.jsonl"
-    reuse = run_folder.begin(out_dir, settings, skip_existing, REQUIRED_FILES, FILE_COLUMNS)
+    reuse = run_folder.begin(out_dir, settings, skip_existing, REQUIRED_FILES, FILE_COLUMNS, set(ids))
     run_id = run_folder.new_run_id()
     model = {
         "id": segmenter.model_id,

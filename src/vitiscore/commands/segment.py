@@ -214,7 +214,7 @@ def segment_folder(
     )
     has_skin = bool(getattr(segmenter, "has_skin_head", False))
     required = REQUIRED_FILES + (("mask_skin",) if has_skin else ())
-    reuse = run_folder.begin(out_dir, settings, skip_existing, required, required)
+    reuse = run_folder.begin(out_dir, settings, skip_existing, required, required, set(ids))
     journal = out_dir / "results.jsonl"
     model_record = {
         "id": segmenter.model_id,
