@@ -72,7 +72,7 @@ def photo_sha256(path: Path) -> str | None:
 
 
 def earlier_run(out_dir: Path) -> dict | None:
-    """The ``run.json`` of the scoring run that last wrote ``out_dir``, or None."""
+    """The ``run.json`` of the run (score or segment) that last wrote ``out_dir``, or None."""
     run = read_run_json(out_dir)
     return run if run and "settings_sha256" in run else None
 
