@@ -199,3 +199,22 @@ def _rows_jsonl(out):
     import json
 
     return [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+
+
+def test_skip_existing_does_not_reuse_a_manifest_rows_hand_size_in_a_run_without_it(tmp_path):
+    # Before, a rerun without the manifest reused the rows scored with the manifest's hand size (F-VASI at about
+    # 2.1 HU) beside new rows at the default 3 HU, in one results.csv.
+    photos = _photos(tmp_path / "photos", "tan_baseline.jpg")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,subject_id,visit,view,hand_area_cm2\nphotos/tan_baseline.jpg,s1,baseline,front,100\n")
+    out = tmp_path / "out"
+    first = score_folder([], out, CLASSICAL, manifest=manifest, progress=False)
+    assert first.rows[0]["subject_id"] == "s1" and first.rows[0]["face_hand_units"] != 3.0
+    again = score_folder([photos], out, CLASSICAL, skip_existing=True, progress=False)
+    assert again.run["reused"] == 0
+    assert again.rows[0].get("subject_id") is None and again.rows[0]["face_hand_units"] == 3.0
+    # The same manifest again: the row of the run without it is not reused either, and then it is.
+    third = score_folder([], out, CLASSICAL, manifest=manifest, skip_existing=True, progress=False)
+    assert third.run["reused"] == 0 and third.rows[0]["face_hand_units"] == first.rows[0]["face_hand_units"]
+    fourth = score_folder([], out, CLASSICAL, manifest=manifest, skip_existing=True, progress=False)
+    assert fourth.run["reused"] == 1

@@ -225,6 +225,8 @@ FILE_COLUMNS = (
     "crop",
     "probability",
 )
+# What a manifest says about a photo, kept in its row; a reused row must say the same.
+ABOUT_COLUMNS = ("subject_id", "visit", "view", "hand_unit_cm2")
 REQUIRED_FILES = ("mask_facial_area", "mask_units", "mask_depigmented", "triangles", "landmarks", "crop")
 # The face crop is for looking (review page, report, maps without the photo); 90 keeps skin texture visible.
 CROP_JPEG_QUALITY = 90
@@ -484,7 +486,10 @@ def score_folder(
         photo_marks = marks_by_id.get(image_id, [])
         marks_sha = marks_mod.fingerprint(photo_marks, **refinement.as_dict()) if photo_marks else None
         same_marks = old and (old.get("marks_sha256") or None) == marks_sha
-        if same_photo and same_mask and same_marks and all(old.get(c) == v for c, v in about.items()):
+        # Every manifest column is compared, also when this run has no manifest (then all are empty): a row
+        # scored with a manifest's hand size must not be reused in a run at the default face size, or vice versa.
+        same_about = old and all((old.get(c) or None) == (about.get(c) or None) for c in ABOUT_COLUMNS)
+        if same_photo and same_mask and same_marks and same_about:
             found[k] = old
             bar.update(1)
             continue
