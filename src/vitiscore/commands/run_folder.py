@@ -141,13 +141,13 @@ def claim(
 
 def clear(out_dir: Path, keep: set[str] = frozenset()) -> int:
     """Remove the files an earlier run wrote in ``out_dir`` except those in ``keep`` (paths relative to it);
-    return how many were removed."""
+    return how many per-photo files (in :data:`RUN_FOLDERS`) were removed. The tables are not counted: every run
+    writes its own."""
     out_dir = Path(out_dir)
     removed = 0
     for name in RUN_FILES:
         if name not in keep and (out_dir / name).is_file():
             (out_dir / name).unlink()
-            removed += 1
     for folder in RUN_FOLDERS:
         if not (out_dir / folder).is_dir():
             continue
@@ -179,6 +179,6 @@ def begin(
     keep = {r[c] for r in reuse.values() for c in file_columns if r.get(c)}
     removed = clear(out_dir, keep)
     if removed:
-        log.info("removed %d files of the earlier run in %s", removed, out_dir)
+        log.info("removed %d files of photos the earlier run in %s wrote and this run does not reuse", removed, out_dir)
     write_jsonl(Path(out_dir) / "results.jsonl", list(reuse.values()))
     return reuse
