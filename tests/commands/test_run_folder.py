@@ -218,3 +218,15 @@ def test_skip_existing_does_not_reuse_a_manifest_rows_hand_size_in_a_run_without
     assert third.run["reused"] == 0 and third.rows[0]["face_hand_units"] == first.rows[0]["face_hand_units"]
     fourth = score_folder([], out, CLASSICAL, manifest=manifest, skip_existing=True, progress=False)
     assert fourth.run["reused"] == 1
+
+
+def test_skip_existing_after_a_run_without_overlays_draws_them(tmp_path):
+    photos = _photos(tmp_path / "photos", "tan_baseline.jpg")
+    out = tmp_path / "out"
+    first = score_folder([photos], out, CLASSICAL, overlays=False, progress=False)
+    assert not first.rows[0].get("overlay")
+    again = score_folder([photos], out, CLASSICAL, skip_existing=True, progress=False)
+    assert again.run["reused"] == 0 and (out / again.rows[0]["overlay"]).is_file()
+    # Without overlays, a row with one is reused as it is.
+    third = score_folder([photos], out, CLASSICAL, overlays=False, skip_existing=True, progress=False)
+    assert third.run["reused"] == 1 and (out / third.rows[0]["overlay"]).is_file()

@@ -415,7 +415,9 @@ def score_folder(
         inputs={"--masks": masks, "--marks": marks},
     )
     journal = out_dir / "results.jsonl"
-    reuse = run_folder.begin(out_dir, settings, skip_existing, REQUIRED_FILES, FILE_COLUMNS, set(ids))
+    # A run that writes overlays reuses only rows that have theirs (one of a --no-overlays run has none).
+    required = REQUIRED_FILES + (("overlay",) if overlays else ())
+    reuse = run_folder.begin(out_dir, settings, skip_existing, required, FILE_COLUMNS, set(ids))
     run_id = run_folder.new_run_id()
     model = {
         "id": segmenter.model_id,
