@@ -71,12 +71,6 @@ def photo_sha256(path: Path) -> str | None:
         return None
 
 
-def earlier_run(out_dir: Path) -> dict | None:
-    """The ``run.json`` of the run (score or segment) that last wrote ``out_dir``, or None."""
-    run = read_run_json(out_dir)
-    return run if run and "settings_sha256" in run else None
-
-
 def _differences(earlier: dict, options: dict, model_sha256: str, version: str, command: str) -> list[str]:
     if earlier.get("command", "score") != command:
         return [f"written by `vitiscore {earlier.get('command', 'score')}`"]
@@ -114,7 +108,8 @@ def claim(
     if overwrite and skip_existing:
         raise ValueError("--overwrite and --skip-existing exclude each other")
     out_dir = Path(out_dir)
-    if read_run_json(out_dir) is None:
+    run = read_run_json(out_dir)
+    if run is None:
         foreign = [name for name in (*RUN_FILES, *RUN_FOLDERS) if (out_dir / name).exists()]
         if foreign:
             raise ValueError(
@@ -129,7 +124,7 @@ def claim(
                 f"{argument} {path} lies among the files a run writes in {out_dir}, which the run replaces; "
                 "move it out of there first"
             )
-    earlier = earlier_run(out_dir)
+    earlier = run if run and "settings_sha256" in run else None
     if earlier and earlier["settings_sha256"] != settings and not (overwrite or skip_existing):
         what = "; ".join(_differences(earlier, options, model_sha256, version, command))
         raise ValueError(
