@@ -12,7 +12,9 @@ def _ruff(*args):
     # The ruff of this environment (the [dev] extra), next to the interpreter running the tests.
     ruff = Path(sys.executable).with_name("ruff")
     command = [str(ruff)] if ruff.exists() else [shutil.which("ruff") or "ruff"]
-    return subprocess.run([*command, *args, "src", "tests", "scripts"], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run(
+        [*command, *args, "src", "tests", "scripts", "research"], cwd=ROOT, capture_output=True, text=True
+    )
 
 
 def test_ruff_check_is_clean():

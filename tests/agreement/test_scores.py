@@ -3,15 +3,12 @@
 import csv
 import json
 import math
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.support import MINI_WRIGHT, SHROUT_FLEISS, WRIGHT
+from tests.support import MINI_WRIGHT, SHROUT_FLEISS, WRIGHT, run_cli
 from vitiscore.agreement import stats
 from vitiscore.agreement.masks import folder_agreement
 from vitiscore.agreement.scores import SEVEN_DEGREES, validate, write_validation
@@ -34,10 +31,7 @@ def _tables(tmp_path, pred, ref_columns, extra=None):
 
 
 def _run(*args):
-    env = dict(os.environ, HF_HUB_OFFLINE="1")
-    return subprocess.run(
-        [sys.executable, "-m", "vitiscore.cli", *args], capture_output=True, text=True, env=env, timeout=300
-    )
+    return run_cli(*args)
 
 
 @pytest.mark.slow

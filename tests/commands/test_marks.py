@@ -27,8 +27,8 @@ def _write_marks(path, marks):
 
 @pytest.fixture(scope="module")
 def marked(tmp_path_factory, astronaut):
+    from tests.support.marks import lesion_points, normal_points
     from vitiscore.training import synth
-    from vitiscore.training.marks_eval import lesion_points, normal_points
 
     points, area = points_and_area(astronaut)
     truth = synth.demo_lesions(astronaut.shape[:2], points, area, "baseline", seed=5)

@@ -52,6 +52,7 @@ def test_two_workers_give_the_same_rows_and_files_as_one(one_worker, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.ray
 def test_ray_engine_gives_the_same_rows_and_files_as_the_local_one(one_worker, tmp_path):
     result = score_folder([SAMPLES], tmp_path / "out", progress=False, workers=2, engine="ray")
     assert result.counts == {"ok": 6} and result.run["engine"]["name"] == "ray"
@@ -106,6 +107,7 @@ def test_a_stopped_two_worker_run_resumes_without_rescoring_finished_photos(tmp_
 
 
 @pytest.mark.slow
+@pytest.mark.ray
 def test_ray_run_resumes_from_its_journal(one_worker, tmp_path):
     # Half the photos scored by the local run, then the whole folder by Ray with --skip-existing: Ray scores only
     # the other half, and the outputs are the one-worker run's.
@@ -123,7 +125,7 @@ def test_ray_run_resumes_from_its_journal(one_worker, tmp_path):
     _same_outputs(one_worker, out)
 
 
-@pytest.mark.parametrize("engine", ["local", "ray"])
+@pytest.mark.parametrize("engine", ["local", pytest.param("ray", marks=pytest.mark.ray)])
 def test_cuda_without_a_gpu_is_refused_before_any_photo(tmp_path, monkeypatch, engine):
     # A local Ray runs on this machine: asking it for GPU actors would wait for a GPU forever.
     monkeypatch.delenv("RAY_ADDRESS", raising=False)

@@ -1,6 +1,7 @@
 """The engines run a job on every task and survive a task that kills its process."""
 
 import os
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -52,7 +53,7 @@ def test_a_task_that_kills_its_worker_is_recorded_and_the_run_goes_on():
     assert {i: r[0] for i, r in results.items() if i != 3} == {i: i * i for i in range(7) if i != 3}
 
 
-@pytest.mark.slow
+@pytest.mark.ray
 def test_ray_engine_records_a_task_that_keeps_killing_its_actor():
     from vitiscore.engines import ray as ray_engine
 
@@ -74,3 +75,11 @@ def test_bad_arguments_are_named():
         list(engines.run(Squares(), [1], engine="spark"))
     with pytest.raises(ValueError, match="ray-address"):
         list(engines.run(Squares(), [1], ray_address="auto"))
+
+
+def test_the_ray_engine_without_ray_says_how_to_install_it(monkeypatch):
+    from vitiscore.engines.ray import MissingRayError
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # what an installation without the [ray] extra sees
+    with pytest.raises(MissingRayError, match=r"vitiscore\[ray\]"):
+        list(engines.run(Squares(), [1, 2], workers=2, engine="ray"))

@@ -6,11 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.support import head_turn
 from vitiscore.face import indices as ix
 from vitiscore.face import locate
 from vitiscore.io.manifest import read_manifest
 from vitiscore.measure import scale
-from vitiscore.training import head_turn
 
 
 def test_iris_width_is_measured_in_3d_so_a_turned_eye_keeps_its_size():

@@ -6,13 +6,12 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from tests.support import bare_forehead
+from tests.support import bare_forehead, head_turn
 from vitiscore.face import indices as ix
 from vitiscore.face import locate, mesh, region
 from vitiscore.face.facial_area import UNIT_LABELS
 from vitiscore.face.landmarks import YAW_CALIBRATION, mesh_yaw_deg
 from vitiscore.measure import fvasi, surface
-from vitiscore.training import head_turn
 
 
 def test_triangulation_is_the_mesh_disc_with_three_holes():

@@ -17,7 +17,7 @@ def model():
 @pytest.fixture(scope="module")
 def missed():
     """A light face with a patch of partial depigmentation (1.2 % of the photo) the model does not see at all."""
-    from vitiscore.training.marks_eval import lesion_points, normal_points, synthetic_cases
+    from tests.support.marks import lesion_points, normal_points, synthetic_cases
 
     _, rgb, truth = synthetic_cases(1)[0]
     marks = [Mark(x, y, 1) for x, y in lesion_points(truth, 2)] + [

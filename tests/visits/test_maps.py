@@ -2,15 +2,12 @@
 score two visits, compare, and find the responders the synthetic truth says."""
 
 import csv
-import os
-import subprocess
-import sys
 
 import cv2
 import numpy as np
 import pytest
 
-from tests.support import SAMPLES
+from tests.support import SAMPLES, run_cli
 from vitiscore import compare
 from vitiscore.face import region
 from vitiscore.visits.maps import NEW, NORMAL, NOT_COMPARED, REPIGMENTED, STILL, ChangeMap, change_map, unit_table
@@ -84,10 +81,7 @@ def test_unit_table_shares_by_hand():
 
 
 def _run(*args):
-    env = dict(os.environ, HF_HUB_OFFLINE="1")
-    done = subprocess.run(
-        [sys.executable, "-m", "vitiscore.cli", *args], capture_output=True, text=True, env=env, timeout=300
-    )
+    done = run_cli(*args)
     assert done.returncode == 0, done.stderr
     return done
 

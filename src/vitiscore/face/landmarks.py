@@ -21,7 +21,7 @@ from vitiscore.face import indices as ix
 log = logging.getLogger(__name__)
 
 # The mesh's depth is compressed: the raw angle between the two preauricular points was 0.80 x the true head
-# turn on the FASSEG multipose faces (Pointing'04, 14 people at 15-60 degrees; scripts/check_pose.py).
+# turn on the FASSEG multipose faces (Pointing'04, 14 people at 15-60 degrees; research/check_pose.py).
 YAW_CALIBRATION = 1.25
 # MediaPipe crops the face and resizes it to 192x192 internally, so a larger input only costs copying time.
 _MESH_INPUT_MAX_SIDE = 1920

@@ -88,3 +88,9 @@ def normal_skin_ita(rgb: np.ndarray, normal_skin: np.ndarray) -> tuple[float, fl
         return float("nan"), float("nan"), float("nan")
     lightness, b_star = float(np.median(lab[:, 0])), float(np.median(lab[:, 2]))
     return lightness, b_star, ita_degrees(lightness, b_star)
+
+
+def skin_coloured(rgb: np.ndarray) -> np.ndarray:
+    """(h, w) bool: pixels whose colour is likely skin (:func:`skin_colour_likeness` over 0.5); depigmented skin
+    mostly is not."""
+    return skin_colour_likeness(rgb_to_lab(rgb)) > 0.5

@@ -14,7 +14,7 @@ Decisions written out:
 
 * **Depth.** The mesh's z is used as it is (:data:`DEPTH_SCALE` 1.0): rotating the frontal mesh by a photo's
   labelled head turn predicts the triangles' projected areas in the turned photo best at that scale
-  (``scripts/check_surface.py`` on real head turns). The depth of a turned photo's own mesh is corrected
+  (``research/check_surface.py`` on real head turns). The depth of a turned photo's own mesh is corrected
   separately (next point).
 * **Turned heads** (:func:`turn_corrected`). On a turned head the landmark model rotates its mesh too little out
   of the image plane (its ear-to-ear line shows 0.8 x the true turn, the same compression that

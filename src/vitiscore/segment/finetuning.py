@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 # 200 steps of batch 8 from the base weights: on 2 CPU threads about 2.2 minutes per model for MobileNetV2 on
 # 224 px crops, so that three folds and the final model of 50 photos take about 10 minutes, within a quarter of an
-# hour (scripts/bench_finetune.py).
+# hour (research/bench_finetune.py).
 DEFAULT_STEPS = 200
 DEFAULT_FOLDS = 3
 DEFAULT_LEARNING_RATE = 3e-4

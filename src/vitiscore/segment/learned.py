@@ -155,7 +155,7 @@ def inference_network(network):
     """``network`` in eval mode, prepared for fast CPU inference: batch norms folded into their convolutions
     (:func:`fold_batch_norms`) and the weights in channels-last memory layout.
 
-    Why: on a 2-thread CPU the network then runs about a third faster than as stored (``scripts/bench.py``
+    Why: on a 2-thread CPU the network then runs about a third faster than as stored (``research/bench.py``
     times it), while the probabilities move by under 1e-5.
     """
     import torch

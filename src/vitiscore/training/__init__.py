@@ -1,8 +1,7 @@
-"""Training, synthesis, datasets and evaluation of depigmentation models (``pip install vitiscore[train]``).
-
-Not used when scoring. ``scripts/`` holds thin command-line wrappers over these modules: ``train``, ``evaluate``,
-``check_demo`` (the acceptance check of a retrained model), ``check_surface``, ``check_facial_area``,
-``check_pose`` and ``make_demo_data``.
+"""Fine-tuning a depigmentation model on a study's reviewed masks (``vitiscore finetune``; ``pip install
+vitiscore[train]``): the training loop, the synthetic faces and lesions it trains on beside the study's photos,
+capture jitter, and the model folder it writes. Scoring never imports this package. The recipe of the shipped model,
+its evaluations and checks live in the repository's ``research/`` folder, outside the installed package.
 """
 
 try:

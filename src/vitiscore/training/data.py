@@ -40,7 +40,7 @@ import numpy as np
 
 from vitiscore.measure.skin_tone import lab_to_rgb, rgb_to_lab
 from vitiscore.training import appearance as appearances
-from vitiscore.training import robustness, synth
+from vitiscore.training import augment, synth
 from vitiscore.training.lesion_shapes import FourierShapeModel
 
 # Target median skin lightness (L*) drawn uniformly from this range: from very dark (ITA below -50 deg) to very
@@ -53,7 +53,7 @@ SKIN_ITA_RANGE = (-55.0, 65.0)
 SKIN_B_RANGE = (11.0, 20.0)
 SKIN_L_LIMITS = (24.0, 78.0)
 # One ITA (degrees) inside each Chardon band, dark to very light: the tones at which held-out faces are checked
-# (clear faces when the threshold is chosen, painted faces in the synthetic test of scripts/evaluate.py).
+# (clear faces when the threshold is chosen, painted faces in the synthetic test of research/evaluate.py).
 BAND_ITA_EXAMPLES = (-45.0, -10.0, 19.0, 34.0, 48.0, 60.0)
 BAND_B_STAR = 15.0
 NEGATIVE_RATE = 1 / 6
@@ -322,15 +322,15 @@ def _capture(rgb: np.ndarray, mask: np.ndarray, rng: np.random.Generator, robust
 
 
 def robust_capture(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """What the robustness suite (:mod:`vitiscore.training.robustness`) varies, as a training augmentation:
+    """What the robustness suite (:mod:`vitiscore.training.augment`) varies, as a training augmentation:
     colour temperature within +-1,500 K of 6,500 K, exposure within +-1 EV, and a photo taken at 0.25-1 times
     the resolution (scaled down and back up), each half of the time; the mask is unchanged by all three."""
     if rng.random() < 0.5:
-        rgb = robustness.white_balance(rgb, float(rng.uniform(-1500, 1500)))
+        rgb = augment.white_balance(rgb, float(rng.uniform(-1500, 1500)))
     if rng.random() < 0.5:
-        rgb = robustness.exposure(rgb, float(rng.uniform(-1.0, 1.0)))
+        rgb = augment.exposure(rgb, float(rng.uniform(-1.0, 1.0)))
     if rng.random() < 0.5:
-        rgb = robustness.rescaled(rgb, float(rng.uniform(0.25, 1.0)), back=True)
+        rgb = augment.rescaled(rgb, float(rng.uniform(0.25, 1.0)), back=True)
     return rgb
 
 

@@ -134,7 +134,7 @@ def fasseg_frontal(fasseg_dir: str | Path, split: str) -> list[BaseImage]:
 
 
 # FASSEG frontal test faces are never trained on. Half of them (by name hash) choose the model's threshold; the
-# other half are the synthetic test set of scripts/evaluate.py.
+# other half are the synthetic test set of research/evaluate.py.
 FASSEG_THRESHOLD_SHARE = 0.5
 
 

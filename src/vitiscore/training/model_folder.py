@@ -17,7 +17,7 @@ STORAGE_DTYPE = "float16"
 
 def storage_state(network) -> dict:
     """``network``'s state as it is stored: floating-point tensors in STORAGE_DTYPE, counters unchanged.
-    Loading this back into the network (see scripts/train.py) makes it compute exactly what the shipped file
+    Loading this back into the network (see research/train.py) makes it compute exactly what the shipped file
     will, so a threshold tuned afterwards fits the shipped weights."""
     import torch
 

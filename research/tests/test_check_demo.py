@@ -1,12 +1,12 @@
-"""scripts/check_demo.py: the acceptance check of a model on the demo photos."""
+"""research/check_demo.py: the acceptance check of a model on the demo photos."""
 
 import csv
 
 import pytest
 
+from research import check_demo as check_demo_module
 from tests.support import SAMPLES
 from vitiscore.segment import DEFAULT_MODEL
-from vitiscore.training import check_demo as check_demo_module
 
 
 @pytest.fixture(scope="module")

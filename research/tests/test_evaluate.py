@@ -1,4 +1,4 @@
-"""scripts/evaluate.py: summaries on hand-made rows of known error, the skin tone of labelled photos, and the
+"""research/evaluate.py: summaries on hand-made rows of known error, the skin tone of labelled photos, and the
 synthetic test's lesion draws."""
 
 import math
@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from vitiscore.training import evaluate as evaluate_module
+from research import evaluate as evaluate_module
 
 
 @pytest.fixture(scope="module")

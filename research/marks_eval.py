@@ -1,24 +1,25 @@
 """How much a rater's few marks help: marks placed by a fixed rule from reference masks, and the Dice of each
 photo's mask before and after refinement (:mod:`vitiscore.segment.refine`).
 
-    python scripts/evaluate_marks.py DATA_DIR -o OUT [--groups validation] [--k 1 2 5] [--learning-rates 1e-4]
+    python -m research.marks_eval DATA_DIR -o OUT [--groups validation] [--k 1 2 5] [--learning-rates 1e-4]
 
 The rule (written before any result was seen; docs/experiments/2026-12-02-marks.md): lesion marks at the deepest
-interior of the reference lesions, normal-skin marks at least :data:`CLEARANCE_PX` from every lesion pixel,
-preferring skin-coloured pixels in a ring up to :data:`RING_PX` from the lesions, spread by farthest-point
-sampling.
+interior of the reference lesions, normal-skin marks at least ``CLEARANCE_PX`` from every lesion pixel, preferring
+skin-coloured pixels in a ring up to ``RING_PX`` from the lesions, spread by farthest-point sampling (both in
+:mod:`tests.support.marks`, which the marks tests share).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
+from tests.support.marks import lesion_points, normal_points, synthetic_cases
 from vitiscore.agreement.masks import agreement
 from vitiscore.agreement.stats import cluster_bootstrap_ci
 from vitiscore.io import write_csv, write_json
@@ -32,55 +33,6 @@ from vitiscore.segment.refine import (
     refine,
 )
 from vitiscore.training import datasets
-from vitiscore.training.evaluate import skin_coloured
-
-CLEARANCE_PX = 10
-RING_PX = 40
-
-
-def _distance_outside(reference: np.ndarray) -> np.ndarray:
-    """Distance (pixels) of every pixel from the nearest reference lesion pixel (0 inside; large without lesions)."""
-    if not reference.any():
-        return np.full(reference.shape, np.inf, np.float32)
-    return cv2.distanceTransform((~reference).astype(np.uint8), cv2.DIST_L2, 5)
-
-
-def lesion_points(reference: np.ndarray, k: int) -> list[tuple[int, int]]:
-    """Up to ``k`` (x, y) points at the deepest interior of ``reference`` (bool): the distance transform's maximum,
-    then again after blanking a disc of radius max(CLEARANCE_PX, that depth) around each chosen point."""
-    depth = cv2.distanceTransform(np.pad(reference, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
-    rows, cols = np.ogrid[: depth.shape[0], : depth.shape[1]]
-    points = []
-    for _ in range(k):
-        y, x = np.unravel_index(int(np.argmax(depth)), depth.shape)
-        if depth[y, x] <= 0:
-            break
-        points.append((int(x), int(y)))
-        r = max(CLEARANCE_PX, float(depth[y, x]))
-        depth[(cols - x) ** 2 + (rows - y) ** 2 <= r * r] = 0
-    return points
-
-
-def normal_points(rgb: np.ndarray, reference: np.ndarray, k: int, seed: int = 0) -> list[tuple[int, int]]:
-    """Up to ``k`` (x, y) points at least CLEARANCE_PX from every lesion pixel of ``reference``, preferring
-    skin-coloured pixels in the ring up to RING_PX from the lesions, spread by farthest-point sampling."""
-    distance = _distance_outside(reference)
-    clear = distance >= CLEARANCE_PX
-    skin = skin_coloured(rgb)
-    for candidates in (clear & skin & (distance <= RING_PX), clear & skin, clear):
-        if candidates.any():
-            break
-    else:
-        return []
-    ys, xs = np.nonzero(candidates)
-    rng = np.random.default_rng(seed)
-    chosen = [int(rng.integers(len(xs)))]
-    nearest = (xs - xs[chosen[0]]) ** 2 + (ys - ys[chosen[0]]) ** 2
-    while len(chosen) < min(k, len(xs)):
-        nxt = int(np.argmax(nearest))
-        chosen.append(nxt)
-        nearest = np.minimum(nearest, (xs - xs[nxt]) ** 2 + (ys - ys[nxt]) ** 2)
-    return [(int(xs[i]), int(ys[i])) for i in chosen]
 
 
 def place_marks(rgb: np.ndarray, reference: np.ndarray, k: int, seed: int = 0) -> list[Mark]:
@@ -88,30 +40,6 @@ def place_marks(rgb: np.ndarray, reference: np.ndarray, k: int, seed: int = 0) -
     inside = [Mark(x, y, 1, DEFAULT_RADIUS_PX) for x, y in lesion_points(reference, k)]
     outside = [Mark(x, y, 0, DEFAULT_RADIUS_PX) for x, y in normal_points(rgb, reference, k, seed)]
     return inside + outside
-
-
-def synthetic_cases(n: int = 12, seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """(name, rgb, lesion) cases the model mostly misses, for choosing the refinement's settings without the
-    validation photos: one elliptic patch of partial depigmentation (strength 0.4-0.7) on the public-domain
-    astronaut face at half size, re-toned light, tan or brown, at a random place on the cheeks or forehead."""
-    from vitiscore.training import synth
-
-    face = cv2.resize(synth.astronaut_face(), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    h, w = face.shape[:2]
-    rng = np.random.default_rng(seed)
-    sites = [(0.68, 0.62), (0.32, 0.62), (0.5, 0.25), (0.7, 0.45), (0.3, 0.45)]
-    cases = []
-    for i in range(n):
-        tone = ("light", "tan", "brown")[i % 3]
-        cx, cy = sites[i % len(sites)]
-        lesion = np.zeros((h, w), np.uint8)
-        axes = (int(rng.uniform(15, 35)), int(rng.uniform(12, 25)))
-        centre = (int(w * cx + rng.uniform(-10, 10)), int(h * cy + rng.uniform(-10, 10)))
-        cv2.ellipse(lesion, centre, axes, float(rng.uniform(0, 180)), 0, 360, 1, -1)
-        strength = float(rng.uniform(0.4, 0.7))
-        rgb = synth.paint_depigmentation(synth.retone(face, tone), lesion > 0, strength=strength)
-        cases.append((f"synthetic-{i}-{tone}-{strength:.2f}", rgb, lesion > 0))
-    return cases
 
 
 def evaluate_marks(
@@ -250,3 +178,7 @@ def main(argv=None) -> int:
             r["median_seconds"],
         )
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,7 +1,7 @@
 """The learning curve of ``vitiscore finetune`` on real photos: Dice on held-out source groups against the number
 of photos fine-tuned on.
 
-    python scripts/finetune_curve.py DATA_ROOT -o OUT [--sizes 0 5 10 20 40] [--folds 3] [--steps 200]
+    python -m research.finetune_curve DATA_ROOT -o OUT [--sizes 0 5 10 20 40] [--folds 3] [--steps 200]
         [--learning-rate R] [--synthetic-share S] [--train-encoder yes|no] [--rules best one-se clear-faces] [--seed N]
 
 ``DATA_ROOT`` holds ``vitiligo_real`` (the photos, whole, with their source groups) and ``faces_fasseg`` (clear
@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
 import numpy as np
 
+from research.train import clear_faces
 from vitiscore.io import write_csv, write_json
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
 from vitiscore.segment.finetuning import (
@@ -35,7 +37,6 @@ from vitiscore.segment.finetuning import (
 )
 from vitiscore.training import datasets
 from vitiscore.training import finetune as ft
-from vitiscore.training.train import clear_faces
 
 
 def real_examples(records) -> list[ft.Example]:
@@ -170,3 +171,7 @@ def main(argv=None) -> int:
             r["rule"], r["n"], r["dice"], r["dice_fold_min"], r["dice_fold_max"], r["dice_faces"], r["clear_marked"],
         )  # fmt: skip
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,7 +1,7 @@
 """Check the head-turn (yaw) estimate against photos of known pose (a folder laid out like
 faces_fasseg/multipose/train/rgb: one sub-folder per yaw in degrees, e.g. "-45", "0", "+30").
 
-    python scripts/check_pose.py PATH/TO/faces_fasseg/multipose/train/rgb
+    python -m research.check_pose PATH/TO/faces_fasseg/multipose/train/rgb
 """
 
 from __future__ import annotations

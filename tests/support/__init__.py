@@ -1,5 +1,8 @@
 """Helpers and published reference data shared by the tests (plain functions and constants, no tests)."""
 
+import contextlib
+import io
+import logging
 import os
 import subprocess
 import sys
@@ -7,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-# The project's demo photos (made by vitiscore.training.make_demo_data) and their truth.
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+# The project's demo photos (made by research/make_demo_data.py) and their truth.
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
 # Shrout & Fleiss (1979), Table 2: 6 targets rated by 4 judges.
 SHROUT_FLEISS = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
@@ -18,6 +21,31 @@ MINI_WRIGHT = [512, 430, 520, 428, 500, 600, 364, 380, 658, 445, 432, 626, 260, 
 
 
 def run_cli(*args, cwd=None):
+    """Run ``vitiscore ARGS`` in this process, as a user would at a terminal: exit code, stdout and stderr as a
+    ``subprocess.CompletedProcess``. In-process because a new interpreter importing torch costs seconds a call;
+    :func:`run_cli_subprocess` is the real thing for the few smoke tests that need it."""
+    from vitiscore import cli
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    before = Path.cwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                code = cli.main([str(a) for a in args])
+            except SystemExit as stop:  # argparse's usage errors, --help and --version
+                code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+                if isinstance(stop.code, str):
+                    stderr.write(stop.code)
+    finally:
+        os.chdir(before)
+        logging.getLogger("vitiscore").handlers[:] = []
+    return subprocess.CompletedProcess(["vitiscore", *map(str, args)], code, stdout.getvalue(), stderr.getvalue())
+
+
+def run_cli_subprocess(*args, cwd=None):
+    """``python -m vitiscore.cli ARGS`` in a new interpreter (slow: torch is imported again)."""
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     return subprocess.run(
         [sys.executable, "-m", "vitiscore.cli", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300

@@ -1,6 +1,6 @@
 """Check surface-true scoring: the mesh depth scale on real head turns, and a pose sweep with known truth.
 
-    python scripts/check_surface.py PATH/TO/faces_fasseg [--faces 5] [--seeds 5]
+    python -m research.check_surface PATH/TO/faces_fasseg [--faces 5] [--seeds 5]
 
 1. Depth scale: for each FASSEG multipose person, the frontal mesh is rotated by the labelled turn (15-45
    degrees) with depth x k, and the triangles' projected areas are compared with those found in the turned
@@ -9,7 +9,7 @@
    the camera (facing, a cosine) in the turned photo's own mesh, as found and after
    ``vitiscore.measure.surface.turn_corrected``, with the rotated frontal mesh.
 2. Pose sweep: the astronaut and the first ``--faces`` FASSEG frontal test faces are turned synthetically
-   (``vitiscore.training.head_turn``) to 0, +-15, +-30, +-45 degrees with ``--seeds`` bilateral lesion patterns each;
+   (``tests.support.head_turn``) to 0, +-15, +-30, +-45 degrees with ``--seeds`` bilateral lesion patterns each;
    prints the flat and surface-weighted error against the truth over the seen surface, and the three-view
    fusion (0, +30, -30) against the whole-surface truth.
 """
@@ -21,11 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.support import head_turn
 from vitiscore.face import locate, mesh
 from vitiscore.face.landmarks import NoFaceError
 from vitiscore.io import load_photo
 from vitiscore.measure import surface
-from vitiscore.training import head_turn, synth
+from vitiscore.training import synth
 
 
 def projected(points: np.ndarray) -> np.ndarray:

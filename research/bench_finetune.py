@@ -1,8 +1,8 @@
 """Benchmark: wall-clock time of `vitiscore finetune` on N photos, against the budget of 50 photos in 15 minutes on
 2 CPU cores.
 
-    python scripts/bench_finetune.py                      # 50 photos, the command's defaults
-    python scripts/bench_finetune.py --photos 10 --steps 20 --no-train-encoder
+    python -m research.bench_finetune                      # 50 photos, the command's defaults
+    python -m research.bench_finetune --photos 10 --steps 20 --no-train-encoder
 
 The photos are the project's own: the public-domain astronaut face at the three demo skin tones with painted
 lesions (a different seed each, two photos per subject), 1024 px high, their masks beside them. The command runs

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vitiscore.training.generalisation import appearance_scores, clear_marked, roc_auc
+from research.generalisation import appearance_scores, clear_marked, roc_auc
 
 
 def _case(truth, skin, band="tan"):

@@ -1,7 +1,7 @@
 """Check a depigmentation model on the project's demo photos, whose truth is known: the acceptance check for a
 retrained model before it becomes the default.
 
-    python scripts/check_demo.py MODEL [--samples data/samples] [--tolerance 0.03] [--endpoint F-VASI75]
+    python -m research.check_demo MODEL [--samples data/samples] [--tolerance 0.03] [--endpoint F-VASI75]
                                  [-o OUT.csv]
 
 MODEL is a model id or a model folder, as for ``vitiscore score --model``. Every photo of SAMPLES/truth.csv is
@@ -18,7 +18,7 @@ of the cleared face against 5.6 % at baseline does. ``--endpoint none`` leaves t
 
 Prints one line per photo and per subject, optionally writes the photo rows to a CSV, and exits 0 when
 the model passes, 1 otherwise (2 for bad input). Retrained models have passed every held-out measure of
-scripts/evaluate.py and still failed this check, so run it before shipping one.
+research/evaluate.py and still failed this check, so run it before shipping one.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def measure(model: str, samples: Path = SAMPLES) -> list[dict]:
     """One row per photo of ``samples``/truth.csv: truth and measurement (fractions 0-1, F-VASI) and the error."""
     truth_csv = samples / "truth.csv"
     if not truth_csv.is_file():
-        raise ValueError(f"samples: {truth_csv} not found (make it with scripts/make_demo_data.py)")
+        raise ValueError(f"samples: {truth_csv} not found (make it with research/make_demo_data.py)")
     segmenter = load_segmenter(model)
     with open(truth_csv, newline="") as handle:
         truth = list(csv.DictReader(handle))

@@ -1,7 +1,7 @@
 """The experiment of docs/experiments/2026-12-07-tinted-photos.md: the facial area's colour spread at equal
 lightness (CIELAB units) and median a*, b* on every face of the evaluation data, in colour and in four tints.
 
-    python scripts/check_tint.py ../shared/data data/samples tint.csv
+    python -m research.check_tint ../shared/data data/samples tint.csv
 """
 
 import csv

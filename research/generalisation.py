@@ -1,8 +1,8 @@
 """How a depigmentation model does on what it did not train on: lesion appearances, capture and whole photos.
 
-    python scripts/generalisation.py appearances DATA_DIR -o OUT --models MODEL...
-    python scripts/generalisation.py whole-photos DATA_DIR -o OUT --models MODEL...
-    python scripts/generalisation.py robustness PHOTO_DIR -o OUT --models MODEL...
+    python -m research.generalisation appearances DATA_DIR -o OUT --models MODEL...
+    python -m research.generalisation whole-photos DATA_DIR -o OUT --models MODEL...
+    python -m research.generalisation robustness PHOTO_DIR -o OUT --models MODEL...
 
 ``appearances`` paints each lesion appearance of :mod:`vitiscore.training.appearance` on faces no model trained
 on (the synthetic-test half of the FASSEG frontal test faces and the held-out 20 % of Pratheepan), each re-toned
@@ -17,7 +17,7 @@ normal (the held-out Pratheepan photos), and reports the ROC AUC of the depigmen
 a model with a skin head; of the photo otherwise).
 
 ``robustness`` scores every photo of PHOTO_DIR under each condition of
-:data:`vitiscore.training.robustness.CONDITIONS` with the face pipeline and reports how far each moves the
+:data:`research.robustness.CONDITIONS` with the face pipeline and reports how far each moves the
 facial depigmented fraction from the lossless original.
 
 Each writes CSV tables and a ``summary.json`` into OUT.
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -177,8 +178,8 @@ def run_whole_photos(data_dir: Path, models: list[str], out: Path) -> list[dict]
 
 
 def run_robustness(photo_dir: Path, models: list[str], out: Path) -> list[dict]:
+    from research.robustness import run_suite
     from vitiscore.io import discover_photos, load_photo
-    from vitiscore.training.robustness import run_suite
 
     photos = {p.stem: load_photo(p).rgb for p in discover_photos([photo_dir], recursive=False)}
     rows = []
@@ -205,3 +206,7 @@ def main(argv=None) -> int:
     rows = run[args.check](args.data, args.models, args.out)
     (args.out / f"summary_{args.check}.json").write_text(json.dumps(rows, indent=2) + "\n")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,11 +1,11 @@
 """Benchmark: photos per second over a folder, time split by stage, peak memory per worker.
 
-    python scripts/bench.py data/samples                          # the demo photos as they are, one worker
-    python scripts/bench.py data/samples --megapixels 12          # each photo upscaled to ~12 MP first
-    python scripts/bench.py data/samples --megapixels 12 --copies 4 --workers 1 2   # one and two workers
-    python scripts/bench.py data/samples --engine ray --workers 2 # the Ray engine (a local Ray)
-    python scripts/bench.py data/samples --megapixels 12 --devices cpu cuda   # GPU, and its numbers vs the CPU's
-    python scripts/bench.py data/samples --model classical
+    python -m research.bench data/samples                          # the demo photos as they are, one worker
+    python -m research.bench data/samples --megapixels 12          # each photo upscaled to ~12 MP first
+    python -m research.bench data/samples --megapixels 12 --copies 4 --workers 1 2   # one and two workers
+    python -m research.bench data/samples --engine ray --workers 2 # the Ray engine (a local Ray)
+    python -m research.bench data/samples --megapixels 12 --devices cpu cuda   # GPU, and its numbers vs the CPU's
+    python -m research.bench data/samples --model classical
 
 Prints one JSON report per device and worker count, also written to bench.json in the output folder (a temporary one by
 default). ``ms_per_photo_by_stage`` sums the stages over all workers (CPU-time-like: with 2 workers the wall

@@ -7,7 +7,7 @@ less: an F-VASI50 but not an F-VASI75 responder), the brown face spreads (27 % m
 painted lesion area and the true depigmented fraction of the facial area drawn by vitiscore on the unpainted
 photo, default options) and manifest.csv (path, subject_id, visit, view) for ``vitiscore score --manifest``.
 
-    python scripts/make_demo_data.py [-o data/samples] [--seed 1]
+    python -m research.make_demo_data [-o data/samples] [--seed 1]
 """
 
 from __future__ import annotations

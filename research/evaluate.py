@@ -1,6 +1,6 @@
 """Evaluate depigmentation models on real photos with hand-drawn masks, and on synthetic faces of known truth.
 
-    python scripts/evaluate.py DATA_DIR -o OUT [--models unet-mobilenetv2-v4 classical] [--groups validation]
+    python -m research.evaluate DATA_DIR -o OUT [--models unet-mobilenetv2-v4 classical] [--groups validation]
         [--synthetic-faces FASSEG_DIR --lesion-shapes MAT [--synthetic-portraits PRATHEEPAN_DIR]
          [--lesion-draws K]]
 
@@ -49,7 +49,7 @@ import numpy as np
 from vitiscore.agreement.masks import agreement
 from vitiscore.agreement.stats import cluster_bootstrap_ci
 from vitiscore.io import write_csv, write_json
-from vitiscore.measure.skin_tone import ita_band, normal_skin_ita, rgb_to_lab, skin_colour_likeness
+from vitiscore.measure.skin_tone import ita_band, normal_skin_ita, rgb_to_lab, skin_coloured
 from vitiscore.pipeline import ScoreOptions, score_image
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
 from vitiscore.training import datasets
@@ -72,12 +72,6 @@ LESION_MARGIN = 0.01
 # Below this share of the photo, the "normal skin" left is a few stray pixels (a photo that is nearly all lesion,
 # or a close-up of something else) and its colour says little about the person's skin.
 MIN_NORMAL_SKIN_SHARE = 0.01
-
-
-def skin_coloured(rgb: np.ndarray) -> np.ndarray:
-    """(h, w) bool: pixels whose colour is likely skin (:func:`vitiscore.measure.skin_tone.skin_colour_likeness` over
-    0.5); depigmented skin mostly is not."""
-    return skin_colour_likeness(rgb_to_lab(rgb)) > 0.5
 
 
 def lesion_margin(reference: np.ndarray) -> int:

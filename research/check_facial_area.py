@@ -5,7 +5,7 @@ be near 0), the share of labelled nose covered, and the hairline error on the mi
 area minus the labelled hairline above the nasion, in units of the nasion-chin distance; negative = stops
 below the hairline). Writes OUT/facial_area_check.csv and prints a summary.
 
-    python scripts/check_facial_area.py PATH/TO/faces_fasseg/frontal -o OUT
+    python -m research.check_facial_area PATH/TO/faces_fasseg/frontal -o OUT
 """
 
 from __future__ import annotations

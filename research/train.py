@@ -1,6 +1,6 @@
 """Train the learned depigmentation model and export it as a model folder.
 
-    python scripts/train.py DATA_DIR -o RUN_DIR [--export MODEL_FOLDER] [--steps N] [--synthetic N]
+    python -m research.train DATA_DIR -o RUN_DIR [--export MODEL_FOLDER] [--steps N] [--synthetic N]
 
 DATA_DIR holds the research data sets (see their README): vitiligo_real/, faces_fasseg/, skin_pratheepan/ and
 lesion_shapes/. What is used for what:
@@ -93,7 +93,7 @@ def synthetic_pairs(
 ):
     """Synthetic training pairs, or with ``validation`` pairs painted (every one with lesions) on the
     threshold-validation half of the FASSEG frontal test faces, which neither training nor the synthetic test
-    of scripts/evaluate.py uses. ``pale_scenery_rate``, ``skin_ita_range``, ``negative_rate``,
+    of research/evaluate.py uses. ``pale_scenery_rate``, ``skin_ita_range``, ``negative_rate``,
     ``light_hair_rate`` (training pairs only): see :func:`vitiscore.training.data.synthesize`. Each pair's
     lesions look like one of ``appearances`` (:mod:`vitiscore.training.appearance`, drawn in equal shares; the
     "transplant" appearance takes its lesions from ``bank``). ``labels`` (training pairs only) gives label
@@ -484,7 +484,7 @@ def main(argv=None) -> int:
     logging.info("threshold %.2f gives validation Dice %.3f", threshold, table[threshold])
     if args.export:
         training = {
-            "recipe": "scripts/train.py",
+            "recipe": "research/train.py",
             "config": asdict(config),
             "initialised_from": str(args.init) if args.init else None,
             "synthetic_pairs": len(synthetic),

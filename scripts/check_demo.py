@@ -1,8 +1,0 @@
-"""Command-line wrapper of ``vitiscore.training.check_demo`` (its docstring says what it does and how to run it)."""
-
-import sys
-
-from vitiscore.training.check_demo import main
-
-if __name__ == "__main__":
-    sys.exit(main())

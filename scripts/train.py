@@ -1,8 +1,0 @@
-"""Command-line wrapper of ``vitiscore.training.train`` (its docstring says what it does and how to run it)."""
-
-import sys
-
-from vitiscore.training.train import main
-
-if __name__ == "__main__":
-    sys.exit(main())
