@@ -7,7 +7,7 @@ import logging
 import sys
 
 from vitiscore.commands import EXIT_USAGE
-from vitiscore.face.landmarks import MissingDependencyError
+from vitiscore.errors import MissingDependencyError, UsageError
 from vitiscore.parser import build_parser
 
 log = logging.getLogger("vitiscore")
@@ -43,9 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     command = importlib.import_module(f"vitiscore.commands.{COMMANDS[args.command]}")
     try:
         return command.run(args)
-    except (ValueError, FileNotFoundError, MissingDependencyError) as exc:
+    except (UsageError, MissingDependencyError) as exc:
         # Bad arguments found after parsing (unknown model, missing input, empty folder) or a package missing
-        # from the installation: a usage error, told in one message.
+        # from the installation, told in one message; any other exception is a bug and shows its traceback.
         parser.exit(EXIT_USAGE, f"vitiscore: error: {exc}\n")
     except KeyboardInterrupt:
         log.error("interrupted; finished photos are kept (resume with --skip-existing)")

@@ -16,6 +16,7 @@ import numpy as np
 
 from vitiscore import face as face_mod
 from vitiscore import io as io_mod
+from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
 from vitiscore.io import marks as marks_mod
 from vitiscore.measure import area as area_mod
@@ -69,17 +70,17 @@ class ScoreOptions:
 
     def __post_init__(self):
         if self.eyelids not in EYELID_CHOICES:
-            raise ValueError(f"eyelids must be one of {EYELID_CHOICES}, got {self.eyelids!r}")
+            raise UsageError(f"eyelids must be one of {EYELID_CHOICES}, got {self.eyelids!r}")
         _positive("face_hand_units", self.face_hand_units)
         _positive("max_pixels", self.max_pixels)
         for name in ("min_eye_distance_px", "min_face_eye_distance_px"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be >= 0 pixels, got {value}")
+                raise UsageError(f"{name} must be >= 0 pixels, got {value}")
         if not 0 < self.max_pose_deg <= 90:
-            raise ValueError(f"max_pose_deg must be in (0, 90] degrees, got {self.max_pose_deg}")
+            raise UsageError(f"max_pose_deg must be in (0, 90] degrees, got {self.max_pose_deg}")
         if not 0.3 <= self.hairline_max <= 1.5:
-            raise ValueError(f"hairline_max must be in [0.3, 1.5], got {self.hairline_max}")
+            raise UsageError(f"hairline_max must be in [0.3, 1.5], got {self.hairline_max}")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -87,7 +88,7 @@ class ScoreOptions:
 
 def _positive(name: str, value) -> None:
     if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
+        raise UsageError(f"{name} must be a positive number, got {value!r}")
 
 
 @dataclass
@@ -195,14 +196,14 @@ def score_image(
     """
     options = options or ScoreOptions()
     if mask is not None and marks:
-        raise ValueError("a photo is scored from a mask drawn elsewhere or from marks, not both")
+        raise UsageError("a photo is scored from a mask drawn elsewhere or from marks, not both")
     if mask is None:
         segmenter = segmenter or load_segmenter(options.model)
     timings: dict[str, float] = {}
     tick = time.perf_counter()
     if isinstance(source, np.ndarray):
         if source.ndim != 3 or source.shape[2] != 3 or source.dtype != np.uint8:
-            raise ValueError("an array source must be (H, W, 3) uint8 RGB")
+            raise UsageError("an array source must be (H, W, 3) uint8 RGB")
         rgb = np.ascontiguousarray(source)
     elif isinstance(source, (str, os.PathLike)):
         try:
@@ -210,7 +211,7 @@ def score_image(
         except io_mod.PhotoError as exc:
             return FaceScore(status=exc.status, error=str(exc), timings=timings)
     else:
-        raise ValueError(f"source must be a path or an RGB array, got {type(source).__name__}")
+        raise UsageError(f"source must be a path or an RGB array, got {type(source).__name__}")
     timings["decode"] = time.perf_counter() - tick
     if marks:
         marks_mod.check_inside(marks, rgb.shape[1], rgb.shape[0])

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import ndimage
 
 from vitiscore import schema
+from vitiscore.errors import UsageError
 from vitiscore.io.masks import masks_in, read_mask
 
 
@@ -56,7 +57,7 @@ def agreement(pred: np.ndarray, ref: np.ndarray) -> MaskAgreement:
     """
     pred, ref = np.asarray(pred), np.asarray(ref)
     if pred.ndim != 2 or pred.shape != ref.shape:
-        raise ValueError(f"pred and ref must be 2-D masks of the same shape, got {pred.shape} and {ref.shape}")
+        raise UsageError(f"pred and ref must be 2-D masks of the same shape, got {pred.shape} and {ref.shape}")
     pred, ref = pred.astype(bool), ref.astype(bool)
     n_pred, n_ref = int(pred.sum()), int(ref.sum())
     if n_pred == 0 and n_ref == 0:
@@ -180,7 +181,7 @@ def read_groups(path) -> dict[str, str]:
 
     columns, rows = read_table_csv(path, "groups")
     if not {"image_id", "group"} <= set(columns):
-        raise ValueError(f"groups {path} needs the columns image_id and group; it has: {', '.join(columns)}")
+        raise UsageError(f"groups {path} needs the columns image_id and group; it has: {', '.join(columns)}")
     return {row["image_id"]: row["group"] for row in rows}
 
 

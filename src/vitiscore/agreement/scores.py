@@ -32,6 +32,7 @@ import numpy as np
 
 from vitiscore import schema
 from vitiscore.agreement import stats
+from vitiscore.errors import UsageError
 from vitiscore.io import read_table_csv
 from vitiscore.measure.fvasi import DEGREES
 
@@ -99,24 +100,24 @@ def read_pairs(
     on = [on] if isinstance(on, str) else list(on)
     ref_cols = [ref_cols] if isinstance(ref_cols, str) else list(ref_cols)
     if not on or not ref_cols:
-        raise ValueError("give at least one key column (on) and one reference column")
+        raise UsageError("give at least one key column (on) and one reference column")
     tables = {}
     for role, path, needed in (("prediction", pred_path, [*on, pred_col]), ("reference", ref_path, [*on, *ref_cols])):
         columns, rows = read_table_csv(path, role)
         missing = [c for c in needed if c not in columns]
         if missing:
-            raise ValueError(f"{role} {path} lacks the column(s) {', '.join(missing)}; it has: {', '.join(columns)}")
+            raise UsageError(f"{role} {path} lacks the column(s) {', '.join(missing)}; it has: {', '.join(columns)}")
         keyed = {}
         for line, row in enumerate(rows, start=2):
             key = tuple(row[c] for c in on)
             if key in keyed:
-                raise ValueError(f"{role} {path} line {line}: key {'/'.join(key)} appears twice")
+                raise UsageError(f"{role} {path} line {line}: key {'/'.join(key)} appears twice")
             keyed[key] = row
         tables[role] = (columns, keyed)
     (pred_columns, pred), (ref_columns, ref) = tables["prediction"], tables["reference"]
     for column in [c for c in [subject_col, *strata] if c]:
         if column not in pred_columns and column not in ref_columns:
-            raise ValueError(f"column {column!r} is in neither table")
+            raise UsageError(f"column {column!r} is in neither table")
     unmatched = [{"key": "/".join(k), "found_in": "prediction only"} for k in pred if k not in ref] + [
         {"key": "/".join(k), "found_in": "reference only"} for k in ref if k not in pred
     ]
@@ -190,7 +191,7 @@ def agreement(
     x, ref = pairs.pred, pairs.ref
     n = x.size
     if n < 3:
-        raise ValueError(f"need at least 3 matched pairs with both values, got {n}")
+        raise UsageError(f"need at least 3 matched pairs with both values, got {n}")
     y = ref.mean(axis=1)
     notes = []
     icc = stats.icc(np.column_stack([x, ref]))
@@ -298,7 +299,7 @@ def validate(
         FileNotFoundError: a table does not exist.
     """
     if not (isinstance(loa_sd, (int, float)) and loa_sd > 0):
-        raise ValueError(f"loa_sd must be a positive number, got {loa_sd!r}")
+        raise UsageError(f"loa_sd must be a positive number, got {loa_sd!r}")
     pairs = read_pairs(pred_path, ref_path, on, pred_col, ref_cols, subject_col, strata)
     report = {
         "prediction": str(pred_path),

@@ -7,6 +7,7 @@ import logging
 import sys
 
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
+from vitiscore.errors import UsageError
 from vitiscore.segment import load_segmenter
 from vitiscore.segment.finetuning import FinetuneSettings
 
@@ -16,13 +17,13 @@ log = logging.getLogger(__name__)
 def run(args) -> int:
     """``vitiscore finetune``."""
     if bool(args.inputs) == bool(args.reviewed):
-        raise ValueError("give PHOTOS with --masks MASK_DIR, or --reviewed OUT..., not both and not neither")
+        raise UsageError("give PHOTOS with --masks MASK_DIR, or --reviewed OUT..., not both and not neither")
     if args.inputs and not args.masks:
-        raise ValueError("PHOTOS need --masks MASK_DIR (their masks, as for `vitiscore score --masks`)")
+        raise UsageError("PHOTOS need --masks MASK_DIR (their masks, as for `vitiscore score --masks`)")
     try:
         from vitiscore.training import finetune as ft
     except ImportError as exc:
-        raise ValueError(f"fine-tuning needs the training extra: pip install 'vitiscore[train]' ({exc})") from None
+        raise UsageError(f"fine-tuning needs the training extra: pip install 'vitiscore[train]' ({exc})") from None
     settings = FinetuneSettings(
         steps=args.steps,
         learning_rate=args.learning_rate,
@@ -35,7 +36,7 @@ def run(args) -> int:
     )
     base = load_segmenter(args.base)
     if not hasattr(base, "trainable_network"):
-        raise ValueError(f"--base {args.base}: only a learned model can be fine-tuned")
+        raise UsageError(f"--base {args.base}: only a learned model can be fine-tuned")
     groups = ft.read_groups(args.groups) if args.groups else None
     if groups is None:
         log.warning("no --groups: each photo counts as its own subject, so the cross-validation may be optimistic")

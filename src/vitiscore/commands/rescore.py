@@ -31,6 +31,7 @@ from vitiscore import io as io_mod
 from vitiscore.commands import EXIT_OK
 from vitiscore.commands.run_record import status_counts
 from vitiscore.commands.score import COLUMNS, BatchResult, mask_columns
+from vitiscore.errors import UsageError
 from vitiscore.io.manifest import ManifestEntry
 from vitiscore.io.masks import read_mask
 from vitiscore.measure import scale as scale_mod
@@ -150,7 +151,7 @@ def _rescored_columns(out_dir: Path, row: dict, review: review_log.Review, defau
     labels = photo_labels(out_dir, row)
     mask = read_mask(review.mask)
     if mask.shape != labels.shape:
-        raise ValueError(
+        raise UsageError(
             f"{review.mask} is {mask.shape[1]}x{mask.shape[0]} px, the photo {labels.shape[1]}x{labels.shape[0]}"
         )
     box, scale = frame_of(row)

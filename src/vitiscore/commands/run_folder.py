@@ -25,6 +25,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+from vitiscore.errors import UsageError
 from vitiscore.io.files import file_sha256, read_jsonl, read_run_json, write_jsonl
 
 log = logging.getLogger(__name__)
@@ -106,13 +107,13 @@ def claim(
             :data:`RUN_FILES` or :data:`RUN_FOLDERS` without a vitiscore ``run.json``; an input lies among them.
     """
     if overwrite and skip_existing:
-        raise ValueError("--overwrite and --skip-existing exclude each other")
+        raise UsageError("--overwrite and --skip-existing exclude each other")
     out_dir = Path(out_dir)
     run = read_run_json(out_dir)
     if run is None:
         foreign = [name for name in (*RUN_FILES, *RUN_FOLDERS) if (out_dir / name).exists()]
         if foreign:
-            raise ValueError(
+            raise UsageError(
                 f"{out_dir} holds {', '.join(foreign)} but no run.json of a vitiscore run: a run would replace "
                 "them; name another output folder, or move them away"
             )
@@ -120,14 +121,14 @@ def claim(
     for argument, path in (inputs or {}).items():
         resolved = Path(path).resolve() if path is not None else None
         if resolved is not None and any(resolved == p or p in resolved.parents for p in run_paths):
-            raise ValueError(
+            raise UsageError(
                 f"{argument} {path} lies among the files a run writes in {out_dir}, which the run replaces; "
                 "move it out of there first"
             )
     earlier = run if run and "settings_sha256" in run else None
     if earlier and earlier["settings_sha256"] != settings and not (overwrite or skip_existing):
         what = "; ".join(_differences(earlier, options, model_sha256, version, command))
-        raise ValueError(
+        raise UsageError(
             f"{out_dir} holds an earlier run with other settings ({what}): give --overwrite to "
             "replace it, --skip-existing to reuse what still fits, or another output folder"
         )

@@ -34,6 +34,7 @@ from vitiscore import engines, schema
 from vitiscore import io as io_mod
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED, run_folder
 from vitiscore.commands.run_record import package_versions, status_counts
+from vitiscore.errors import UsageError
 from vitiscore.face import require_mediapipe
 from vitiscore.face.facial_area import UNIT_LABELS
 from vitiscore.io import marks as marks_mod
@@ -371,7 +372,7 @@ def score_folder(
     options = options or ScoreOptions()
     workers = engines.check_workers(workers)
     if engine not in engines.ENGINES:
-        raise ValueError(f"engine must be one of {engines.ENGINES}, got {engine!r}")
+        raise UsageError(f"engine must be one of {engines.ENGINES}, got {engine!r}")
     if engine == "ray" and device == "cuda" and (ray_address or os.environ.get("RAY_ADDRESS")):
         # On a cluster the GPUs are the workers', not necessarily this machine's: each actor asks Ray for one and
         # its model checks that it sees one; the model loaded here only names the run's model (run.json).
@@ -382,15 +383,15 @@ def score_folder(
     entries = None
     if manifest is not None:
         if list(inputs):
-            raise ValueError("give photos either as INPUT paths or in --manifest, not both")
+            raise UsageError("give photos either as INPUT paths or in --manifest, not both")
         entries = read_manifest(manifest)
     if masks is not None and marks is not None:
-        raise ValueError("give --masks (masks drawn elsewhere) or --marks (marks to refine the model's), not both")
+        raise UsageError("give --masks (masks drawn elsewhere) or --marks (marks to refine the model's), not both")
     refinement = refinement or RefineSettings()
     marks_by_id = marks_mod.read_marks(marks) if marks is not None else {}
     segmenter = mask_set(masks) if masks is not None else load_segmenter(options.model, driver_device)
     if marks_by_id and not can_refine(segmenter):
-        raise ValueError(f"--marks adapts a learned model; the model {segmenter.model_id!r} cannot be adapted")
+        raise UsageError(f"--marks adapts a learned model; the model {segmenter.model_id!r} cannot be adapted")
     require_mediapipe()  # before any row: without it no photo can be scored
     if entries:
         paths = [e.path for e in entries]
@@ -399,7 +400,7 @@ def score_folder(
             list(inputs), recursive=recursive, exclude=[out_dir, *([masks] if masks is not None else [])]
         )
     if not paths:
-        raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
+        raise UsageError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
     ids = io_mod.image_ids(paths)
     marks_mod.check_photos(marks_by_id, dict(zip(ids, paths)), marks)
     out_dir = io_mod.output_folder(out_dir)
@@ -579,7 +580,7 @@ def run(args) -> int:
         hairline_max=args.hairline_max,
     )
     if not args.inputs and not args.manifest:
-        raise ValueError("give photos to score: INPUT paths or --manifest CSV")
+        raise UsageError("give photos to score: INPUT paths or --manifest CSV")
     arguments = {k: v for k, v in vars(args).items() if k != "func"}
     result = score_folder(
         args.inputs,

@@ -21,6 +21,7 @@ from vitiscore import engines, schema
 from vitiscore import io as io_mod
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED, run_folder
 from vitiscore.commands.run_record import package_versions, status_counts
+from vitiscore.errors import UsageError
 from vitiscore.io import image_ids
 from vitiscore.io import marks as marks_mod
 from vitiscore.report.progress import progress_bar
@@ -185,16 +186,16 @@ def segment_folder(
         vitiscore.io.marks.MarksError: a line of ``marks`` is bad, names an unknown photo or lies outside it.
     """
     if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        raise UsageError(f"batch_size must be at least 1, got {batch_size}")
     workers = engines.check_workers(workers)
     refinement = refinement or RefineSettings()
     marks_by_id = marks_mod.read_marks(marks) if marks is not None else {}
     segmenter = load_segmenter(model, device)
     if marks_by_id and not can_refine(segmenter):
-        raise ValueError(f"--marks adapts a learned model; the model {segmenter.model_id!r} cannot be adapted")
+        raise UsageError(f"--marks adapts a learned model; the model {segmenter.model_id!r} cannot be adapted")
     paths = io_mod.discover_photos(list(inputs), recursive=recursive, exclude=[out_dir])
     if not paths:
-        raise ValueError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
+        raise UsageError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
     ids = image_ids(paths)
     marks_mod.check_photos(marks_by_id, dict(zip(ids, paths)), marks)
     out_dir = io_mod.output_folder(out_dir)
@@ -305,7 +306,7 @@ def segment_folder(
 def run(args) -> int:
     """``vitiscore segment``."""
     if args.batch_size < 1:
-        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
+        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     arguments = {k: v for k, v in vars(args).items() if k != "func"}
     result = segment_folder(
         args.inputs,

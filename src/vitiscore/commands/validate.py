@@ -6,6 +6,7 @@ import sys
 
 from vitiscore.agreement.scores import TooFewPairs, validate, write_unmatched, write_validation
 from vitiscore.commands import EXIT_OK
+from vitiscore.errors import UsageError
 from vitiscore.report.tables import report_text
 
 
@@ -25,7 +26,7 @@ def run(args) -> int:
         )
     except TooFewPairs as exc:
         write_unmatched(exc.pairs, args.out)  # what did not match is what the user must look at
-        raise ValueError(f"{exc}; see {args.out}/unmatched.csv") from None
+        raise UsageError(f"{exc}; see {args.out}/unmatched.csv") from None
     write_validation(report, pairs, args.out, plots=not args.no_plots)
     if not args.quiet:
         sys.stdout.write(report_text(report) + f"\n\nTables and plots in {args.out}/\n")

@@ -24,6 +24,7 @@ from typing import Any
 
 from vitiscore.engines.job import Job, available_cores, check_workers, limit_threads
 from vitiscore.engines.local import run_local
+from vitiscore.errors import UsageError
 
 ENGINES = ("local", "ray")
 __all__ = ["ENGINES", "Job", "available_cores", "check_workers", "limit_threads", "run"]
@@ -45,9 +46,9 @@ def run(
     """
     workers = check_workers(workers)
     if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        raise UsageError(f"engine must be one of {ENGINES}, got {engine!r}")
     if ray_address and engine != "ray":
-        raise ValueError("--ray-address is for --engine ray")
+        raise UsageError("--ray-address is for --engine ray")
     if engine == "ray":
         from vitiscore.engines.ray import run_ray
 

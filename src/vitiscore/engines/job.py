@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any, Protocol
 
+from vitiscore.errors import UsageError
+
 
 class Job(Protocol):
     def setup(self) -> None: ...
@@ -31,7 +33,7 @@ def check_workers(workers: int | None) -> int:
     if workers is None:
         return available_cores()
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a whole number of at least 1, got {workers!r}")
+        raise UsageError(f"workers must be a whole number of at least 1, got {workers!r}")
     return workers
 
 

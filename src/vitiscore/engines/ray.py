@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from vitiscore.engines.job import Job, limit_threads
+from vitiscore.errors import MissingDependencyError
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ CRASH_REASON = (
 )
 
 
-class MissingRayError(ImportError):
+class MissingRayError(MissingDependencyError):
     """Ray is not installed (the ``vitiscore[ray]`` extra)."""
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from vitiscore.errors import UsageError
 from vitiscore.face import indices as ix
 from vitiscore.face.landmarks import FaceLandmarks
 from vitiscore.measure.skin_tone import rgb_to_lab
@@ -119,7 +120,7 @@ def analysis_frame(
     height, width = photo_shape[:2]
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
     if x1 - x0 < 8 or y1 - y0 < 8:
-        raise ValueError("the face lies outside the photo")
+        raise UsageError("the face lies outside the photo")
     scale = min(1.0, ANALYSIS_MAX_SIDE / max(x1 - x0, y1 - y0))
     return (int(x0), int(y0), int(x1), int(y1)), float(scale)
 
@@ -179,9 +180,9 @@ def region(
         ValueError: a bad ``eyelids`` or ``hairline_max``, or a face outside the photo.
     """
     if eyelids not in EYELID_CHOICES:
-        raise ValueError(f"eyelids must be one of {EYELID_CHOICES}, got {eyelids!r}")
+        raise UsageError(f"eyelids must be one of {EYELID_CHOICES}, got {eyelids!r}")
     if not 0.3 <= hairline_max <= 1.5:
-        raise ValueError(f"hairline_max must be between 0.3 and 1.5 (x nasion-chin distance), got {hairline_max}")
+        raise UsageError(f"hairline_max must be between 0.3 and 1.5 (x nasion-chin distance), got {hairline_max}")
     box, scale = analysis_frame(landmarks.points, rgb.shape, hairline_max)
     crop = crop_to_frame(rgb, box, scale)
     points = frame_points(landmarks.points, box, scale)

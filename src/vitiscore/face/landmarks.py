@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from vitiscore.errors import MissingDependencyError
 from vitiscore.face import indices as ix
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,6 @@ _MESH_INPUT_MAX_SIDE = 1920
 
 # The one mediapipe release that works here (pinned, with the reason, in pyproject.toml [tool.vitiscore]).
 MEDIAPIPE = "mediapipe==0.10.21"
-
-
-class MissingDependencyError(RuntimeError):
-    """A package the face landmarks need is not installed; the message holds the command that installs it."""
 
 
 def require_mediapipe() -> None:

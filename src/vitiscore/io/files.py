@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from vitiscore.errors import MissingInputError, UsageError
+
 
 def output_folder(path: str | os.PathLike) -> Path:
     """``path`` as an output folder, created (with its parents) when missing.
@@ -32,11 +34,11 @@ def output_folder(path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
-        raise ValueError(f"output folder {path} is a file; name a folder")
+        raise UsageError(f"output folder {path} is a file; name a folder")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ValueError(f"cannot create output folder {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot create output folder {path}: {exc.strerror or exc}") from None
     return path
 
 
@@ -77,10 +79,10 @@ def png_bytes(array: np.ndarray, labels: bool = False) -> bytes:
       palette-aware readers see the index and others the same value as grey.
     """
     if array.ndim != 2 and (array.ndim != 3 or array.shape[2] != 3) or 0 in array.shape:
-        raise ValueError(f"array must be (H, W) or (H, W, 3) and not empty, got {array.shape}")
+        raise UsageError(f"array must be (H, W) or (H, W, 3) and not empty, got {array.shape}")
     if labels:
         if array.dtype != np.uint8 or array.ndim != 2 or array.max() > 15:
-            raise ValueError("labels must be a (H, W) uint8 array of values 0-15")
+            raise UsageError("labels must be a (H, W) uint8 array of values 0-15")
         width = array.shape[1]
         padded = np.pad(array, ((0, 0), (0, width % 2)))  # two pixels a byte; an odd row ends in a 0 nibble
         packed = (padded[:, 0::2] << 4) | padded[:, 1::2]
@@ -88,7 +90,7 @@ def png_bytes(array: np.ndarray, labels: bool = False) -> bytes:
     if array.dtype == bool and array.ndim == 2:
         return _unfiltered_png(array.shape[1], np.packbits(array, axis=1), 1, 0)
     if array.dtype != np.uint8:
-        raise ValueError(f"array must be uint8 (or a 2-D bool mask), got {array.dtype}")
+        raise UsageError(f"array must be uint8 (or a 2-D bool mask), got {array.dtype}")
     buffer = stdio.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
@@ -123,7 +125,7 @@ def write_png(path: str | os.PathLike, array: np.ndarray, labels: bool = False) 
 def write_jpeg(path: str | os.PathLike, array: np.ndarray, quality: int = 90) -> None:
     """Write a uint8 (H, W, 3) RGB array as a JPEG, atomically, with no metadata (pictures to look at only)."""
     if array.dtype != np.uint8 or array.ndim != 3:
-        raise ValueError(f"array must be (H, W, 3) uint8, got {array.shape} {array.dtype}")
+        raise UsageError(f"array must be (H, W, 3) uint8, got {array.shape} {array.dtype}")
     image = Image.fromarray(array)
     _atomic_write(Path(path), lambda handle: image.save(handle, format="JPEG", quality=quality))
 
@@ -182,7 +184,7 @@ def read_table_csv(path: str | os.PathLike, role: str = "table") -> tuple[list[s
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{role} file does not exist: {path}")
+        raise MissingInputError(f"{role} file does not exist: {path}")
     with open(path, newline="", encoding="utf-8-sig") as handle:
         delimiter = table_delimiter(handle.readline())
         handle.seek(0)
@@ -279,7 +281,7 @@ def read_points(path: str | os.PathLike) -> np.ndarray:
     try:
         return np.array([[float(r["x"]), float(r["y"]), float(r["z"])] for r in rows], dtype=np.float64)
     except (KeyError, ValueError):
-        raise ValueError(f"{path} is not a landmarks table (columns point, x, y, z)") from None
+        raise UsageError(f"{path} is not a landmarks table (columns point, x, y, z)") from None
 
 
 def write_jsonl(path: str | os.PathLike, records: list[dict]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from vitiscore.errors import MissingInputError, UsageError
 from vitiscore.io.files import read_table_csv
 from vitiscore.measure import scale as scale_mod
 
@@ -42,17 +43,17 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
     columns, rows = read_table_csv(path, "manifest")
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise ValueError(
+        raise UsageError(
             f"manifest {path} lacks the column(s) {', '.join(missing)} "
             f"(needs {', '.join(REQUIRED)}; optional {', '.join(OPTIONAL)}; it has: {', '.join(columns)})"
         )
     if not rows:
-        raise ValueError(f"manifest {path} has no rows")
+        raise UsageError(f"manifest {path} has no rows")
     per_subject: dict[str, dict[str, float]] = {}
     for line, row in enumerate(rows, start=2):
         for column in REQUIRED:
             if not row.get(column):
-                raise ValueError(f"manifest {path} line {line}: empty {column}")
+                raise UsageError(f"manifest {path} line {line}: empty {column}")
         known = per_subject.setdefault(row["subject_id"], {})
         for column in OPTIONAL:
             text = row.get(column, "")
@@ -60,7 +61,7 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
                 try:
                     known[column] = float(text)
                 except ValueError:
-                    raise ValueError(f"manifest {path} line {line}: {column} must be a number, got {text!r}") from None
+                    raise UsageError(f"manifest {path} line {line}: {column} must be a number, got {text!r}") from None
     hands = {}
     for subject, known in per_subject.items():
         try:
@@ -68,7 +69,7 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
                 known.get("hand_area_cm2"), known.get("height_cm"), known.get("weight_kg")
             )
         except ValueError as exc:
-            raise ValueError(f"manifest {path}, subject {subject}: {exc}") from None
+            raise UsageError(f"manifest {path}, subject {subject}: {exc}") from None
     entries, absent, seen = [], [], {}
     for line, row in enumerate(rows, start=2):
         photo = Path(row["path"])
@@ -78,9 +79,9 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
             continue
         key = photo.resolve()
         if key in seen:
-            raise ValueError(f"manifest {path} lists {row['path']} twice (lines {seen[key]} and {line})")
+            raise UsageError(f"manifest {path} lists {row['path']} twice (lines {seen[key]} and {line})")
         seen[key] = line
         entries.append(ManifestEntry(photo, row["subject_id"], row["visit"], row["view"], hands[row["subject_id"]]))
     if absent:
-        raise FileNotFoundError(f"manifest {path} names photos that do not exist: " + "; ".join(absent))
+        raise MissingInputError(f"manifest {path} names photos that do not exist: " + "; ".join(absent))
     return entries

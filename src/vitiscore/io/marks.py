@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vitiscore.errors import UsageError
 from vitiscore.io.files import read_table_csv, write_csv
 from vitiscore.io.photos import shown_size
 
@@ -30,7 +31,7 @@ REQUIRED = ("image_id", "x", "y", "label")
 DEFAULT_RADIUS_PX = 5.0
 
 
-class MarksError(ValueError):
+class MarksError(UsageError):
     """A marks file (or one of its lines) cannot be used; the message names the file and the line."""
 
 

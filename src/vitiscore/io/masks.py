@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vitiscore.errors import MissingInputError, UsageError
 from vitiscore.io.files import file_sha256
 
 MASK_SUFFIXES = (".png", ".tif", ".tiff", ".bmp")
@@ -40,10 +41,10 @@ def masks_in(folder) -> dict:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"mask folder does not exist: {folder}")
+        raise MissingInputError(f"mask folder does not exist: {folder}")
     lossy = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in LOSSY_SUFFIXES)
     if lossy:
-        raise ValueError(
+        raise UsageError(
             f"{folder} holds {len(lossy)} lossy mask file(s) (e.g. {lossy[0]}): JPEG noise would be "
             f"read as lesion; export the masks as PNG ({', '.join(MASK_SUFFIXES)})"
         )
@@ -51,10 +52,10 @@ def masks_in(folder) -> dict:
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in MASK_SUFFIXES):
         key = mask_id(path)
         if key in found:
-            raise ValueError(f"{folder} has two masks for image {key}: {found[key].name} and {path.name}")
+            raise UsageError(f"{folder} has two masks for image {key}: {found[key].name} and {path.name}")
         found[key] = path
     if not found:
-        raise ValueError(f"{folder} holds no masks ({', '.join(MASK_SUFFIXES)})")
+        raise UsageError(f"{folder} holds no masks ({', '.join(MASK_SUFFIXES)})")
     return found
 
 

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from vitiscore.errors import MissingInputError, UsageError
 from vitiscore.io.files import read_run_json, safe_name
 
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -53,7 +54,7 @@ def load_photo(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
         ValueError: ``max_pixels`` is not a positive number.
     """
     if max_pixels is None or max_pixels <= 0:
-        raise ValueError(f"max_pixels must be a positive number of pixels, got {max_pixels!r}")
+        raise UsageError(f"max_pixels must be a positive number of pixels, got {max_pixels!r}")
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -201,7 +202,7 @@ def discover_photos(
         path = Path(item)
         if path.is_dir():
             if path.resolve() in skip or _is_output_folder(path):
-                raise ValueError(
+                raise UsageError(
                     f"input folder {item} is an output folder of vitiscore; keep photos and outputs in separate folders"
                 )
             candidates = []
@@ -224,7 +225,7 @@ def discover_photos(
         elif path.is_file():
             candidates = [path]
         else:
-            raise FileNotFoundError(f"input does not exist: {item}")
+            raise MissingInputError(f"input does not exist: {item}")
         for candidate in candidates:
             key = candidate.resolve()
             if key not in seen:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vitiscore.errors import UsageError
 from vitiscore.face import indices as ix
 
 IRIS_DIAMETER_MM = 11.7
@@ -62,7 +63,7 @@ def iris_scale(points: np.ndarray) -> IrisScale | None:
     """The iris ruler for (478, 3) mesh points, or None when the iris measurement is implausible."""
     p = np.asarray(points, dtype=np.float64)
     if p.shape != (478, 3):
-        raise ValueError(f"points must be the (478, 3) mesh with iris points, got {p.shape}")
+        raise UsageError(f"points must be the (478, 3) mesh with iris points, got {p.shape}")
     right, left = iris_widths_px(p)
     width = (right + left) / 2
     eyes = float(np.linalg.norm(p[ix.LEFT_IRIS_CENTRE, :2] - p[ix.RIGHT_IRIS_CENTRE, :2]))
@@ -77,7 +78,7 @@ def mosteller_bsa_m2(height_cm: float, weight_kg: float) -> float:
     """Body surface area, m², by Mosteller (1987): sqrt(height cm x weight kg / 3600)."""
     for name, value, low, high in (("height_cm", height_cm, 30, 260), ("weight_kg", weight_kg, 2, 400)):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
-            raise ValueError(f"{name} must be a number in {low}-{high}, got {value!r}")
+            raise UsageError(f"{name} must be a number in {low}-{high}, got {value!r}")
     return math.sqrt(height_cm * weight_kg / 3600.0)
 
 
@@ -99,7 +100,7 @@ def hand_unit(
     """
     if hand_area_cm2 is not None and not _missing(hand_area_cm2):
         if not 20 <= float(hand_area_cm2) <= 400:
-            raise ValueError(f"hand_area_cm2 must be in 20-400 cm², got {hand_area_cm2!r}")
+            raise UsageError(f"hand_area_cm2 must be in 20-400 cm², got {hand_area_cm2!r}")
         return HandUnit(float(hand_area_cm2), HU_PATIENT_HAND)
     if not _missing(height_cm) and not _missing(weight_kg):
         return HandUnit(mosteller_bsa_m2(float(height_cm), float(weight_kg)) * 1e4 * 0.01, HU_MOSTELLER)

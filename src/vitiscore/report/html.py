@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from vitiscore import io as io_mod
+from vitiscore.errors import UsageError
 from vitiscore.io.masks import read_labels, read_mask
 from vitiscore.measure.mask_score import frame_mask, frame_of
 from vitiscore.report import overlay
@@ -321,12 +322,12 @@ def write_report(out_dir, compare_dir=None) -> Path:
     out_dir = Path(out_dir)
     run = io_mod.read_score_run(out_dir)
     if not run or not (out_dir / "results.csv").is_file():
-        raise ValueError(f"{out_dir} holds no vitiscore score run (run.json and results.csv)")
+        raise UsageError(f"{out_dir} holds no vitiscore score run (run.json and results.csv)")
     _, rows = io_mod.read_table_csv(out_dir / "results.csv", "results")
     if compare_dir is None and (out_dir / "compare" / "per_subject.csv").is_file():
         compare_dir = out_dir / "compare"
     if compare_dir is not None and not (Path(compare_dir) / "per_subject.csv").is_file():
-        raise ValueError(f"{compare_dir} holds no per_subject.csv of `vitiscore compare`")
+        raise UsageError(f"{compare_dir} holds no per_subject.csv of `vitiscore compare`")
     if (out_dir / FILES_DIR).is_dir():
         shutil.rmtree(out_dir / FILES_DIR)
     sections = [_run_section(run, rows), _photo_table(rows), _failures(rows), _photo_cards(out_dir, rows)]

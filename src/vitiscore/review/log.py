@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vitiscore import schema
+from vitiscore.errors import UsageError
 from vitiscore.io import file_sha256, read_jsonl, read_score_run, read_table_csv
 
 REVIEW_DIR = "reviewed"
@@ -33,12 +34,12 @@ def model_rows(out_dir: Path) -> list[dict]:
     """
     run = read_score_run(out_dir)
     if not run:
-        raise ValueError(f"{out_dir} holds no vitiscore score run (no run.json of `vitiscore score`)")
+        raise UsageError(f"{out_dir} holds no vitiscore score run (no run.json of `vitiscore score`)")
     if run.get("status") != "finished":
-        raise ValueError(f"the scoring run in {out_dir} did not finish; resume it with --skip-existing first")
+        raise UsageError(f"the scoring run in {out_dir} did not finish; resume it with --skip-existing first")
     journal = {r["image_id"]: r for r in read_jsonl(out_dir / "results.jsonl") if "image_id" in r}
     if not journal:
-        raise ValueError(f"{out_dir}/results.jsonl holds no rows")
+        raise UsageError(f"{out_dir}/results.jsonl holds no rows")
     order = [r["image_id"] for r in read_table_csv(out_dir / "results.csv", "results")[1]]
     order = [i for i in order if i in journal] + [i for i in journal if i not in order]
     return [{c: journal[i].get(c) for c in schema.RESULTS.names} for i in order]
@@ -67,7 +68,7 @@ def read_log(out_dir: Path) -> list[dict]:
 def append(out_dir: Path, record: dict) -> None:
     """Append one row to the review log and fsync it (the header is written with the first row)."""
     if record.get("action") not in ACTIONS:
-        raise ValueError(f"action must be one of {ACTIONS}, got {record.get('action')!r}")
+        raise UsageError(f"action must be one of {ACTIONS}, got {record.get('action')!r}")
     path = log_path(out_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = stdio.StringIO(newline="")

@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import crop_to_frame, to_photo
 from vitiscore.io.masks import read_labels
 from vitiscore.measure.mask_score import frame_of, photo_mask
@@ -41,9 +42,9 @@ def threshold_mask(
         ValueError: the run kept no probability map for the photo (masks drawn elsewhere), or a bad threshold.
     """
     if not 0 < threshold < 1:
-        raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+        raise UsageError(f"threshold must be between 0 and 1, got {threshold}")
     if probability is None and not row.get("probability"):
-        raise ValueError(f"{row['image_id']}: no probability map (the mask was drawn elsewhere)")
+        raise UsageError(f"{row['image_id']}: no probability map (the mask was drawn elsewhere)")
     box, scale = frame_of(row)
     if probability is None:
         probability = np.asarray(cv2.imread(str(Path(out_dir) / row["probability"]), cv2.IMREAD_GRAYSCALE))

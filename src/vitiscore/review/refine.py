@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from vitiscore import io as io_mod
+from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import crop_to_frame
 from vitiscore.io import marks as marks_mod
 from vitiscore.io.marks import Mark
@@ -71,22 +72,22 @@ def parse_page_marks(items, frame_width: int, frame_height: int) -> list[Mark]:
         ValueError: not a list, a mark without finite coordinates inside the frame, or a label other than 0/1.
     """
     if not isinstance(items, list) or not items:
-        raise ValueError("marks must be a non-empty list of {x, y, label}")
+        raise UsageError("marks must be a non-empty list of {x, y, label}")
     out = []
     for k, item in enumerate(items, start=1):
         if not isinstance(item, dict):
-            raise ValueError(f"mark {k} is not an object")
+            raise UsageError(f"mark {k} is not an object")
         try:
             x, y = float(item["x"]), float(item["y"])
             radius = float(item.get("radius", PAGE_MARK_RADIUS))
         except (KeyError, TypeError, ValueError):
-            raise ValueError(f"mark {k} needs numbers x and y") from None
+            raise UsageError(f"mark {k} needs numbers x and y") from None
         if not (math.isfinite(x) and math.isfinite(y) and 0 <= x <= frame_width - 1 and 0 <= y <= frame_height - 1):
-            raise ValueError(f"mark {k} at ({x:g}, {y:g}) lies outside the {frame_width}x{frame_height} px crop")
+            raise UsageError(f"mark {k} at ({x:g}, {y:g}) lies outside the {frame_width}x{frame_height} px crop")
         if not (math.isfinite(radius) and radius > 0):
-            raise ValueError(f"mark {k}: radius must be > 0, got {radius:g}")
+            raise UsageError(f"mark {k}: radius must be > 0, got {radius:g}")
         if item.get("label") not in (0, 1):
-            raise ValueError(f"mark {k}: label must be 1 (depigmented) or 0 (normal skin)")
+            raise UsageError(f"mark {k}: label must be 1 (depigmented) or 0 (normal skin)")
         out.append(Mark(x, y, int(item["label"]), radius))
     return out
 
@@ -110,7 +111,7 @@ def analysis_frame(out_dir: Path, row: dict) -> np.ndarray:
     try:
         return io_mod.load_photo(Path(out_dir) / row["crop"]).rgb
     except (io_mod.PhotoError, KeyError, TypeError) as exc:
-        raise ValueError(f"{row['image_id']}: neither the photo nor the kept crop can be read") from exc
+        raise UsageError(f"{row['image_id']}: neither the photo nor the kept crop can be read") from exc
 
 
 def refine_photo(out_dir: Path, row: dict, segmenter, on_frame: list[Mark], settings: RefineSettings):
@@ -120,7 +121,7 @@ def refine_photo(out_dir: Path, row: dict, segmenter, on_frame: list[Mark], sett
     box, scale = frame_of(row)
     area = frame_labels(photo_labels(out_dir, row), box, scale) > 0
     if area.shape != crop.shape[:2]:
-        raise ValueError(f"{row['image_id']}: the kept crop is not the analysis frame's size")
+        raise UsageError(f"{row['image_id']}: the kept crop is not the analysis frame's size")
     seg = refine(segmenter, crop, area, on_frame, settings)
     return seg.probability, seg.threshold
 

@@ -42,6 +42,7 @@ import numpy as np
 from PIL import Image
 
 from vitiscore import io as io_mod
+from vitiscore.errors import MissingInputError, UsageError
 from vitiscore.face.facial_area import frame_size
 from vitiscore.io.masks import read_labels
 from vitiscore.measure.mask_score import frame_mask, frame_of
@@ -66,13 +67,13 @@ class ReviewSession:
         out_dir = Path(out_dir)
         run = io_mod.read_score_run(out_dir)
         if not run or not (out_dir / "results.jsonl").is_file():
-            raise ValueError(f"{out_dir} holds no vitiscore score run to review (run.json, results.jsonl)")
+            raise UsageError(f"{out_dir} holds no vitiscore score run to review (run.json, results.jsonl)")
         rows = review_log.model_rows(out_dir)
         self.out_dir = out_dir
         self.rater = " ".join(str(rater).split()) or "rater"
         self.rows = {r["image_id"]: r for r in rows if r.get("status") == "ok" and r.get("crop")}
         if not self.rows:
-            raise ValueError(f"{out_dir} has no scored photo with a kept face crop to review (score it again)")
+            raise UsageError(f"{out_dir} has no scored photo with a kept face crop to review (score it again)")
         self.order = [r["image_id"] for r in rows if r["image_id"] in self.rows]
         self.threshold = (run.get("model") or {}).get("threshold")
         self.lock = threading.Lock()
@@ -119,7 +120,7 @@ class ReviewSession:
             return (self.out_dir / row["crop"]).read_bytes(), "image/jpeg"
         if kind == "probability":
             if not row.get("probability"):
-                raise FileNotFoundError("no probability map (the mask was drawn elsewhere)")
+                raise MissingInputError("no probability map (the mask was drawn elsewhere)")
             return (self.out_dir / row["probability"]).read_bytes(), "image/png"
         box, scale = frame_of(row)
         if kind == "area":
@@ -139,7 +140,7 @@ class ReviewSession:
         if body.get("refined"):
             probability = self.refined.get(image_id)
             if probability is None:
-                raise ValueError("this photo has not been refined in this session: refine it again")
+                raise UsageError("this photo has not been refined in this session: refine it again")
         with self.lock:
             record = save_review(
                 self.out_dir,
@@ -158,7 +159,7 @@ class ReviewSession:
     def refine(self, image_id: str, body: dict) -> dict:
         """Adapt the run's model to the marks in ``body`` on one photo; keep the marks and the refined map."""
         if not self.model:
-            raise ValueError("this run scored masks drawn elsewhere: there is no model to refine")
+            raise UsageError("this run scored masks drawn elsewhere: there is no model to refine")
         row = self.rows[image_id]
         box, scale = frame_of(row)
         width, height = frame_size(box, scale)
@@ -168,7 +169,7 @@ class ReviewSession:
 
             segmenter = load_segmenter(self.model)
             if segmenter.sha256 != self.model_sha256:
-                raise ValueError(
+                raise UsageError(
                     f"the model {self.model!r} is not the one that scored this run (its weights changed): refine "
                     "needs the run's own model"
                 )
@@ -188,13 +189,13 @@ class ReviewSession:
 def _decode_picture(data_url: str) -> np.ndarray:
     """An RGBA picture from a ``data:image/png;base64,...`` URL (the page's stroke layer)."""
     if not isinstance(data_url, str) or not data_url.startswith("data:image/png;base64,"):
-        raise ValueError("strokes must be a PNG data URL")
+        raise UsageError("strokes must be a PNG data URL")
     try:
         raw = base64.b64decode(data_url.split(",", 1)[1], validate=True)
         with Image.open(stdio.BytesIO(raw)) as image:
             return np.asarray(image.convert("RGBA"))
     except (binascii.Error, OSError) as exc:
-        raise ValueError(f"strokes are not a readable PNG: {exc}") from None
+        raise UsageError(f"strokes are not a readable PNG: {exc}") from None
 
 
 def page_html() -> bytes:
@@ -283,7 +284,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(self.rfile.read(length))
             if not isinstance(body, dict):
-                raise ValueError("the request must be a JSON object")
+                raise UsageError("the request must be a JSON object")
             if parts[3] == "refine":
                 answer = self.session.refine(image_id, body)
             else:
@@ -305,7 +306,7 @@ def make_server(
         OSError: the port is taken.
     """
     if not 0 <= int(port) <= 65535:
-        raise ValueError(f"port must be 0-65535, got {port}")
+        raise UsageError(f"port must be 0-65535, got {port}")
     session = ReviewSession(out_dir, rater, refinement)
     token = token or secrets.token_urlsafe(24)
     handler = type("ReviewHandler", (_Handler,), {"session": session, "token": token})

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import frame_size
 from vitiscore.io import file_sha256, png_bytes, write_bytes
 from vitiscore.io.masks import read_mask
@@ -57,9 +58,9 @@ def save_review(
     """
     out_dir = Path(out_dir)
     if row.get("status") != "ok" or not row.get("mask_depigmented"):
-        raise ValueError(f"{row.get('image_id')}: the photo was not scored ({row.get('status')}); nothing to review")
+        raise UsageError(f"{row.get('image_id')}: the photo was not scored ({row.get('status')}); nothing to review")
     if action not in ("save", "exclude"):
-        raise ValueError(f"action must be 'save' or 'exclude', got {action!r}")
+        raise UsageError(f"action must be 'save' or 'exclude', got {action!r}")
     before, before_path = current_mask(out_dir, row)
     record = dict.fromkeys(review_log.COLUMNS, "")
     record.update(
@@ -72,12 +73,12 @@ def save_review(
     if action == "exclude":
         reason = " ".join(str(reason).split())
         if not reason:
-            raise ValueError("an exclusion needs a reason")
+            raise UsageError("an exclusion needs a reason")
         record.update(action="exclude", reason=reason, pixels_added=0, pixels_removed=0)
         review_log.append(out_dir, record)
         return record
     if probability is not None and threshold is None:
-        raise ValueError("a refined probability map is cut at a threshold: give one")
+        raise UsageError("a refined probability map is cut at a threshold: give one")
     labels = photo_labels(out_dir, row)
     after = before if threshold is None else threshold_mask(out_dir, row, float(threshold), labels, probability)
     if added is not None or removed is not None:
@@ -87,7 +88,7 @@ def save_review(
         for name, stroke in (("added", added), ("removed", removed)):
             stroke = np.zeros((height, width), bool) if stroke is None else np.asarray(stroke, bool)
             if stroke.shape != (height, width):
-                raise ValueError(
+                raise UsageError(
                     f"{name} strokes must be {width}x{height} px (the face crop), got {stroke.shape[::-1]}"
                 )
             strokes.append(stroke)

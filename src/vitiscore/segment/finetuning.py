@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vitiscore.errors import UsageError
+
 # 200 steps of batch 8 from the base weights: on 2 CPU threads about 2.2 minutes per model for MobileNetV2 on
 # 224 px crops, so that three folds and the final model of 50 photos take about 10 minutes, within a quarter of an
 # hour (research/bench_finetune.py).
@@ -38,14 +40,14 @@ class FinetuneSettings:
 
     def __post_init__(self):
         if not isinstance(self.steps, int) or self.steps < 1:
-            raise ValueError(f"steps must be a whole number >= 1, got {self.steps!r}")
+            raise UsageError(f"steps must be a whole number >= 1, got {self.steps!r}")
         if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate < 10):
-            raise ValueError(f"learning_rate must be a number in (0, 10), got {self.learning_rate!r}")
+            raise UsageError(f"learning_rate must be a number in (0, 10), got {self.learning_rate!r}")
         if not isinstance(self.folds, int) or self.folds < 2:
-            raise ValueError(f"folds must be a whole number >= 2, got {self.folds!r}")
+            raise UsageError(f"folds must be a whole number >= 2, got {self.folds!r}")
         if not 0 <= self.synthetic_share < 1:
-            raise ValueError(f"synthetic_share must be in [0, 1), got {self.synthetic_share!r}")
+            raise UsageError(f"synthetic_share must be in [0, 1), got {self.synthetic_share!r}")
         if self.threshold_rule not in THRESHOLD_RULES:
-            raise ValueError(f"threshold_rule must be one of {', '.join(THRESHOLD_RULES)}, got {self.threshold_rule!r}")
+            raise UsageError(f"threshold_rule must be one of {', '.join(THRESHOLD_RULES)}, got {self.threshold_rule!r}")
         if self.device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
+            raise UsageError(f"device must be auto, cpu or cuda, got {self.device!r}")

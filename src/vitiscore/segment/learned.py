@@ -23,6 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from vitiscore.errors import UsageError
 from vitiscore.io.files import file_sha256
 from vitiscore.segment.protocol import Segmentation, check_inputs
 
@@ -35,7 +36,7 @@ SKIN_THRESHOLD = 0.5
 _TORCHVISION_SCHEMAS = None
 
 
-class ModelFileError(ValueError):
+class ModelFileError(UsageError):
     """A model folder is incomplete, inconsistent or tampered with."""
 
 
@@ -217,7 +218,7 @@ def resolve_device(device: str) -> str:
         ValueError: an unknown device, or "cuda" when torch sees no GPU (no silent fallback to the CPU).
     """
     if device not in DEVICES:
-        raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
+        raise UsageError(f"device must be one of {DEVICES}, got {device!r}")
     if device == "cpu":
         return device
     import torch
@@ -225,7 +226,7 @@ def resolve_device(device: str) -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for but torch sees no GPU; use --device cpu or auto")
+        raise UsageError("--device cuda was asked for but torch sees no GPU; use --device cpu or auto")
     return device
 
 

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from vitiscore.errors import UsageError
 from vitiscore.io.marks import Mark, raster
 from vitiscore.segment.protocol import Segmentation, check_inputs
 
@@ -51,17 +52,17 @@ class RefineSettings:
 
     def __post_init__(self):
         if not isinstance(self.steps, int) or isinstance(self.steps, bool) or self.steps < 0:
-            raise ValueError(f"refine steps must be a whole number >= 0, got {self.steps!r}")
+            raise UsageError(f"refine steps must be a whole number >= 0, got {self.steps!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise ValueError(f"refine seed must be a whole number, got {self.seed!r}")
+            raise UsageError(f"refine seed must be a whole number, got {self.seed!r}")
         if not (isinstance(self.learning_rate, (int, float)) and math.isfinite(self.learning_rate)):
-            raise ValueError(f"refine learning_rate must be a number > 0, got {self.learning_rate!r}")
+            raise UsageError(f"refine learning_rate must be a number > 0, got {self.learning_rate!r}")
         if self.learning_rate <= 0:
-            raise ValueError(f"refine learning_rate must be > 0, got {self.learning_rate!r}")
+            raise UsageError(f"refine learning_rate must be > 0, got {self.learning_rate!r}")
         if not (isinstance(self.anchor, (int, float)) and math.isfinite(self.anchor) and self.anchor >= 0):
-            raise ValueError(f"refine anchor must be a number >= 0, got {self.anchor!r}")
+            raise UsageError(f"refine anchor must be a number >= 0, got {self.anchor!r}")
         if self.margin is not None and not (isinstance(self.margin, (int, float)) and 0 <= self.margin < 1):
-            raise ValueError(f"refine margin must be None or a number in [0, 1), got {self.margin!r}")
+            raise UsageError(f"refine margin must be None or a number in [0, 1), got {self.margin!r}")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -87,7 +88,7 @@ def refine(
     if not marks or settings.steps == 0:
         return segmenter.predict(rgb, area)
     if not can_refine(segmenter):
-        raise ValueError(
+        raise UsageError(
             f"marks refine a learned model; {getattr(segmenter, 'model_id', 'this model')!r} cannot be adapted"
         )
     network = adapted_network(segmenter, rgb, marks, settings)

@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from vitiscore.errors import UsageError
 from vitiscore.segment.protocol import Segmenter
 
 # The model the pipeline uses unless told otherwise: the shipped learned model (see its model card).
@@ -34,11 +35,11 @@ def register_segmenter(model_id: str, loader: Callable[[], Segmenter], replace: 
         ValueError: ``model_id`` is empty, contains a path separator, or is taken (unless ``replace``).
     """
     if not model_id or "/" in model_id or os.sep in model_id:
-        raise ValueError(f"model_id must be a non-empty name without path separators, got {model_id!r}")
+        raise UsageError(f"model_id must be a non-empty name without path separators, got {model_id!r}")
     if not callable(loader):
-        raise ValueError(f"loader must be callable, got {type(loader).__name__}")
+        raise UsageError(f"loader must be callable, got {type(loader).__name__}")
     if model_id in _LOADERS and not replace:
-        raise ValueError(f"a segmenter is already registered as {model_id!r}")
+        raise UsageError(f"a segmenter is already registered as {model_id!r}")
     _LOADERS[model_id] = loader
 
 
@@ -85,7 +86,7 @@ def load_segmenter(model: str, device: str = "cpu") -> Segmenter:
 
     Raises:
         ValueError: unknown id; the message lists the available ones. There is no fallback to another model.
-        vitiscore.segment.learned.ModelFileError (a ValueError): an incomplete or tampered model folder.
+        vitiscore.segment.learned.ModelFileError (a UsageError): an incomplete or tampered model folder.
     """
     if model in _LOADERS:
         return _LOADERS[model]()
@@ -93,9 +94,9 @@ def load_segmenter(model: str, device: str = "cpu") -> Segmenter:
     if folder is None and (os.sep in model or "/" in model or Path(model).is_dir()):
         folder = Path(model)
         if not (folder / "config.json").is_file():
-            raise ValueError(f"model folder {model!r} has no config.json")
+            raise UsageError(f"model folder {model!r} has no config.json")
     if folder is None:
-        raise ValueError(f"unknown model {model!r}; available: {', '.join(available_models())}")
+        raise UsageError(f"unknown model {model!r}; available: {', '.join(available_models())}")
     from vitiscore.segment.learned import LearnedSegmenter
 
     return LearnedSegmenter(folder, device=device)

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from vitiscore.errors import MissingInputError, UsageError
 from vitiscore.io.masks import read_labels, read_mask
 from vitiscore.training import synth
 from vitiscore.training.data import BaseImage
@@ -27,7 +28,7 @@ FASSEG_BACKGROUND, FASSEG_SKIN, FASSEG_HAIR, FASSEG_EYES, FASSEG_NOSE, FASSEG_MO
 def _read_rgb(path: Path) -> np.ndarray:
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if bgr is None:
-        raise ValueError(f"cannot read image {path}")
+        raise UsageError(f"cannot read image {path}")
     return bgr[..., ::-1].copy()
 
 
@@ -62,12 +63,12 @@ def read_real_index(data_dir: str | Path) -> list[RealRecord]:
     data_dir = Path(data_dir)
     index = data_dir / "index.csv"
     if not index.is_file():
-        raise FileNotFoundError(f"{index} not found: DATA_DIR must hold index.csv, images/ and masks/")
+        raise MissingInputError(f"{index} not found: DATA_DIR must hold index.csv, images/ and masks/")
     with open(index, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     required = {"image", "mask", "source_group", "shows_face"}
     if rows and not required <= set(rows[0]):
-        raise ValueError(f"{index} lacks columns {sorted(required - set(rows[0]))}")
+        raise UsageError(f"{index} lacks columns {sorted(required - set(rows[0]))}")
     return [
         RealRecord(
             data_dir / r["image"],
@@ -128,7 +129,7 @@ def fasseg_frontal(fasseg_dir: str | Path, split: str) -> list[BaseImage]:
     """FASSEG frontal faces of ``split`` ("train" or "test") with their skin (including nose) as the paintable
     area and the eyes and mouth as preferred lesion sites."""
     if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        raise UsageError(f"split must be 'train' or 'test', got {split!r}")
     folder = Path(fasseg_dir) / "frontal" / split
     return [_fasseg_base(p, folder / "labels_index" / p.name) for p in sorted((folder / "rgb").glob("*.png"))]
 

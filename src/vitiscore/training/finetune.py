@@ -35,6 +35,7 @@ import numpy as np
 
 from vitiscore import io as io_mod
 from vitiscore.agreement.masks import agreement
+from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import crop_to_frame
 from vitiscore.io.masks import mask_set, read_labels, read_mask
 from vitiscore.measure.mask_score import frame_of
@@ -84,14 +85,14 @@ def read_groups(path: str | Path) -> dict[str, str]:
     """
     columns, rows = io_mod.read_table_csv(path, "groups")
     if not {"image_id", "group"} <= set(columns):
-        raise ValueError(f"groups file {path} needs the columns image_id and group (it has: {', '.join(columns)})")
+        raise UsageError(f"groups file {path} needs the columns image_id and group (it has: {', '.join(columns)})")
     groups: dict[str, str] = {}
     for line, row in enumerate(rows, start=2):
         image_id, group = row.get("image_id", ""), row.get("group", "")
         if not image_id or not group:
-            raise ValueError(f"groups file {path} line {line}: empty image_id or group")
+            raise UsageError(f"groups file {path} line {line}: empty image_id or group")
         if groups.setdefault(image_id, group) != group:
-            raise ValueError(f"groups file {path} line {line}: {image_id!r} is already in group {groups[image_id]!r}")
+            raise UsageError(f"groups file {path} line {line}: {image_id!r} is already in group {groups[image_id]!r}")
     return groups
 
 
@@ -99,7 +100,7 @@ def _group_of(image_id: str, groups: dict[str, str] | None) -> str:
     if groups is None:
         return image_id
     if image_id not in groups:
-        raise ValueError(f"the groups file has no row for the photo {image_id!r}: every photo needs its subject")
+        raise UsageError(f"the groups file has no row for the photo {image_id!r}: every photo needs its subject")
     return groups[image_id]
 
 
@@ -142,7 +143,7 @@ def examples_from_masks(
         rgb = io_mod.load_photo(path, max_pixels).rgb
         mask = read_mask(masks.files[image_id])
         if mask.shape != rgb.shape[:2]:
-            raise ValueError(
+            raise UsageError(
                 f"the mask of {image_id} is {mask.shape[1]}x{mask.shape[0]} px and the photo {rgb.shape[1]}x"
                 f"{rgb.shape[0]} px (after its EXIF orientation)"
             )
@@ -150,7 +151,7 @@ def examples_from_masks(
         group = _group_of(image_id, groups)
         out.append(Example(image_id, frame, frame_mask, area, group, face, masks.file_sha256(image_id)))
     if not out:
-        raise ValueError(f"no photo of the inputs has a mask in {mask_dir}")
+        raise UsageError(f"no photo of the inputs has a mask in {mask_dir}")
     return out
 
 
@@ -182,14 +183,14 @@ def examples_from_reviewed(out_dirs, groups: dict[str, str] | None = None) -> li
             frame_mask = crop_to_frame(mask.astype(np.uint8), box, scale, interpolation=cv2.INTER_NEAREST) > 0
             area = frame_labels(read_labels(out_dir / row["mask_units"]), box, scale) > 0
             if not frame_mask.shape == area.shape == frame.shape[:2]:
-                raise ValueError(f"{out_dir}: the reviewed mask of {row['image_id']} does not fit its crop")
+                raise UsageError(f"{out_dir}: the reviewed mask of {row['image_id']} does not fit its crop")
             group = _group_of(row["image_id"], groups)
             sha = io_mod.file_sha256(state.mask)
             out.append(Example(row["image_id"], frame, frame_mask, area, group, True, sha))
         for state, n in left.items():
             log.info("%s: %d %s photos left out", out_dir, n, state)
     if not out:
-        raise ValueError("no reviewed photo in " + ", ".join(map(str, out_dirs)) + " (review them first)")
+        raise UsageError("no reviewed photo in " + ", ".join(map(str, out_dirs)) + " (review them first)")
     return out
 
 
@@ -209,7 +210,7 @@ def group_folds(groups: list[str], k: int, seed: int = 0) -> list[int]:
     names = sorted(set(groups))
     k = min(k, len(names))
     if k < 2:
-        raise ValueError(f"cross-validation needs photos of at least 2 groups (subjects), got {len(names)}")
+        raise UsageError(f"cross-validation needs photos of at least 2 groups (subjects), got {len(names)}")
     order = [names[i] for i in np.random.default_rng(seed).permutation(len(names))]
     sizes = {g: groups.count(g) for g in names}
     load = [0] * k
@@ -287,7 +288,7 @@ def choose_cut(probs: list[np.ndarray], examples: list[Example], rule: str, clea
     among the cuts at which the network marks at most :data:`CLEAR_LIMIT` of the clear synthetic faces' skin
     (``clear``: cut -> that share, from :func:`clear_marks_by_cut`), or the highest cut when none does."""
     if rule not in THRESHOLD_RULES:
-        raise ValueError(f"threshold rule must be one of {', '.join(THRESHOLD_RULES)}, got {rule!r}")
+        raise UsageError(f"threshold rule must be one of {', '.join(THRESHOLD_RULES)}, got {rule!r}")
     dice = {t: dice_at(probs, examples, t) for t in THRESHOLDS}
     if rule == "clear-faces":
         allowed = [t for t in THRESHOLDS if clear[t] <= CLEAR_LIMIT] or [max(THRESHOLDS)]
@@ -444,7 +445,7 @@ def finetune(
                 groups={e.image_id: e.group for e in examples})  # fmt: skip
     plan_file = work / "plan.json"
     if (folder / "config.json").is_file() and not (plan_file.is_file() and json.loads(plan_file.read_text()) == plan):
-        raise ValueError(f"{folder} already holds a model: give a new folder for the fine-tuned one")
+        raise UsageError(f"{folder} already holds a model: give a new folder for the fine-tuned one")
     if plan_file.is_file() and json.loads(plan_file.read_text()) != plan:
         log.info("%s holds an interrupted fine-tuning of other photos or settings: starting afresh", work)
         shutil.rmtree(work)

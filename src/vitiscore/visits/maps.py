@@ -29,6 +29,7 @@ from scipy import ndimage
 
 from vitiscore import io as io_mod
 from vitiscore import schema
+from vitiscore.errors import UsageError
 from vitiscore.face import mesh
 from vitiscore.face.facial_area import UNIT_LABELS, UNITS, to_photo
 from vitiscore.io import safe_name
@@ -265,7 +266,7 @@ def subject_map(results_dir: Path, base_row: dict, follow_row: dict) -> tuple[np
     (p0, a0, d0), (p1, a1, d1) = out
     rgb = _background(results_dir, base_row, a0.shape)
     if a0.shape != rgb.shape[:2]:
-        raise ValueError(f"{base_row['image_id']}: the masks are not the photo's size")
+        raise UsageError(f"{base_row['image_id']}: the masks are not the photo's size")
     units = read_labels(results_dir / base_row["mask_units"])
     return rgb, change_map(p0, a0, d0, p1, a1, d1), units
 
@@ -283,7 +284,7 @@ def _background(results_dir: Path, row: dict, shape) -> np.ndarray:
         return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb  # the frame it was scored in
     except io_mod.PhotoError as exc:
         if not (row.get("crop") and (results_dir / row["crop"]).is_file()):
-            raise ValueError(
+            raise UsageError(
                 f"{row['image_id']}: the baseline photo {row['path']} (relative to the scores' folder) cannot be "
                 f"read: {exc}"
             ) from None
@@ -302,9 +303,9 @@ def _landmarks(results_dir: Path, row: dict) -> np.ndarray:
     try:
         return locate(io_mod.load_photo(results_dir / row["path"]).rgb).points
     except io_mod.PhotoError as exc:
-        raise ValueError(f"{row['image_id']}: no landmarks kept and the photo cannot be read: {exc}") from None
+        raise UsageError(f"{row['image_id']}: no landmarks kept and the photo cannot be read: {exc}") from None
     except NoFaceError as exc:
-        raise ValueError(f"{row['image_id']}: {exc}") from None
+        raise UsageError(f"{row['image_id']}: {exc}") from None
 
 
 def write_maps(comparison, out: Path, progress: bool | None = None) -> None:

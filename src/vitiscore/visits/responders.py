@@ -34,6 +34,7 @@ from pathlib import Path
 
 from vitiscore import schema
 from vitiscore.agreement import stats
+from vitiscore.errors import UsageError
 from vitiscore.io import read_run_json, read_table_csv
 
 log = logging.getLogger(__name__)
@@ -108,11 +109,11 @@ def _number(text: str, where: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{where}: not a number: {text!r}") from None
+        raise UsageError(f"{where}: not a number: {text!r}") from None
     if not math.isfinite(value):
         return float("nan")
     if value < 0:
-        raise ValueError(f"{where}: a score cannot be negative, got {value}")
+        raise UsageError(f"{where}: a score cannot be negative, got {value}")
     return value
 
 
@@ -174,9 +175,9 @@ def _compile(id_pattern: str | None):
     try:
         pattern = re.compile(id_pattern)
     except re.error as exc:
-        raise ValueError(f"id_pattern is not a valid regular expression: {exc}") from None
+        raise UsageError(f"id_pattern is not a valid regular expression: {exc}") from None
     if not {"subject_id", "visit"} <= set(pattern.groupindex):
-        raise ValueError("id_pattern needs the named groups (?P<subject_id>...) and (?P<visit>...)")
+        raise UsageError("id_pattern needs the named groups (?P<subject_id>...) and (?P<visit>...)")
     return pattern
 
 
@@ -186,7 +187,7 @@ def _table(
     needed = [score_col] + ([] if pattern else ["subject_id", "visit"])
     missing = [c for c in needed if c not in columns]
     if missing:
-        raise ValueError(f"{path} lacks the column(s) {', '.join(missing)}; it has: {', '.join(columns)}")
+        raise UsageError(f"{path} lacks the column(s) {', '.join(missing)}; it has: {', '.join(columns)}")
     scores: dict[tuple[str, str], VisitScore] = {}
     duplicates, unmatched = [], []
     for line, row in enumerate(rows, start=2):
@@ -200,7 +201,7 @@ def _table(
             subject, visit = match["subject_id"], match["visit"]
             row = {**row, "subject_id": subject, "visit": visit}
         if not subject or not visit:
-            raise ValueError(
+            raise UsageError(
                 f"{path} line {line}: empty subject_id or visit (give --id-pattern to read them from the image ids)"
             )
         status = row.get("status", "ok") or "ok"
@@ -230,13 +231,13 @@ def _table(
             ", ".join(unmatched[:3]),
         )
     if duplicates:
-        raise ValueError(
+        raise UsageError(
             f"{path} has several scores for {len(duplicates)} subject-visit(s), e.g. "
             f"{', '.join(duplicates[:5])}; fuse the views (vitiscore score --manifest) or give one "
             "row per subject and visit"
         )
     if not scores:
-        raise ValueError(f"{path} has no rows with a subject and visit")
+        raise UsageError(f"{path} has no rows with a subject and visit")
     return ScoreTable(scores=scores, score_col=score_col, source=str(path), columns=columns)
 
 
@@ -249,11 +250,11 @@ def read_covariates(path: str | Path) -> dict[str, dict]:
     path = Path(path)
     columns, rows = read_table_csv(path, "covariates")
     if "subject_id" not in columns:
-        raise ValueError(f"covariates {path} lacks the column subject_id; it has: {', '.join(columns)}")
+        raise UsageError(f"covariates {path} lacks the column subject_id; it has: {', '.join(columns)}")
     out: dict[str, dict] = {}
     for line, row in enumerate(rows, start=2):
         if row["subject_id"] in out:
-            raise ValueError(f"covariates {path} line {line}: subject {row['subject_id']} listed twice")
+            raise UsageError(f"covariates {path} line {line}: subject {row['subject_id']} listed twice")
         out[row["subject_id"]] = row
     return out
 
@@ -303,25 +304,25 @@ def compare(
     followups = [followups] if isinstance(followups, str) else list(followups)
     table = scores if isinstance(scores, ScoreTable) else read_scores(scores, score_col, id_pattern, use_fused)
     if missing not in MISSING_RULES:
-        raise ValueError(f"missing must be one of {MISSING_RULES}, got {missing!r}")
+        raise UsageError(f"missing must be one of {MISSING_RULES}, got {missing!r}")
     if ci_method not in CI_METHODS:
-        raise ValueError(f"ci_method must be one of {CI_METHODS}, got {ci_method!r}")
+        raise UsageError(f"ci_method must be one of {CI_METHODS}, got {ci_method!r}")
     if not (isinstance(min_baseline, (int, float)) and math.isfinite(min_baseline) and min_baseline >= 0):
-        raise ValueError(f"min_baseline must be a number >= 0, got {min_baseline!r}")
+        raise UsageError(f"min_baseline must be a number >= 0, got {min_baseline!r}")
     if not followups:
-        raise ValueError("followups must name at least one visit")
+        raise UsageError("followups must name at least one visit")
     visits = table.visits
     for name, visit in [("baseline", baseline)] + [("followup", f) for f in followups]:
         if visit not in visits:
-            raise ValueError(f"{name} visit {visit!r} is not in {table.source}; its visits are: {', '.join(visits)}")
+            raise UsageError(f"{name} visit {visit!r} is not in {table.source}; its visits are: {', '.join(visits)}")
     if baseline in followups:
-        raise ValueError(f"the baseline visit {baseline!r} cannot also be a follow-up")
+        raise UsageError(f"the baseline visit {baseline!r} cannot also be a follow-up")
     covariates = read_covariates(covariates) if isinstance(covariates, (str, Path)) else (covariates or {})
     strata = list(strata)
     for column in strata:
         known = column in table.columns or any(column in row for row in covariates.values())
         if not known:
-            raise ValueError(f"stratum column {column!r} is in neither the scores nor the covariates")
+            raise UsageError(f"stratum column {column!r} is in neither the scores nor the covariates")
 
     per_subject = []
     for followup in followups:
