@@ -13,9 +13,9 @@ import numpy as np
 
 from vitiscore import face as face_mod
 from vitiscore import io as io_mod
+from vitiscore.colour import rgb_to_lab
 from vitiscore.face.facial_area import crop_to_frame
 from vitiscore.face.landmarks import NoFaceError, locate
-from vitiscore.measure.skin_tone import rgb_to_lab
 
 
 def spread_at_lightness(pixels: np.ndarray, width: float = 4.0, min_count: int = 50) -> float:

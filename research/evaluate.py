@@ -18,10 +18,10 @@ folder the models never saw.
 
 With --synthetic-faces (the faces_fasseg folder), lesions are painted on the skin inside the facial area of the
 FASSEG frontal test faces of the test half (never used in training nor to choose the threshold), each re-toned to
-an ITA inside each of the six skin-tone bands (training_data.BAND_ITA_EXAMPLES), and each model scores them
-through the whole pipeline: the error is measured minus true depigmented fraction of the facial area, by ITA band
-of the measured normal skin and by target tone; each face is also scored at the same tone without lesions, where
-every marked pixel is a false positive. The error is also measured against the visible part of the lesions alone
+an ITA inside each of the six skin-tone bands (``vitiscore.training.skin_tones.BAND_ITA_EXAMPLES``), and each model
+scores them through the whole pipeline: the error is measured minus true depigmented fraction of the facial area, by
+ITA band of the measured normal skin and by target tone; each face is also scored at the same tone without lesions,
+where every marked pixel is a false positive. The error is also measured against the visible part of the lesions alone
 (pixels the painting changed by at least the CIELAB ΔE of a just noticeable difference, 2.3), which shows how
 much of the error comes from lesions too faint to see; it is also summarised by how far the lesions stand out
 from the skin around them (their CIELAB difference from a ring of normal skin, over that skin's own variation).
@@ -48,20 +48,15 @@ import numpy as np
 
 from vitiscore.agreement.masks import agreement
 from vitiscore.agreement.stats import cluster_bootstrap_ci
+from vitiscore.colour import rgb_to_lab, skin_coloured
 from vitiscore.io import write_csv, write_json
-from vitiscore.measure.skin_tone import ita_band, normal_skin_ita, rgb_to_lab, skin_coloured
+from vitiscore.measure.skin_tone import ita_band, normal_skin_ita
 from vitiscore.pipeline import ScoreOptions, score_image
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
 from vitiscore.training import datasets
-from vitiscore.training.data import (
-    BAND_B_STAR,
-    BAND_ITA_EXAMPLES,
-    BaseImage,
-    jpeg_roundtrip,
-    paint_lesions,
-    retone_to_ita,
-)
+from vitiscore.training.data import BaseImage, jpeg_roundtrip, paint_lesions
 from vitiscore.training.lesion_shapes import load_shape_model
+from vitiscore.training.skin_tones import BAND_B_STAR, BAND_ITA_EXAMPLES, retone_to_ita
 
 METRICS = ("dice", "iou", "hd95", "asd")
 

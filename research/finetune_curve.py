@@ -36,16 +36,17 @@ from vitiscore.segment.finetuning import (
     FinetuneSettings,
 )
 from vitiscore.training import datasets
+from vitiscore.training import examples as examples_mod
 from vitiscore.training import finetune as ft
 
 
-def real_examples(records) -> list[ft.Example]:
+def real_examples(records) -> list[examples_mod.Example]:
     """Records of ``vitiligo_real`` as whole-photo examples, grouped by source."""
     out = []
     for record in records:
         rgb, mask = datasets.load_real(record)
         out.append(
-            ft.Example(record.image.name, rgb, mask, np.ones(mask.shape, bool), record.source_group,
+            examples_mod.Example(record.image.name, rgb, mask, np.ones(mask.shape, bool), record.source_group,
                        record.shows_face, "")
         )  # fmt: skip
     return out

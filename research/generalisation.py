@@ -36,15 +36,9 @@ import numpy as np
 from vitiscore.io import write_csv
 from vitiscore.training import datasets
 from vitiscore.training.appearance import APPEARANCES, lesion_bank
-from vitiscore.training.data import (
-    BAND_B_STAR,
-    BAND_ITA_EXAMPLES,
-    jpeg_roundtrip,
-    paint_appearance,
-    resized_base,
-    retone_to_ita,
-)
+from vitiscore.training.data import jpeg_roundtrip, paint_appearance, resized_base
 from vitiscore.training.lesion_shapes import load_shape_model
+from vitiscore.training.skin_tones import BAND_B_STAR, BAND_ITA_EXAMPLES, retone_to_ita
 
 log = logging.getLogger(__name__)
 

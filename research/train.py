@@ -45,33 +45,15 @@ from vitiscore.agreement.masks import agreement
 from vitiscore.segment.learned import run_network
 from vitiscore.training import datasets
 from vitiscore.training.appearance import APPEARANCES, lesion_bank
-from vitiscore.training.data import (
-    BAND_B_STAR,
-    BAND_ITA_EXAMPLES,
-    NEGATIVE_RATE,
-    jpeg_roundtrip,
-    resized_base,
-    retone_to_ita,
-    synthesize,
-)
+from vitiscore.training.averaging import average_weights
+from vitiscore.training.batches import IMAGENET_MEAN, IMAGENET_STD, fit_long_side
+from vitiscore.training.config import TrainConfig, check_crop, check_ema_decay, encoder_names
+from vitiscore.training.data import NEGATIVE_RATE, jpeg_roundtrip, resized_base, synthesize
 from vitiscore.training.lesion_shapes import load_shape_model
-from vitiscore.training.loop import (
-    IMAGENET_MEAN,
-    IMAGENET_STD,
-    THRESHOLD_RULES,
-    TrainConfig,
-    average_weights,
-    check_crop,
-    check_ema_decay,
-    choose_threshold,
-    encoder_names,
-    fit_long_side,
-    float32_only,
-    model_config,
-    train,
-)
+from vitiscore.training.loop import THRESHOLD_RULES, choose_threshold, float32_only, model_config, train
 from vitiscore.training.model_folder import save_model_folder, storage_state
 from vitiscore.training.pretrained import PRETRAINED_ENCODERS
+from vitiscore.training.skin_tones import BAND_B_STAR, BAND_ITA_EXAMPLES, retone_to_ita
 
 THRESHOLD_GRID = np.round(np.arange(0.2, 0.951, 0.05), 2)
 

@@ -125,6 +125,74 @@ def test_no_import_cycles():
             visit(module, [module])
 
 
+# The floors of the data flow, lowest first (CONTRIBUTING.md draws them): a module may import its own floor and
+# the floors below it, never one above, so each floor can be read, tested and replaced without those above it.
+FLOORS = (
+    ("vitiscore.version", "vitiscore.errors", "vitiscore.colour", "vitiscore.progress"),
+    ("vitiscore.io",),
+    ("vitiscore.face", "vitiscore.schema"),
+    ("vitiscore.segment",),
+    ("vitiscore.measure",),
+    ("vitiscore.pipeline",),
+    ("vitiscore.visits", "vitiscore.agreement"),
+    ("vitiscore.report",),
+    ("vitiscore.review",),
+    ("vitiscore.training",),
+    ("vitiscore.engines", "vitiscore.batch"),
+    ("vitiscore.commands", "vitiscore.parser"),
+    ("vitiscore.cli",),
+)
+
+
+def _floor(module: str) -> int:
+    for level, names in enumerate(FLOORS):
+        if any(module == n or module.startswith(n + ".") for n in names):
+            return level
+    pytest.fail(f"{module} is on no floor of FLOORS: add it where it belongs in the data flow")
+
+
+def test_no_module_imports_a_floor_above_its_own():
+    graph = _import_graph()
+    upward = [
+        f"{module} -> {target}"
+        for module, targets in sorted(graph.items())
+        if module != "vitiscore"  # the package's lazy public API (vitiscore.__getattr__) names the top floors
+        for target in sorted(targets)
+        if _floor(target) > _floor(module)
+    ]
+    assert not upward, "imports against the data flow:\n" + "\n".join(upward)
+
+
+def test_the_layer_check_sees_an_upward_import():
+    # The check itself: a measure module importing the report floor is caught.
+    assert _floor("vitiscore.report.plots") > _floor("vitiscore.measure.fvasi")
+    assert _floor("vitiscore.batch.score") > _floor("vitiscore.pipeline")
+
+
+def test_the_package_never_imports_research_or_tests():
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            assert not any(n.split(".")[0] in ("research", "tests") for n in names), path
+
+
+MAX_LINES = 400
+# Modules allowed to be longer, each with the reason.
+LONG_MODULES = {
+    # Declarations only (every output column: name, type, unit, meaning), the one source of docs/outputs.md.
+    "schema.py": "declarations",
+}
+
+
+def test_no_module_of_the_package_is_over_400_lines():
+    lengths = {p.relative_to(PACKAGE).as_posix(): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
+    long = {name: n for name, n in lengths.items() if n > MAX_LINES and name not in LONG_MODULES}
+    assert not long, f"split these by what they do: {long}"
+    assert all(lengths.get(name, 0) > MAX_LINES for name in LONG_MODULES), "an exception no longer needed"
+
+
 # The one command that trains (it needs the [train] extra and says so when it is missing).
 TRAINING_COMMANDS = {"vitiscore.commands.finetune"}
 

@@ -113,8 +113,8 @@ def test_a_photo_saved_sideways_or_upside_down_is_turned_upright_and_scored_the_
 
 
 def test_the_frame_maps_kept_for_drawing_are_the_photo_masks_brought_into_the_frame(astronaut):
+    from vitiscore.face.facial_area import frame_labels
     from vitiscore.measure.mask_score import frame_mask
-    from vitiscore.review.masks import frame_labels
 
     # Three times the size: the face's box is over 1,024 px, so the frame is a shrunk copy (scale < 1).
     large = cv2.resize(astronaut, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)

@@ -109,7 +109,7 @@ def test_synthetic_draws_share_the_clear_face_and_keep_earlier_cases(evaluate, m
 
 
 def test_labelled_skin_tone_reads_the_normal_skin_around_the_drawn_lesions(evaluate):
-    from vitiscore.measure.skin_tone import lab_to_rgb
+    from vitiscore.colour import lab_to_rgb
 
     # Normal skin L* 65, b* 15: ITA = atan((65 - 50) / 15) = 45 degrees, "light" (41-55). A depigmented patch
     # (L* 85, b* 10: ITA 74, still skin-coloured) covers 60 % of the photo, so it would decide the median if it
@@ -158,7 +158,7 @@ def test_real_summary_has_a_subset_per_skin_tone_band(evaluate):
 def test_visible_lesion_keeps_pixels_changed_by_a_noticeable_difference(evaluate):
     # Skin at L* 70: four lesion pixels raised by ΔE 1 (L* 71, below the 2.3 threshold) or 10 (L* 80, above it),
     # and one pixel outside the lesion raised by 10, which must not count.
-    from vitiscore.measure.skin_tone import lab_to_rgb, rgb_to_lab
+    from vitiscore.colour import lab_to_rgb, rgb_to_lab
 
     lab = np.zeros((2, 4, 3), np.float32)
     lab[..., 0], lab[..., 1], lab[..., 2] = 70.0, 10.0, 15.0
@@ -200,7 +200,7 @@ def test_lesion_contrast_is_the_lesions_difference_over_the_surrounding_skins_sp
     # (20 x 20) is 2 lighter: ratio 0.5. Weighted by area (1600, 400): (1600 x 2 + 400 x 0.5) / 2000 = 1.7. A dark
     # strip (L* 20) touching A's ring is not skin and must not count, and a 4 x 4 speck (under
     # MIN_CONTRAST_PIXELS) is left out however bright.
-    from vitiscore.measure.skin_tone import lab_to_rgb
+    from vitiscore.colour import lab_to_rgb
 
     lab = _noisy_skin()
     lesion = np.zeros((200, 200), bool)
@@ -227,7 +227,7 @@ def test_lesion_contrast_of_a_coarse_drawn_mask_keeps_a_margin_from_its_outline(
     # all lesion and the ring all normal skin: 2 again.
     import cv2
 
-    from vitiscore.measure.skin_tone import lab_to_rgb
+    from vitiscore.colour import lab_to_rgb
     from vitiscore.segment import load_segmenter
 
     lab = _noisy_skin()

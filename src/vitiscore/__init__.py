@@ -9,24 +9,33 @@ Python API::
     visits = vitiscore.compare("out/results.csv", "baseline", ["week24"])  # per_subject and cohort tables
     vitiscore.write_comparison(visits, "out/compare/")      # the same files as `vitiscore compare`
 
-The package follows the data flow: ``io`` -> ``face`` -> ``segment`` -> ``measure`` -> ``visits`` /
-``agreement`` -> ``report``; ``pipeline`` scores one photo, ``commands`` are the CLI's commands, ``schema``
-declares every output column.
+The package follows the data flow (CONTRIBUTING.md draws it): ``io`` -> ``face`` -> ``segment`` -> ``measure``
+-> ``pipeline`` (one photo) -> ``visits`` / ``agreement`` -> ``report`` -> ``batch`` (folders of photos) ->
+``commands`` (the CLI). These names load on first use, so that ``vitiscore --help`` and a command that needs
+neither torch nor OpenCV start quickly.
 """
 
-from vitiscore.commands.score import score_folder
-from vitiscore.commands.segment import segment_folder
-from vitiscore.pipeline import FaceScore, ScoreOptions, score_image
-from vitiscore.version import __version__
-from vitiscore.visits import compare, write_comparison
+from __future__ import annotations
 
-__all__ = [
-    "FaceScore",
-    "ScoreOptions",
-    "__version__",
-    "compare",
-    "score_folder",
-    "score_image",
-    "segment_folder",
-    "write_comparison",
-]
+import importlib
+
+from vitiscore.version import __version__  # noqa: F401 - public, in __all__
+
+# Public name -> the module that defines it.
+_API = {
+    "FaceScore": "vitiscore.pipeline",
+    "ScoreOptions": "vitiscore.pipeline",
+    "score_image": "vitiscore.pipeline",
+    "score_folder": "vitiscore.batch.score",
+    "segment_folder": "vitiscore.batch.segment",
+    "compare": "vitiscore.visits",
+    "write_comparison": "vitiscore.report.comparison",
+}
+
+__all__ = ["__version__", *sorted(_API)]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'vitiscore' has no attribute {name!r}")

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 
 from vitiscore.commands import EXIT_USAGE
 from vitiscore.errors import MissingDependencyError, UsageError
-from vitiscore.parser import build_parser
+from vitiscore.parser import build_parser, command_module
 
 log = logging.getLogger("vitiscore")
-
-# Command name -> module in vitiscore.commands, imported only when that command runs (torch loads slowly).
-COMMANDS = {
-    "score": "score",
-    "segment": "segment",
-    "compare": "compare",
-    "validate": "validate",
-    "validate-masks": "validate_masks",
-    "report": "report",
-    "review": "review",
-    "rescore": "rescore",
-    "finetune": "finetune",
-}
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
@@ -40,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
-    command = importlib.import_module(f"vitiscore.commands.{COMMANDS[args.command]}")
+    command = command_module(args.command)
     try:
         return command.run(args)
     except (UsageError, MissingDependencyError) as exc:

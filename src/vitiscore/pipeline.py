@@ -21,21 +21,17 @@ from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
 from vitiscore.io import marks as marks_mod
 from vitiscore.measure import area as area_mod
 from vitiscore.measure import fvasi as fvasi_mod
+from vitiscore.measure import quality
 from vitiscore.measure import scale as scale_mod
 from vitiscore.measure import surface as surface_mod
 from vitiscore.measure.mask_score import photo_mask, score_mask
-from vitiscore.measure.skin_tone import brightest_channel, darkest_channel, ita_band, normal_skin_ita
+from vitiscore.measure.skin_tone import ita_band, normal_skin_ita
 from vitiscore.segment import DEFAULT_MODEL, Segmenter, load_segmenter
 from vitiscore.segment.refine import RefineSettings, refine
 
 log = logging.getLogger(__name__)
 
 STAGES = ("decode", "landmarks", "facial_area", "segmentation", "scoring")
-# Below this median channel spread (0-255) over the facial area a photo is grey: status no_colour.
-NO_COLOUR_SPREAD = 4.0
-# underexposed: the facial area's brightest 1 % below this level (0-255), or over 5 % at or below BLACK_LEVEL.
-UNDEREXPOSED_LEVEL = 128
-BLACK_LEVEL = 5
 
 
 @dataclass(frozen=True)
@@ -288,8 +284,8 @@ def _score_rgb(
     timings["facial_area"] = time.perf_counter() - tick
     # The facial area's pixels ((n, 3)), once: the colour check and the exposure flags all look at them.
     area_pixels = crop[facial.mask]
-    spread = _colour_spread(area_pixels if len(area_pixels) else crop.reshape(-1, 3))
-    if spread < NO_COLOUR_SPREAD:
+    spread = quality.colour_spread(area_pixels if len(area_pixels) else crop.reshape(-1, 3))
+    if spread < quality.NO_COLOUR_SPREAD:
         return FaceScore(
             status="no_colour",
             error=f"the facial area has no colour (median channel spread {spread:.1f} of 255): a grey photo shows "
@@ -367,19 +363,6 @@ def _score_rgb(
     )
 
 
-def _colour_spread(pixels: np.ndarray) -> float:
-    """Median over ``pixels`` ((n, 3) uint8, the facial area's) of each one's largest minus smallest channel
-    (0-255): 0 in a grey photo, 15 or more in any photo of skin."""
-    return float(np.median(brightest_channel(pixels).astype(np.int16) - darkest_channel(pixels)))
-
-
-def _underexposed(brightest: np.ndarray) -> bool:
-    """Whether the facial area is too dark to judge, from each pixel's brightest channel ((n,) uint8): even the
-    brightest 1 % stays below half scale (in a photo exposed for the face the highlights of the darkest skin
-    reach it), or over 5 % are crushed to black."""
-    return bool(np.percentile(brightest, 99) < UNDEREXPOSED_LEVEL or (brightest <= BLACK_LEVEL).mean() > 0.05)
-
-
 def _quality_flags(landmarks, options: ScoreOptions, area_pixels: np.ndarray, facial, band: str) -> list[str]:
     flags = []
     if landmarks.n_faces > 1:
@@ -389,12 +372,7 @@ def _quality_flags(landmarks, options: ScoreOptions, area_pixels: np.ndarray, fa
     angles = (landmarks.yaw_deg, landmarks.pitch_deg, landmarks.roll_deg)
     if max(abs(a) for a in angles) > options.max_pose_deg:
         flags.append("pose")
-    if len(area_pixels):
-        brightest = brightest_channel(area_pixels)
-        if (brightest >= 250).mean() > 0.05:
-            flags.append("overexposed")
-        if _underexposed(brightest):
-            flags.append("underexposed")
+    flags += quality.exposure_flags(area_pixels)
     if facial.forehead_hair_stop < 0.3:
         flags.append("hairline_not_found")
     if band in ("light", "very_light"):

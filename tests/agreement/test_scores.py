@@ -11,8 +11,9 @@ from PIL import Image
 from tests.support import MINI_WRIGHT, SHROUT_FLEISS, WRIGHT, run_cli
 from vitiscore.agreement import stats
 from vitiscore.agreement.masks import folder_agreement
-from vitiscore.agreement.scores import SEVEN_DEGREES, validate, write_validation
+from vitiscore.agreement.scores import SEVEN_DEGREES, validate
 from vitiscore.io.masks import mask_id
+from vitiscore.report.validation import write_validation
 
 
 def _write(path, rows):

@@ -85,7 +85,7 @@ def test_a_folder_of_unreadable_files_gives_rows_not_a_crash(tmp_path):
 def test_with_a_skin_head_only_skin_counts(tmp_path, monkeypatch, astronaut):
     """A model that marks the left half and sees skin in the top half: only the top-left quarter is depigmented
     skin, half of the skin."""
-    from vitiscore.commands import segment as segment_command
+    from vitiscore.batch import segment as segment_command
     from vitiscore.segment.protocol import Segmentation
 
     class LeftHalfTopSkin:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from vitiscore import score_folder, segment_folder
-from vitiscore.commands.score import FILE_COLUMNS
+from vitiscore.batch.rows import FILE_COLUMNS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 # What differs between two runs of the same photos by design.

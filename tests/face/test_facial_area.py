@@ -144,8 +144,8 @@ def test_a_forehead_that_reaches_the_top_of_the_frame_does_not_end_on_hair():
 def test_the_forehead_searched_around_its_zone_is_the_one_searched_on_the_whole_frame(astronaut, hairline_max):
     import cv2
 
+    from vitiscore.colour import rgb_to_lab
     from vitiscore.face import facial_area as fa
-    from vitiscore.measure.skin_tone import rgb_to_lab
 
     for rgb in (astronaut, cv2.resize(astronaut, None, fx=2.5, fy=2.5, interpolation=cv2.INTER_CUBIC)):
         points = locate(rgb).points
@@ -161,8 +161,8 @@ def test_the_forehead_searched_around_its_zone_is_the_one_searched_on_the_whole_
 
 
 def test_hair_just_outside_the_forehead_zone_counts_the_same_when_only_the_zone_is_searched():
+    from vitiscore.colour import rgb_to_lab
     from vitiscore.face import facial_area as fa
-    from vitiscore.measure.skin_tone import rgb_to_lab
 
     rgb = np.empty((200, 100, 3), np.uint8)
     rgb[:] = (205, 160, 135)  # skin

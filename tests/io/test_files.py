@@ -74,7 +74,7 @@ def test_semicolon_and_tab_tables_are_read_like_comma_ones(tmp_path):
 def test_a_semicolon_manifest_is_read(tmp_path):
     from PIL import Image
 
-    from vitiscore.io.manifest import read_manifest
+    from vitiscore.batch.manifest import read_manifest
 
     Image.new("RGB", (4, 4)).save(tmp_path / "a.png")
     (tmp_path / "m.csv").write_text("path;subject_id;visit;view;hand_area_cm2\na.png;s1;baseline;frontal;150\n")

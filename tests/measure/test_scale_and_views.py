@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from tests.support import head_turn
+from vitiscore.batch.manifest import read_manifest
 from vitiscore.face import indices as ix
 from vitiscore.face import locate
-from vitiscore.io.manifest import read_manifest
 from vitiscore.measure import scale
 
 
@@ -90,7 +90,7 @@ def test_manifest_errors_name_the_problem(tmp_path):
 def test_manifest_run_fuses_three_views_and_uses_the_patients_hand(tmp_path, astronaut, astronaut_landmarks):
     from PIL import Image
 
-    from vitiscore.commands.score import score_folder
+    from vitiscore.batch.score import score_folder
 
     for yaw, view in ((0, "frontal"), (30, "left"), (-30, "right")):
         rgb, _ = head_turn.turn(astronaut, astronaut_landmarks.points, yaw)

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from vitiscore.measure.skin_tone import brightest_channel, darkest_channel, ita_band, ita_degrees, normal_skin_ita
+from vitiscore.measure.skin_tone import ita_band, ita_degrees, normal_skin_ita
 
 
 def test_ita_by_hand():
@@ -12,16 +12,6 @@ def test_ita_by_hand():
     assert ita_degrees(40, 10) == pytest.approx(-45.0)
     assert ita_degrees(70, 20 / math.sqrt(3)) == pytest.approx(60.0)  # atan(sqrt 3)
     assert ita_degrees(70, 0) == 90.0 and math.isnan(ita_degrees(50, 0))
-
-
-def test_brightest_and_darkest_channel_by_hand():
-    pixels = np.array([[10, 200, 30], [255, 0, 7], [5, 5, 5]], np.uint8)
-    assert brightest_channel(pixels).tolist() == [200, 255, 5]
-    assert darkest_channel(pixels).tolist() == [10, 0, 5]
-    photo = np.random.default_rng(1).integers(0, 256, (7, 9, 3), dtype=np.uint8)
-    assert np.array_equal(brightest_channel(photo), photo.max(axis=2))
-    assert np.array_equal(darkest_channel(photo), photo.min(axis=2))
-    assert brightest_channel(photo).dtype == np.uint8
 
 
 @pytest.mark.parametrize(

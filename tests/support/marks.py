@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vitiscore.measure.skin_tone import skin_coloured
+from vitiscore.colour import skin_coloured
 
 CLEARANCE_PX = 10
 RING_PX = 40

@@ -6,8 +6,9 @@ from dataclasses import replace
 import numpy as np
 
 from vitiscore.training import datasets
+from vitiscore.training.batches import fit_long_side
+from vitiscore.training.config import TrainConfig
 from vitiscore.training.data import synthesize
-from vitiscore.training.loop import TrainConfig, fit_long_side
 
 TINY = replace(
     TrainConfig(),

@@ -6,7 +6,9 @@ import pytest
 
 from vitiscore.measure.skin_tone import ita_band, normal_skin_ita
 from vitiscore.training import datasets, synth
-from vitiscore.training.data import BaseImage, lighten_hair, paint_lesions, retone_to_ita, skin_lab_for_ita, synthesize
+from vitiscore.training.data import BaseImage, paint_lesions, synthesize
+from vitiscore.training.scenery import lighten_hair
+from vitiscore.training.skin_tones import retone_to_ita, skin_lab_for_ita
 
 
 @pytest.fixture(scope="module")

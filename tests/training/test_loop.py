@@ -10,8 +10,9 @@ import pytest
 from tests.support.training import TINY, tiny_pairs
 from tests.support.training import weights_of as _weights
 from vitiscore.training import datasets
+from vitiscore.training.batches import fit_long_side
 from vitiscore.training.data import synthesize
-from vitiscore.training.loop import fit_long_side, model_config, train
+from vitiscore.training.loop import model_config, train
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +178,7 @@ def test_threshold_rules_on_hand_worked_dice():
 def test_dice_on_lesion_images_only_leaves_clear_images_to_bce():
     import torch
 
-    from vitiscore.training.loop import dice_bce_loss
+    from vitiscore.training.losses import dice_bce_loss
 
     # Logits 0: every probability 0.5, and BCE is ln 2 on every pixel whatever the target. On 2 x 2 images the
     # soft Dice term (smoothing 1) is 1 - (2*2 + 1) / (2 + 4 + 1) = 2/7 for an all-lesion image and
@@ -249,7 +250,7 @@ def test_float32_only_restores_the_callers_tf32_settings():
 
 def test_average_weights_is_the_mean_of_floats_and_keeps_the_first_counters():
     torch = pytest.importorskip("torch")
-    from vitiscore.training.loop import average_weights
+    from vitiscore.training.averaging import average_weights
 
     def state(w, running_var, steps):
         return {
@@ -269,7 +270,7 @@ def test_average_weights_is_the_mean_of_floats_and_keeps_the_first_counters():
 @pytest.mark.parametrize("other, message", [({"v": [1.0]}, "other entries"), ({"w": [1.0, 2.0]}, "shape")])
 def test_average_weights_refuses_states_of_different_networks(other, message):
     torch = pytest.importorskip("torch")
-    from vitiscore.training.loop import average_weights
+    from vitiscore.training.averaging import average_weights
 
     with pytest.raises(ValueError, match=message):
         average_weights([{"w": torch.tensor([1.0])}, {k: torch.tensor(v) for k, v in other.items()}])
@@ -281,7 +282,7 @@ def test_skin_term_counts_only_pixels_whose_skin_is_known():
     import torch
 
     from vitiscore.training.data import LESION, NOT_SKIN, SKIN, SKIN_UNKNOWN
-    from vitiscore.training.loop import dice_bce_loss, training_loss
+    from vitiscore.training.losses import dice_bce_loss, training_loss
 
     # Logits 0: BCE is ln 2 on every pixel whatever the target, so the skin term is ln 2 when any pixel's skin is
     # known and 0 when none is; the lesion term is the loss of the first channel against LESION alone.

@@ -177,11 +177,10 @@ def read_groups(path) -> dict[str, str]:
         FileNotFoundError: no such file.
         ValueError: a column is missing.
     """
-    from vitiscore.io import read_table_csv
+    from vitiscore.io import read_table_csv, require_columns
 
     columns, rows = read_table_csv(path, "groups")
-    if not {"image_id", "group"} <= set(columns):
-        raise UsageError(f"groups {path} needs the columns image_id and group; it has: {', '.join(columns)}")
+    require_columns(columns, ("image_id", "group"), f"groups file {path}")
     return {row["image_id"]: row["group"] for row in rows}
 
 

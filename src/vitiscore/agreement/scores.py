@@ -30,10 +30,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vitiscore import schema
 from vitiscore.agreement import stats
 from vitiscore.errors import UsageError
-from vitiscore.io import read_table_csv
+from vitiscore.io import read_table_csv, require_columns
 from vitiscore.measure.fvasi import DEGREES
 
 log = logging.getLogger(__name__)
@@ -104,9 +103,7 @@ def read_pairs(
     tables = {}
     for role, path, needed in (("prediction", pred_path, [*on, pred_col]), ("reference", ref_path, [*on, *ref_cols])):
         columns, rows = read_table_csv(path, role)
-        missing = [c for c in needed if c not in columns]
-        if missing:
-            raise UsageError(f"{role} {path} lacks the column(s) {', '.join(missing)}; it has: {', '.join(columns)}")
+        require_columns(columns, needed, f"{role} {path}")
         keyed = {}
         for line, row in enumerate(rows, start=2):
             key = tuple(row[c] for c in on)
@@ -294,7 +291,7 @@ def validate(
 
     Raises:
         TooFewPairs (a ValueError): fewer than 3 matched pairs overall; it carries the pairs, so that the
-            unmatched rows can still be written (:func:`write_unmatched`).
+            unmatched rows can still be written (:func:`vitiscore.report.validation.write_unmatched`).
         ValueError: bad columns, duplicate keys, or ``loa_sd`` <= 0.
         FileNotFoundError: a table does not exist.
     """
@@ -383,76 +380,3 @@ def metric_rows(report: dict, stratum_by: str = "", stratum: str = "all") -> lis
         for name, v in entry.items():
             add(f"{column}.{name}", v["value"], v["ci_low"], v["ci_high"])
     return rows
-
-
-def write_unmatched(pairs: Pairs, out_dir) -> None:
-    """Write ``unmatched.csv``: keys found in one table only, and matched keys dropped for a missing value."""
-    from vitiscore import io as io_mod
-
-    rows = pairs.unmatched + [{"key": d["key"], "found_in": "both", "reason": d["reason"]} for d in pairs.dropped]
-    io_mod.write_csv(io_mod.output_folder(out_dir) / "unmatched.csv", rows, schema.VALIDATE_UNMATCHED.names)
-
-
-def write_validation(report: dict, pairs: Pairs, out_dir, plots: bool = True) -> dict[str, str]:
-    """Write ``agreement.json``, ``agreement.csv`` (long format, all strata), ``pairs.csv`` (the matched values
-    and differences), ``unmatched.csv`` and the Bland-Altman and scatter plots into ``out_dir``."""
-    from vitiscore import io as io_mod
-    from vitiscore.version import __version__
-
-    out = io_mod.output_folder(out_dir)
-    rows = metric_rows(report)
-    for column, values in report["strata"].items():
-        for value, sub in values.items():
-            rows += metric_rows(sub, column, value)
-    io_mod.write_csv(out / "agreement.csv", rows, schema.AGREEMENT.names)
-    key_cols = report["on"]
-    pair_rows = []
-    for i, key in enumerate(pairs.keys):
-        row = dict(zip(key_cols, key))
-        row.update(
-            {
-                "subject": pairs.subjects[i] if pairs.subjects else None,
-                "prediction": pairs.pred[i],
-                **{f"reference_{c}": pairs.ref[i, j] for j, c in enumerate(pairs.ref_cols)},
-                "reference_mean": pairs.ref_mean[i],
-                "difference": pairs.pred[i] - pairs.ref_mean[i],
-            }
-        )
-        row.update({c: v[i] for c, v in pairs.strata.items()})
-        pair_rows.append(row)
-    io_mod.write_csv(
-        out / "pairs.csv",
-        pair_rows,
-        [
-            *key_cols,
-            "subject",
-            "prediction",
-            *[f"reference_{c}" for c in pairs.ref_cols],
-            "reference_mean",
-            "difference",
-            *pairs.strata,
-        ],
-    )
-    write_unmatched(pairs, out)
-    written = {
-        "agreement": "agreement.json",
-        "table": "agreement.csv",
-        "pairs": "pairs.csv",
-        "unmatched": "unmatched.csv",
-    }
-    if plots:
-        from vitiscore.report import plots as plots_mod
-
-        label = report["pred_col"]
-        plots_mod.save(
-            plots_mod.bland_altman_plot(pairs.pred, pairs.ref_mean, report["bland_altman"], label, report["reference"]),
-            out / "bland_altman.png",
-        )
-        plots_mod.save(
-            plots_mod.scatter_plot(pairs.pred, pairs.ref_mean, report, label, report["reference"]), out / "scatter.png"
-        )
-        written.update(bland_altman="bland_altman.png", scatter="scatter.png")
-    io_mod.write_json(
-        out / "agreement.json", {"tool": "vitiscore", "tool_version": __version__, **report, "files": written}
-    )
-    return written

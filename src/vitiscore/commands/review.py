@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import logging
 import sys
 
 from vitiscore.commands import EXIT_OK
-from vitiscore.review.server import make_server
-from vitiscore.segment.refine import RefineSettings
+from vitiscore.commands.arguments import refine_arguments, verbosity
+
+
+def add_arguments(commands) -> None:
+    review = commands.add_parser(
+        "review",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="serve a local page where a rater checks and corrects every photo's mask",
+        description="Serve the review page of a scoring run on 127.0.0.1 and print its URL (with a random "
+        "token; requests without it are refused). Per photo: the face crop with its mask, a threshold slider, "
+        "brush and eraser, undo, accept, exclude with a reason, keyboard shortcuts. Every save writes "
+        "OUT/reviewed/<image_id>_depigmented.png and a row of OUT/reviewed/review.csv. Stop with Ctrl-C; run "
+        "`vitiscore rescore OUT` to score the reviewed masks.",
+    )
+    review.add_argument("out_dir", metavar="OUT", help="output folder of `vitiscore score`")
+    review.add_argument(
+        "--rater", help="the rater's name, recorded with every save (default: the login name of this account)"
+    )
+    review.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    refine_arguments(review)
+    review.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
+    verbosity(review)
+
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +44,9 @@ def _login_name() -> str:
 
 def run(args) -> int:
     """``vitiscore review``."""
+    from vitiscore.review.server import make_server
+    from vitiscore.segment.refine import RefineSettings
+
     refinement = RefineSettings(steps=args.refine_steps, seed=args.seed)
     server, url = make_server(args.out_dir, args.rater or _login_name(), args.port, refinement=refinement)
     sys.stdout.write(

@@ -2,16 +2,75 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-from vitiscore.agreement.scores import TooFewPairs, validate, write_unmatched, write_validation
 from vitiscore.commands import EXIT_OK
+from vitiscore.commands.arguments import Extend, positive_float, verbosity
 from vitiscore.errors import UsageError
-from vitiscore.report.tables import report_text
+
+
+def add_arguments(commands) -> None:
+    validate = commands.add_parser(
+        "validate",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="agreement of the tool's scores with clinicians' scores (ICC, CCC, Bland-Altman, kappa...)",
+        description="Join PRED and REF on the key column(s), report unmatched rows, and write OUT/agreement.json, "
+        "OUT/agreement.csv, OUT/pairs.csv, OUT/unmatched.csv, a Bland-Altman plot and a scatter plot. "
+        "Differences are PRED minus REF. Exit code 0: done; 2: usage error (bad columns, fewer than 3 "
+        "matched pairs).",
+    )
+    validate.add_argument("pred", metavar="PRED", help="CSV of the tool's scores (e.g. results.csv)")
+    validate.add_argument("ref", metavar="REF", help="CSV of the reference (clinicians') scores")
+    validate.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
+    validate.add_argument(
+        "--on",
+        nargs="+",
+        action=Extend,
+        default=["image_id"],
+        metavar="COLUMN",
+        help="key column(s) present in both tables, e.g. subject_id visit",
+    )
+    validate.add_argument("--pred-col", default="fvasi", help="score column of PRED")
+    validate.add_argument(
+        "--ref-col",
+        nargs="+",
+        action=Extend,
+        metavar="COLUMN",
+        help="score column(s) of REF, one per rater (default: the same name as --pred-col)",
+    )
+    validate.add_argument(
+        "--subject-col",
+        metavar="COLUMN",
+        help="subject column: with several rows per subject the CIs resample subjects",
+    )
+    validate.add_argument(
+        "--strata",
+        nargs="+",
+        action=Extend,
+        default=[],
+        metavar="COLUMN",
+        help="also report per value of these columns (e.g. ita_band, site)",
+    )
+    validate.add_argument(
+        "--categorical",
+        action="store_true",
+        help="the scores are categories (seven-degree scores, 0/1 responder calls): add Cohen's "
+        "kappa (unweighted, linear, quadratic), and sensitivity/specificity for 0/1 calls",
+    )
+    validate.add_argument(
+        "--loa-sd", type=positive_float, default=1.96, help="limits of agreement at bias -/+ this many SD"
+    )
+    validate.add_argument("--no-plots", action="store_true", help="do not draw the plots")
+    verbosity(validate)
 
 
 def run(args) -> int:
     """``vitiscore validate``."""
+    from vitiscore.agreement.scores import TooFewPairs, validate
+    from vitiscore.report.tables import report_text
+    from vitiscore.report.validation import write_unmatched, write_validation
+
     try:
         report, pairs = validate(
             args.pred,

@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-from vitiscore.agreement.masks import SUMMARY_METRICS, folder_agreement, read_groups, write_folder_agreement
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
+from vitiscore.commands.arguments import verbosity
+
+
+def add_arguments(commands) -> None:
+    masks = commands.add_parser(
+        "validate-masks",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="agreement of predicted masks with reference masks (Dice, IoU, HD95, ASD)",
+        description="Pair the masks of PRED_DIR and REF_DIR by image id (file name without extension and without "
+        "a trailing _depigmented, _mask, _gt, _ref or _label) and write OUT/mask_agreement.csv (per "
+        "image), OUT/mask_agreement.json (means with bootstrap 95 % CIs) and OUT/unmatched.csv. "
+        "Both empty: Dice 1, distances 0; one empty: Dice 0, distances = image diagonal. "
+        "Exit code 0: all pairs compared; 3: some pairs could not be; 2: usage error.",
+    )
+    masks.add_argument(
+        "pred_dir",
+        metavar="PRED_DIR",
+        help="folder of predicted masks (PNG, TIFF or BMP; any non-zero pixel is lesion)",
+    )
+    masks.add_argument("ref_dir", metavar="REF_DIR", help="folder of reference masks")
+    masks.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
+    masks.add_argument(
+        "--groups",
+        metavar="CSV",
+        help="CSV with image_id and group (subject or source picture): the CIs resample groups",
+    )
+    verbosity(masks)
 
 
 def run(args) -> int:
     """``vitiscore validate-masks``."""
+    from vitiscore.agreement.masks import SUMMARY_METRICS, folder_agreement, read_groups, write_folder_agreement
+
     groups = read_groups(args.groups) if args.groups else None
     rows, summary, unmatched = folder_agreement(args.pred_dir, args.ref_dir, groups)
     write_folder_agreement(args.out, rows, summary, unmatched, prediction=args.pred_dir, reference=args.ref_dir)

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from vitiscore.colour import rgb_to_lab
 from vitiscore.errors import UsageError
 from vitiscore.face import indices as ix
 from vitiscore.face.landmarks import FaceLandmarks
-from vitiscore.measure.skin_tone import rgb_to_lab
 
 UNITS = ("forehead", "nose", "right_cheek", "left_cheek", "chin_perioral", "right_periorbital", "left_periorbital")
 UNIT_LABELS = {name: i + 1 for i, name in enumerate(UNITS)}
@@ -141,6 +141,11 @@ def crop_to_frame(rgb: np.ndarray, box, scale: float, interpolation=cv2.INTER_AR
     if scale == 1.0:
         return np.ascontiguousarray(crop)
     return cv2.resize(crop, frame_size(box, scale), interpolation=interpolation)
+
+
+def frame_labels(labels: np.ndarray, box, scale: float) -> np.ndarray:
+    """Photo-sized unit labels brought into the frame (nearest neighbour)."""
+    return crop_to_frame(labels, box, scale, interpolation=cv2.INTER_NEAREST)
 
 
 def frame_points(points: np.ndarray, box, scale: float) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Input and output: photos (:mod:`.photos`), output files and tables (:mod:`.files`), masks (:mod:`.masks`)
-and the manifest of a multi-view study (:mod:`.manifest`)."""
+and a rater's marks (:mod:`.marks`)."""
 
 from vitiscore.io.files import (
     append_jsonl,
@@ -11,6 +11,7 @@ from vitiscore.io.files import (
     read_run_json,
     read_score_run,
     read_table_csv,
+    require_columns,
     safe_name,
     write_bytes,
     write_csv,
@@ -50,6 +51,7 @@ __all__ = [
     "read_run_json",
     "read_score_run",
     "read_table_csv",
+    "require_columns",
     "safe_name",
     "shown_size",
     "write_bytes",

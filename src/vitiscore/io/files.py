@@ -194,6 +194,15 @@ def read_table_csv(path: str | os.PathLike, role: str = "table") -> tuple[list[s
     return columns, rows
 
 
+def require_columns(columns: list[str], required, what: str, optional=(), error: type[ValueError] = UsageError) -> None:
+    """Raise ``error`` naming ``what`` (e.g. "manifest x.csv"), the ``required`` columns it lacks, the ``optional``
+    ones and the columns it has, unless every required column is among ``columns``."""
+    missing = [c for c in required if c not in columns]
+    if missing:
+        wants = f"needs {', '.join(required)}" + (f"; optional {', '.join(optional)}" if optional else "")
+        raise error(f"{what} lacks the column(s) {', '.join(missing)} ({wants}; it has: {', '.join(columns)})")
+
+
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write bytes (an encoded picture) atomically."""
     _atomic_write(Path(path), lambda handle: handle.write(data))

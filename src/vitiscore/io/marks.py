@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from vitiscore.errors import UsageError
-from vitiscore.io.files import read_table_csv, write_csv
+from vitiscore.io.files import read_table_csv, require_columns, write_csv
 from vitiscore.io.photos import shown_size
 
 COLUMNS = ("image_id", "x", "y", "label", "radius")
@@ -57,12 +57,7 @@ def read_marks(path: str | Path) -> dict[str, list[Mark]]:
     """
     path = Path(path)
     columns, rows = read_table_csv(path, "marks")
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise MarksError(
-            f"marks file {path} lacks the column(s) {', '.join(missing)} (needs {', '.join(REQUIRED)}, optional "
-            f"radius; it has: {', '.join(columns)})"
-        )
+    require_columns(columns, REQUIRED, f"marks file {path}", ("radius",), error=MarksError)
     marks: dict[str, list[Mark]] = {}
     for line, row in enumerate(rows, start=2):
         where = f"marks file {path} line {line}"

@@ -40,7 +40,7 @@ class MaskScore:
         face_hand_units, hu_source: the face's size in HU and where it came from.
         fvasi_surface, fvasi_clinical: on the 0-``face_hand_units`` scale.
         frame_units, frame_depigmented: the labels and the mask as brought into the analysis frame
-            (:func:`vitiscore.review.masks.frame_labels`, :func:`frame_mask`; the mask not yet cut to the facial
+            (:func:`vitiscore.face.facial_area.frame_labels`, :func:`frame_mask`; the mask not yet cut to the facial
             area), for callers that draw or sample the frame without bringing them in again.
     """
 

@@ -20,10 +20,10 @@ import numpy as np
 
 from vitiscore import io as io_mod
 from vitiscore.errors import UsageError
+from vitiscore.face.facial_area import frame_labels
 from vitiscore.io.masks import read_labels, read_mask
 from vitiscore.measure.mask_score import frame_mask, frame_of
 from vitiscore.report import overlay
-from vitiscore.review.masks import frame_labels
 
 FILES_DIR = "report_files"
 THUMB_SIDE = 360

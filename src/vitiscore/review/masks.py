@@ -18,18 +18,13 @@ import cv2
 import numpy as np
 
 from vitiscore.errors import UsageError
-from vitiscore.face.facial_area import crop_to_frame, to_photo
+from vitiscore.face.facial_area import frame_labels, to_photo
 from vitiscore.io.masks import read_labels
 from vitiscore.measure.mask_score import frame_of, photo_mask
 
 
 def photo_labels(out_dir: Path, row: dict) -> np.ndarray:
     return read_labels(Path(out_dir) / row["mask_units"])
-
-
-def frame_labels(labels: np.ndarray, box, scale: float) -> np.ndarray:
-    """Photo-sized unit labels brought into the frame (nearest neighbour)."""
-    return crop_to_frame(labels, box, scale, interpolation=cv2.INTER_NEAREST)
 
 
 def threshold_mask(

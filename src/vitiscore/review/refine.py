@@ -18,12 +18,12 @@ import numpy as np
 
 from vitiscore import io as io_mod
 from vitiscore.errors import UsageError
-from vitiscore.face.facial_area import crop_to_frame
+from vitiscore.face.facial_area import crop_to_frame, frame_labels
 from vitiscore.io import marks as marks_mod
 from vitiscore.io.marks import Mark
 from vitiscore.measure.mask_score import frame_of
 from vitiscore.review.log import REVIEW_DIR
-from vitiscore.review.masks import frame_labels, photo_labels
+from vitiscore.review.masks import photo_labels
 from vitiscore.segment.refine import RefineSettings, refine
 
 MARKS_NAME = "marks.csv"

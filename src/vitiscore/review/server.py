@@ -43,12 +43,12 @@ from PIL import Image
 
 from vitiscore import io as io_mod
 from vitiscore.errors import MissingInputError, UsageError
-from vitiscore.face.facial_area import frame_size
+from vitiscore.face.facial_area import frame_labels, frame_size
 from vitiscore.io.masks import read_labels
 from vitiscore.measure.mask_score import frame_mask, frame_of
 from vitiscore.review import log as review_log
 from vitiscore.review import refine as review_refine
-from vitiscore.review.masks import frame_labels, probability_png
+from vitiscore.review.masks import probability_png
 from vitiscore.review.store import current_mask, save_review
 from vitiscore.segment.refine import RefineSettings
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vitiscore.measure.skin_tone import brightest_channel
+from vitiscore.colour import brightest_channel
 from vitiscore.segment.protocol import Segmentation, check_inputs, parameters_sha256
 
 PARAMETERS = {

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 from vitiscore.errors import UsageError
 
-# 200 steps of batch 8 from the base weights: on 2 CPU threads about 2.2 minutes per model for MobileNetV2 on
-# 224 px crops, so that three folds and the final model of 50 photos take about 10 minutes, within a quarter of an
-# hour (research/bench_finetune.py).
+# 200 steps of batch 8 from the base weights: sized so that three folds and the final model of 50 photos take
+# about a quarter of an hour on 2 CPU threads (research/bench_finetune.py measures it).
 DEFAULT_STEPS = 200
 DEFAULT_FOLDS = 3
 DEFAULT_LEARNING_RATE = 3e-4

@@ -263,8 +263,8 @@ class LearnedSegmenter:
         unsupported = [key for key in ("input_tone", "test_time_flip") if spec.config.get(key)]
         if unsupported:
             raise ModelFileError(
-                f"{spec.path / CONFIG_FILE} asks for {', '.join(unsupported)}, which this version "
-                "no longer runs at inference (they were experiments no shipped model used)"
+                f"{spec.path / CONFIG_FILE} asks for {', '.join(unsupported)}, which this version of vitiscore "
+                "does not run at inference; remove the key(s) or use a model folder written by this version"
             )
         # A second output channel is the probability of skin (segment counts only skin with it).
         self.has_skin_head = int(spec.config["architecture"].get("classes", 1)) == 2

@@ -10,9 +10,9 @@ docs/experiments/2026-12-02-marks.md). Batch-norm statistics stay as trained (a 
 reliable about them); every weight may move. The same marks, image, settings and seed give the same mask. The
 adapted copy is thrown away: no other photo sees it.
 
-Why not a colour model of the marked pixels: fitted to two clicks it did worse than the model alone on the real
-validation photos (issue 30); the network already knows what skin looks like and needs only to be told where
-this photo's boundary lies.
+Why the network and not a colour model of the marked pixels: the network already knows what skin looks like and
+needs only to be told where this photo's boundary lies; two clicks are too few to fit colours from (the
+comparison is in docs/experiments/2026-12-02-marks.md).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vitiscore.measure.skin_tone import lab_to_rgb, rgb_to_lab
+from vitiscore.colour import lab_to_rgb, rgb_to_lab
 from vitiscore.training import synth
 
 APPEARANCES = ("melanin", "milky", "transplant")

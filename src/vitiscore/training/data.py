@@ -38,24 +38,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vitiscore.measure.skin_tone import lab_to_rgb, rgb_to_lab
 from vitiscore.training import appearance as appearances
 from vitiscore.training import augment, synth
 from vitiscore.training.lesion_shapes import FourierShapeModel
+from vitiscore.training.scenery import lighten_hair, look_alikes, replace_scenery
+from vitiscore.training.skin_tones import SKIN_B_RANGE, SKIN_LIGHTNESS_RANGE, retone_to, retone_to_ita
 
-# Target median skin lightness (L*) drawn uniformly from this range: from very dark (ITA below -50 deg) to very
-# light (ITA above 55 deg) skin.
-SKIN_LIGHTNESS_RANGE = (22.0, 74.0)
-# Target ITA (degrees) of the normal skin with ITA re-toning: dark (below -30) to very light (above 55).
-SKIN_ITA_RANGE = (-55.0, 65.0)
-# b* (yellowness) of normal skin, drawn for a target ITA; together they fix L*. Lightness is kept within
-# SKIN_L_LIMITS (the extremes of measured facial skin) by adjusting b* instead, so the ITA is always reached.
-SKIN_B_RANGE = (11.0, 20.0)
-SKIN_L_LIMITS = (24.0, 78.0)
-# One ITA (degrees) inside each Chardon band, dark to very light: the tones at which held-out faces are checked
-# (clear faces when the threshold is chosen, painted faces in the synthetic test of research/evaluate.py).
-BAND_ITA_EXAMPLES = (-45.0, -10.0, 19.0, 34.0, 48.0, 60.0)
-BAND_B_STAR = 15.0
 NEGATIVE_RATE = 1 / 6
 # Label-map values of a training pair's mask (see vitiscore.training.loop): a skin head learns skin from the first
 # three and ignores the fourth (real photos: only their lesions are known to be skin).
@@ -110,11 +98,6 @@ def resized_base(base: BaseImage, long_side: int) -> BaseImage:
     return BaseImage(rgb, nearest(base.skin), base.sites * f, base.name, scenery, hair)
 
 
-def _skin_lightness(rgb: np.ndarray, skin: np.ndarray) -> float:
-    values = rgb_to_lab(rgb)[..., 0][skin]
-    return float(np.median(values)) if values.size else 60.0
-
-
 def _outline(rng, shapes: FourierShapeModel | None, centre, radius) -> np.ndarray:
     if shapes is not None:
         return shapes.sample_outline(rng, centre, radius)
@@ -158,135 +141,6 @@ def _lesion_masks(rng: np.random.Generator, base: BaseImage, shapes: FourierShap
         strength = rng.uniform(0.8, 1.0) if rng.random() < 0.75 else rng.uniform(0.5, 0.8)
         feather = rng.uniform(0.3, 1.0) if rng.random() < 0.5 else rng.uniform(1.0, 3.5)
         yield lesion, strength, feather
-
-
-def _add_white_light(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    out = rgb.astype(np.float32)
-    out += alpha[..., None] * (255.0 - out)
-    return np.clip(out, 0, 255).astype(np.uint8)
-
-
-def _blob(shape, rng, centre, radii, angle) -> np.ndarray:
-    mask = np.zeros(shape, np.uint8)
-    cv2.ellipse(
-        mask,
-        (int(centre[0]), int(centre[1])),
-        (max(1, int(radii[0])), max(1, int(radii[1]))),
-        float(angle),
-        0,
-        360,
-        1,
-        -1,
-    )
-    return mask.astype(np.float32)
-
-
-def _look_alikes(rgb: np.ndarray, base: BaseImage, rng: np.random.Generator, count: int) -> np.ndarray:
-    """Paint ``count`` unlabelled look-alikes of depigmentation: shine, make-up or a pale scar."""
-    shape = base.skin.shape
-    ys, xs = np.nonzero(base.skin)
-    scale = float(np.sqrt(xs.size))
-    skin = base.skin.astype(np.float32)
-    for _ in range(count):
-        i = rng.integers(xs.size)
-        centre = (xs[i], ys[i])
-        kind = rng.choice(["shine", "makeup", "scar"], p=[0.45, 0.3, 0.25])
-        if kind == "shine":
-            blob = _blob(shape, rng, centre, scale * rng.uniform(0.02, 0.08, 2), rng.uniform(0, 180))
-            alpha = cv2.GaussianBlur(blob, (0, 0), scale * 0.02) * skin * rng.uniform(0.3, 0.75)
-            rgb = _add_white_light(rgb, alpha)
-        elif kind == "makeup":
-            blob = _blob(shape, rng, centre, scale * rng.uniform(0.1, 0.25, 2), rng.uniform(0, 180))
-            soft = cv2.GaussianBlur(blob, (0, 0), scale * 0.06) * skin
-            painted = synth.paint_depigmentation(rgb, blob > 0, strength=1.0, feather_px=0)
-            w = (soft * rng.uniform(0.08, 0.2))[..., None]
-            rgb = np.clip(rgb * (1 - w) + painted * w, 0, 255).astype(np.uint8)
-        else:
-            length = scale * rng.uniform(0.05, 0.15)
-            angle = rng.uniform(0, np.pi)
-            end = (int(centre[0] + length * np.cos(angle)), int(centre[1] + length * np.sin(angle)))
-            line = np.zeros(shape, np.uint8)
-            cv2.line(line, (int(centre[0]), int(centre[1])), end, 1, int(rng.integers(1, 4)))
-            rgb = synth.paint_depigmentation(
-                rgb, line.astype(bool) & base.skin, strength=rng.uniform(0.3, 0.6), feather_px=0.7
-            )
-    return rgb
-
-
-def pale_scenery(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-    """A plain pale backdrop (h, w, 3) uint8: a wall, sheet or screen of grey level 165-250 with a slight tint
-    (any hue: white, grey, beige, pale blue, pink), a lighting gradient, soft blotches, fine texture, and
-    sometimes a few paler or darker panels with straight edges (door frames, furniture)."""
-    h, w = shape
-    colour = rng.uniform(165, 250) + rng.normal(0, 10, 3)
-    img = np.empty((h, w, 3), np.float32)
-    img[:] = colour
-    for _ in range(int(rng.integers(0, 3)) if rng.random() < 0.35 else 0):
-        x0, x1 = np.sort(rng.integers(0, w, 2))
-        y0, y1 = np.sort(rng.integers(0, h, 2))
-        img[y0 : y1 + 1, x0 : x1 + 1] = rng.uniform(150, 250) + rng.normal(0, 10, 3)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    direction = rng.normal(0, 1, 2)
-    ramp = (xx / w - 0.5) * direction[0] + (yy / h - 0.5) * direction[1]
-    img *= (1.0 + rng.uniform(0, 0.35) * ramp)[..., None]
-    blotches = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), max(h, w) / 10)
-    img += (blotches / max(float(np.abs(blotches).max()), 1e-6) * rng.uniform(0, 20))[..., None]
-    img += rng.normal(0, rng.uniform(0, 5), img.shape).astype(np.float32)
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
-def _replace_scenery(rgb: np.ndarray, scenery: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    # A one-pixel soft edge, as a real outline against a wall is never a hard pixel step.
-    alpha = cv2.GaussianBlur(scenery.astype(np.float32), (0, 0), 1.0)[..., None]
-    return np.clip(rgb * (1 - alpha) + pale_scenery(scenery.shape, rng) * alpha, 0, 255).astype(np.uint8)
-
-
-# Light hair: blond (yellow) or grey to white, CIELAB (L*, b*) ranges chosen by eye on the rendered faces. What
-# matters is that they overlap depigmented skin in lightness.
-LIGHT_HAIR_SHADES = {"blond": ((55.0, 80.0), (14.0, 32.0)), "grey": ((58.0, 90.0), (0.0, 8.0))}
-
-
-def lighten_hair(rgb: np.ndarray, hair: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``rgb`` with the ``hair`` pixels recoloured to a light shade (:data:`LIGHT_HAIR_SHADES`, blond or grey).
-
-    Why: nearly every base photo has dark hair, and models trained on them have called a fair forehead under a
-    blond fringe depigmented (the effect: docs/experiments/). Strands keep their texture:
-    lightness is scaled about the hair's median (by at most 2, so that dark hair's specular streaks stay
-    streaks, and by at most +15 L* so that they never blow out), and b* is shifted. Only the head hair changes:
-    pieces under a fifth of the largest (eyebrows, which FASSEG labels as hair) keep their colour, since white
-    brows would teach that a white patch above the eye is never a lesion. Within 2 px past the label, which
-    often stops short of the hairline, pixels change as far as they are as dark as hair. Pixels farther from
-    the head hair are unchanged.
-    """
-    if hair.shape != rgb.shape[:2]:
-        raise ValueError(f"hair must have shape {rgb.shape[:2]}, got {hair.shape}")
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(hair.astype(np.uint8))
-    if n < 2:
-        return rgb.copy()
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    hair = np.isin(labels, 1 + np.flatnonzero(areas >= 0.2 * areas.max()))
-    (l_low, l_high), (b_low, b_high) = LIGHT_HAIR_SHADES[str(rng.choice(sorted(LIGHT_HAIR_SHADES)))]
-    lab = rgb_to_lab(rgb)
-    now_l, now_a, now_b = (float(np.median(lab[..., i][hair])) for i in range(3))
-    target_l = rng.uniform(l_low, l_high)
-    gain = min(target_l / max(now_l, 1.0), 2.0)
-    light = lab.copy()
-    light[..., 0] = np.clip(target_l + np.clip((lab[..., 0] - now_l) * gain, -30.0, 15.0), 0.0, 100.0)
-    light[..., 1] = (lab[..., 1] - now_a) * 0.5 + rng.uniform(0.0, 6.0)
-    light[..., 2] = lab[..., 2] - now_b + rng.uniform(b_low, b_high)
-    # Past the label, only pixels as dark as hair change (the strands the label missed): a flat reach would
-    # paint a pale halo on the skin at the hairline, an unlabelled look-alike of a lesion.
-    reach = cv2.dilate(hair.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))).astype(bool)
-    ring = reach & ~hair
-    if ring.any():
-        around = float(np.median(lab[..., 0][ring]))
-        hair_like = np.clip((max(around, now_l + 1.0) - lab[..., 0]) / max(around - now_l, 1.0), 0.0, 1.0)
-    else:
-        hair_like = np.zeros(hair.shape, np.float32)
-    alpha = np.where(hair, 1.0, np.where(ring, hair_like, 0.0)).astype(np.float32)
-    alpha = np.maximum(cv2.GaussianBlur(alpha, (0, 0), 1.0), hair)[..., None]
-    out = rgb.astype(np.float32) * (1 - alpha) + lab_to_rgb(light).astype(np.float32) * alpha
-    return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
 def _capture(rgb: np.ndarray, mask: np.ndarray, rng: np.random.Generator, robust: bool = False):
@@ -371,67 +225,6 @@ def paint_appearance(
     raise ValueError(f"appearance must be one of {', '.join(appearances.APPEARANCES)}, got {appearance!r}")
 
 
-def retone_to(rgb: np.ndarray, skin: np.ndarray, lightness: float, rng: np.random.Generator) -> np.ndarray:
-    """``rgb`` with its skin (median over ``skin``) moved to about ``lightness`` L* (0-100) by adding or
-    removing melanin; darker skin also gets a little more yellow and red, as melanin adds."""
-    current = _skin_lightness(rgb, skin)
-    # add_melanin scales L* by (1 + w * dL * 1.6 / 100); solve for dL at full skin weight.
-    d_lightness = float(np.clip((lightness / max(current, 1.0) - 1.0) * 100.0 / 1.6, -55.0, 15.0))
-    darker = max(0.0, -d_lightness)
-    return synth.add_melanin(rgb, (d_lightness, rng.uniform(0, 0.08) * darker, rng.uniform(0, 0.2) * darker))
-
-
-def skin_lab_for_ita(ita_deg: float, b_star: float) -> tuple[float, float]:
-    """(L*, b*) of skin with ITA ``ita_deg`` (degrees, -90 to 90) and yellowness about ``b_star`` (> 0):
-    L* = 50 + b* tan(ITA), held within SKIN_L_LIMITS by changing b* (so the ITA is exact)."""
-    if not -90 < ita_deg < 90:
-        raise ValueError(f"ita_deg must be within (-90, 90), got {ita_deg}")
-    if b_star <= 0:
-        raise ValueError(f"b_star must be positive, got {b_star}")
-    slope = float(np.tan(np.radians(ita_deg)))
-    lightness = float(np.clip(50.0 + b_star * slope, *SKIN_L_LIMITS))
-    if slope != 0:
-        b_star = (lightness - 50.0) / slope
-    return lightness, float(b_star)
-
-
-def _highlight_shoulder(lightness: np.ndarray, knee: float = 92.0) -> np.ndarray:
-    """L* above ``knee`` rolled off smoothly towards 100 (as a camera's highlight shoulder), so that scaling
-    lightness up never clips skin flat."""
-    over = np.maximum(lightness - knee, 0.0)
-    room = 100.0 - knee
-    return np.where(lightness > knee, knee + room * (1.0 - np.exp(-over / room)), lightness)
-
-
-def retone_to_ita(rgb: np.ndarray, skin: np.ndarray, ita_deg: float, b_star: float) -> np.ndarray:
-    """``rgb`` with its skin moved to the CIELAB colour of :func:`skin_lab_for_ita` (medians over ``skin``).
-
-    L* is scaled (lighter or darker), which keeps the skin's shading and texture in proportion, as less or more
-    melanin under the same light does (lifting L* towards 100 instead flattens light skin into something that
-    looks depigmented); scaled values above L* 92 roll off smoothly below 100. b* is shifted. The change is
-    weighted by the skin-likeness of the colour (:func:`vitiscore.training.synth.skin_weight`, 1 for the skin's median),
-    so hair, eyes and scenery change little. Skin that the weight does not fully reach (shine, shadow) keeps
-    the median off target, so a second pass corrects what the first left: on a portrait the skin's median ITA lies
-    within about 2 degrees of ``ita_deg`` (test_training_data).
-    """
-    if skin.shape != rgb.shape[:2]:
-        raise ValueError(f"skin must have shape {rgb.shape[:2]}, got {skin.shape}")
-    if not skin.any():
-        return rgb.copy()
-    target_l, target_b = skin_lab_for_ita(ita_deg, b_star)
-    lab = rgb_to_lab(rgb)
-    # The weight is the smooth skin-likeness of the colour, scaled so that typical skin gets 1: a hard mask
-    # leaves patches (its holes, skin beyond its edge) at the old tone, which look like unlabelled lesions.
-    likeness = synth.skin_weight(rgb)
-    weight = np.clip(likeness / max(float(np.median(likeness[skin])), 0.05), 0.0, 1.0)
-    for _ in range(2):
-        now_l, now_b = (float(np.median(lab[..., i][skin])) for i in (0, 2))
-        lightness = lab[..., 0] * (1.0 + weight * (target_l / max(now_l, 1e-3) - 1.0))
-        lab[..., 0] = _highlight_shoulder(lightness)
-        lab[..., 2] += weight * (target_b - now_b)
-    return lab_to_rgb(lab)
-
-
 def synthesize(
     base: BaseImage,
     rng: np.random.Generator,
@@ -474,7 +267,7 @@ def synthesize(
             raise ValueError(f"skin_ita_range must be (low, high) within (-90, 90), got {skin_ita_range}")
         rgb = retone_to_ita(base.rgb, base.skin, rng.uniform(low, high), rng.uniform(*SKIN_B_RANGE))
     if pale_scenery_rate > 0 and base.scenery is not None and rng.random() < pale_scenery_rate:
-        rgb = _replace_scenery(rgb, base.scenery, rng)
+        rgb = replace_scenery(rgb, base.scenery, rng)
     if light_hair_rate > 0 and base.hair is not None and rng.random() < light_hair_rate:
         rgb = lighten_hair(rgb, base.hair, rng)
     mask = np.zeros(base.skin.shape, bool)
@@ -493,7 +286,7 @@ def synthesize(
     n_look_alikes = int(rng.integers(1, 4)) if negative else int(rng.random() < 0.3)
     if n_look_alikes:
         before = rgb
-        rgb = _look_alikes(rgb, base, rng, n_look_alikes)
+        rgb = look_alikes(rgb, base.skin, rng, n_look_alikes)
         # A look-alike painted over a lesion would change its truth; keep the lesion as painted.
         rgb = np.where(mask[..., None], before, rgb)
     return captured(rgb, mask)

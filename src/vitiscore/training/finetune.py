@@ -23,25 +23,24 @@ In masks from a review run only the facial area was drawn: the rest of the crop 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from vitiscore import io as io_mod
 from vitiscore.agreement.masks import agreement
 from vitiscore.errors import UsageError
-from vitiscore.face.facial_area import crop_to_frame
-from vitiscore.io.masks import mask_set, read_labels, read_mask
-from vitiscore.measure.mask_score import frame_of
 from vitiscore.segment.finetuning import THRESHOLD_RULES, FinetuneSettings
 from vitiscore.segment.learned import LearnedSegmenter, resolve_device, run_network
-from vitiscore.training.loop import TrainConfig, choose_threshold, fit_long_side, train
+from vitiscore.training.batches import fit_long_side
+from vitiscore.training.config import TrainConfig
+from vitiscore.training.examples import Example, masks_sha256
+from vitiscore.training.loop import choose_threshold, train
+from vitiscore.training.model_folder import model_card
 
 log = logging.getLogger(__name__)
 
@@ -57,147 +56,7 @@ RULE_TEXT = {
 SYNTHETIC_PAIRS = 48
 
 
-@dataclass(frozen=True)
-class Example:
-    """One training photo: ``rgb`` the frame the model trains on ((h, w, 3) uint8: the face crop, or the whole
-    photo), ``mask`` its depigmented pixels ((h, w) bool), ``area`` where the mask is scored and compared ((h, w)
-    bool: the facial area of a face crop, all of a whole photo), ``group`` the subject, ``face`` whether the frame
-    is a face crop, ``mask_sha256`` the hash of the mask file it came from."""
-
-    image_id: str
-    rgb: np.ndarray
-    mask: np.ndarray
-    area: np.ndarray
-    group: str
-    face: bool
-    mask_sha256: str
-
-
 # --- the study's photos -------------------------------------------------------------------------------------
-
-
-def read_groups(path: str | Path) -> dict[str, str]:
-    """image id -> group from a CSV with the columns ``image_id`` and ``group``.
-
-    Raises:
-        FileNotFoundError: no such file.
-        ValueError: a column is missing, a cell is empty, or an image id is listed twice with different groups.
-    """
-    columns, rows = io_mod.read_table_csv(path, "groups")
-    if not {"image_id", "group"} <= set(columns):
-        raise UsageError(f"groups file {path} needs the columns image_id and group (it has: {', '.join(columns)})")
-    groups: dict[str, str] = {}
-    for line, row in enumerate(rows, start=2):
-        image_id, group = row.get("image_id", ""), row.get("group", "")
-        if not image_id or not group:
-            raise UsageError(f"groups file {path} line {line}: empty image_id or group")
-        if groups.setdefault(image_id, group) != group:
-            raise UsageError(f"groups file {path} line {line}: {image_id!r} is already in group {groups[image_id]!r}")
-    return groups
-
-
-def _group_of(image_id: str, groups: dict[str, str] | None) -> str:
-    if groups is None:
-        return image_id
-    if image_id not in groups:
-        raise UsageError(f"the groups file has no row for the photo {image_id!r}: every photo needs its subject")
-    return groups[image_id]
-
-
-def face_frame(rgb: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """(frame, its mask, its scored area, whether it is a face crop): the face-aligned crop the scorer would cut
-    from ``rgb`` (after turning it upright) with its facial area, or the whole photo when no face is found."""
-    from vitiscore import face as face_mod
-
-    turns = face_mod.upright_turns(rgb)
-    if turns:
-        rgb, mask = np.ascontiguousarray(np.rot90(rgb, turns)), np.ascontiguousarray(np.rot90(mask, turns))
-    try:
-        landmarks = face_mod.locate(rgb)
-        facial = face_mod.region(rgb, landmarks)
-    except (face_mod.NoFaceError, ValueError):
-        return rgb, mask, np.ones(mask.shape, bool), False
-    frame_mask = crop_to_frame(mask.astype(np.uint8), facial.box, facial.scale, interpolation=cv2.INTER_NEAREST)
-    return facial.crop, frame_mask > 0, facial.mask, True
-
-
-def examples_from_masks(
-    inputs, mask_dir, groups: dict[str, str] | None = None, max_pixels: int = io_mod.DEFAULT_MAX_PIXELS
-) -> list[Example]:
-    """The photos of ``inputs`` that have a mask in ``mask_dir`` (as for ``vitiscore score --masks``).
-
-    Raises:
-        ValueError: no photo has a mask, a mask is not its photo's size, or a photo is missing from ``groups``.
-        FileNotFoundError: an input or ``mask_dir`` does not exist.
-    """
-    masks = mask_set(mask_dir)
-    paths = io_mod.discover_photos(list(inputs), exclude=[mask_dir])
-    ids = io_mod.image_ids(paths)
-    missing = [i for i in ids if i not in masks.files]
-    if missing:
-        log.warning("%d photos have no mask in %s and are left out (e.g. %s)", len(missing), mask_dir, missing[0])
-    out = []
-    for path, image_id in zip(paths, ids):
-        if image_id not in masks.files:
-            continue
-        rgb = io_mod.load_photo(path, max_pixels).rgb
-        mask = read_mask(masks.files[image_id])
-        if mask.shape != rgb.shape[:2]:
-            raise UsageError(
-                f"the mask of {image_id} is {mask.shape[1]}x{mask.shape[0]} px and the photo {rgb.shape[1]}x"
-                f"{rgb.shape[0]} px (after its EXIF orientation)"
-            )
-        frame, frame_mask, area, face = face_frame(rgb, mask)
-        group = _group_of(image_id, groups)
-        out.append(Example(image_id, frame, frame_mask, area, group, face, masks.file_sha256(image_id)))
-    if not out:
-        raise UsageError(f"no photo of the inputs has a mask in {mask_dir}")
-    return out
-
-
-def examples_from_reviewed(out_dirs, groups: dict[str, str] | None = None) -> list[Example]:
-    """The photos a rater reviewed (saved a mask for) in the review runs ``out_dirs``, on the run's own face crop;
-    excluded, unreviewed and invalid reviews are left out.
-
-    Raises:
-        ValueError: a folder holds no finished score run, or no photo was reviewed.
-    """
-    from vitiscore.review import log as review_log
-    from vitiscore.review.masks import frame_labels
-    from vitiscore.review.refine import analysis_frame
-
-    out = []
-    for out_dir in map(Path, out_dirs):
-        rows = [r for r in review_log.model_rows(out_dir) if r.get("status") == "ok"]
-        states = review_log.reviews(out_dir, rows)
-        left = {}
-        for row in rows:
-            state = states.get(row["image_id"])
-            name = state.state if state else "unreviewed"
-            if name != "reviewed":
-                left[name] = left.get(name, 0) + 1
-                continue
-            mask = read_mask(state.mask)
-            box, scale = frame_of(row)
-            frame = analysis_frame(out_dir, row)
-            frame_mask = crop_to_frame(mask.astype(np.uint8), box, scale, interpolation=cv2.INTER_NEAREST) > 0
-            area = frame_labels(read_labels(out_dir / row["mask_units"]), box, scale) > 0
-            if not frame_mask.shape == area.shape == frame.shape[:2]:
-                raise UsageError(f"{out_dir}: the reviewed mask of {row['image_id']} does not fit its crop")
-            group = _group_of(row["image_id"], groups)
-            sha = io_mod.file_sha256(state.mask)
-            out.append(Example(row["image_id"], frame, frame_mask, area, group, True, sha))
-        for state, n in left.items():
-            log.info("%s: %d %s photos left out", out_dir, n, state)
-    if not out:
-        raise UsageError("no reviewed photo in " + ", ".join(map(str, out_dirs)) + " (review them first)")
-    return out
-
-
-def masks_sha256(examples: list[Example]) -> str:
-    """One hash over every training mask (by image id), for the model card."""
-    text = "\n".join(f"{e.image_id} {e.mask_sha256}" for e in sorted(examples, key=lambda e: e.image_id))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --- splits -------------------------------------------------------------------------------------------------
@@ -248,7 +107,7 @@ def _config(base: LearnedSegmenter, settings: FinetuneSettings) -> TrainConfig:
 def synthetic_anchor(size: int, n: int, seed: int, labels: bool) -> list:
     """The project's own synthetic pairs: lesions in two appearances painted on the public-domain astronaut face
     re-toned across the ITA range, half of them clear faces (needs scikit-image, the ``train`` extra)."""
-    from vitiscore.training import data, datasets
+    from vitiscore.training import data, datasets, skin_tones
 
     base = datasets.astronaut_base()
     rng = np.random.default_rng(seed)
@@ -258,7 +117,7 @@ def synthetic_anchor(size: int, n: int, seed: int, labels: bool) -> list:
             base,
             rng,
             negative_rate=0.5,
-            skin_ita_range=data.SKIN_ITA_RANGE,
+            skin_ita_range=skin_tones.SKIN_ITA_RANGE,
             appearance=("melanin", "milky")[i % 2],
             labels=labels,
         )
@@ -364,10 +223,11 @@ def _held_out_maps(work: Path, examples: list[Example], rows: list[dict]) -> lis
 def clear_marks_by_cut(network, base: LearnedSegmenter, cuts=THRESHOLDS) -> dict[float, float]:
     """Cut -> mean share (0-1) of skin marked on the project's clear synthetic faces (the astronaut at six skin
     tones, no lesion): false marks."""
-    from vitiscore.training import data, datasets
+    from vitiscore.training import datasets
+    from vitiscore.training.skin_tones import BAND_B_STAR, BAND_ITA_EXAMPLES, retone_to_ita
 
     face = datasets.astronaut_base()
-    frames = [data.retone_to_ita(face.rgb, face.skin, ita, data.BAND_B_STAR) for ita in data.BAND_ITA_EXAMPLES]
+    frames = [retone_to_ita(face.rgb, face.skin, ita, BAND_B_STAR) for ita in BAND_ITA_EXAMPLES]
     probs = probabilities(network, base, frames)
     return {t: float(np.mean([(p >= t)[face.skin].mean() for p in probs])) for t in cuts}
 
@@ -496,71 +356,9 @@ def finetune(
         folder,
     )
     summary["weights_sha256"] = sha
-    (folder / "README.md").write_text(model_card(model_id, base, examples, settings, summary, grouped, training))
+    rule = RULE_TEXT[settings.threshold_rule]
+    (folder / "README.md").write_text(model_card(model_id, base, examples, settings, summary, grouped, training, rule))
     io_mod.write_json(work / "summary.json", summary)
     for checkpoint in work.glob("*/checkpoint.pt"):
         checkpoint.unlink()  # the weights are written; a resume is no longer needed
     return FinetuneResult(True, folder, rows, summary)
-
-
-def model_card(model_id, base, examples, settings, summary, grouped: bool, training: dict) -> str:
-    """The generated model card (Markdown) of a fine-tuned model."""
-    folds = "\n".join(
-        f"| {f['fold'] + 1} | {f['photos']} | {f['base_dice']:.3f} | {f['finetuned_dice']:.3f} |"
-        for f in summary["per_fold"]
-    )
-    faces = (
-        f"- Face crops ({summary['face_photos']} photos): base {summary['base_dice_faces']:.3f}, fine-tuned "
-        f"{summary['finetuned_dice_faces']:.3f}.\n"
-        if summary["face_photos"]
-        else ""
-    )
-    caveat = (
-        ""
-        if grouped
-        else "\n**No groups were given**: each photo was its own group, so photos of one person may sit on both "
-        "sides of a split and the figures above may be optimistic. Give `--groups` (image_id, group).\n"
-    )
-    forced = (
-        "\n**Written with `--force` although its cross-validated Dice is below its base's.**\n"
-        if training["forced"]
-        else ""
-    )
-    return f"""# {model_id}
-
-A fine-tuned vitiscore depigmentation model, made by `vitiscore finetune` on {training["date"]}.
-Use it with `--model PATH/{model_id}` in every command.
-
-- **Base model:** `{base.model_id}` (weights SHA-256 `{base.sha256}`).
-- **Training photos:** {len(examples)} in {summary["groups"]} groups; {sum(e.face for e in examples)} trained on the
-  face crop the scorer uses, {sum(not e.face for e in examples)} on the whole photo (no face found). Masks:
-  {training["source"] or "given"}; SHA-256 over every mask: `{training["masks_sha256"]}`.
-- **Recipe:** {settings.steps} steps from the base weights ({
-        "all of them trained" if settings.train_encoder else "the encoder kept as it was, the decoder and head trained"
-    }), batch 8, peak learning rate {settings.learning_rate:g}
-  (one-cycle), seed {settings.seed}, device {training["device"]}; {100 * settings.synthetic_share:.0f} % of every
-  batch is the project's synthetic pairs on the public-domain astronaut face (half of them clear faces), so that
-  the base model's knowledge of clear skin does not drift.
-- **Threshold:** {summary["threshold"]:.2f} ({RULE_TEXT[settings.threshold_rule]}).
-- **Weights:** float16 safetensors, SHA-256 `{summary.get("weights_sha256", "")}` (checked at every load).
-
-## Cross-validated Dice (group {summary["folds"]}-fold, on the training photos' own masks)
-
-Each fold's photos were segmented by the base model (at its own threshold) and by a model fine-tuned on the
-other folds (at the threshold chosen on those folds).
-
-- All photos: base **{summary["base_dice"]:.3f}**, fine-tuned **{summary["finetuned_dice"]:.3f}**; better on
-  {summary["better"]}, worse on {summary["worse"]} (by more than 0.01).
-{faces}- Clear synthetic faces, share of skin marked: base {summary.get("clear_marks_base", float("nan")):.4f},
-  fine-tuned {summary.get("clear_marks_finetuned", float("nan")):.4f}.
-
-| fold | photos | base | fine-tuned |
-|---|---|---|---|
-{folds}
-{caveat}{forced}
-## Limits
-
-These figures come from the study's own photos and masks: a model fine-tuned on one camera, light and population
-is measured on those. Check it on photos it was not fine-tuned on before relying on it elsewhere. In masks from a
-review run only the facial area was drawn; the rest of each crop was trained as not depigmented.
-"""

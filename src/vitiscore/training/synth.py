@@ -11,9 +11,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vitiscore.measure.skin_tone import lab_to_rgb as _to_rgb
-from vitiscore.measure.skin_tone import rgb_to_lab as _to_lab
-from vitiscore.measure.skin_tone import skin_colour_likeness
+from vitiscore.colour import lab_to_rgb as _to_rgb
+from vitiscore.colour import rgb_to_lab as _to_lab
+from vitiscore.colour import skin_colour_likeness
 
 # Colour of fully depigmented facial skin (CIELAB), roughly the same across skin tones: what melanin loss leaves.
 DEPIGMENTED_LAB = (76.0, 10.0, 9.0)

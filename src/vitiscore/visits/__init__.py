@@ -1,6 +1,7 @@
-"""Comparing visits: per-subject change and responder rates (:mod:`.responders`) and repigmentation maps
-(:mod:`.maps`)."""
+"""Comparing visits: scores by subject and visit (:mod:`.scores`), per-subject change and responder rates
+(:mod:`.responders`) and repigmentation maps (:mod:`.maps`)."""
 
-from vitiscore.visits.responders import compare, read_scores, responder_flags, write_comparison
+from vitiscore.visits.responders import compare, responder_flags
+from vitiscore.visits.scores import read_scores
 
-__all__ = ["compare", "read_scores", "responder_flags", "write_comparison"]
+__all__ = ["compare", "read_scores", "responder_flags"]

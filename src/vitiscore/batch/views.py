@@ -12,7 +12,7 @@ from pathlib import Path
 
 from vitiscore import io as io_mod
 from vitiscore import schema
-from vitiscore.io.manifest import ManifestEntry
+from vitiscore.batch.manifest import ManifestEntry
 from vitiscore.measure import fvasi
 from vitiscore.measure import scale as scale_mod
 from vitiscore.measure import surface as surface_mod

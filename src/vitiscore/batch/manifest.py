@@ -4,7 +4,7 @@ Manifest: a CSV with the columns ``path`` (relative to the manifest's folder, or
 ``visit``, ``view`` (free text: frontal, left, right, ...) and optionally ``hand_area_cm2``, ``height_cm`` and
 ``weight_kg`` (per row; the first value given for a subject is used for all its rows). ``vitiscore score
 --manifest M.csv -o OUT`` scores every photo as usual (results.csv gains ``subject_id``, ``visit``, ``view``) and
-writes ``OUT/fused.csv``: one row per subject and visit with the views fused (:mod:`vitiscore.measure.views`).
+writes ``OUT/fused.csv``: one row per subject and visit with the views fused (:mod:`vitiscore.batch.views`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vitiscore.errors import MissingInputError, UsageError
-from vitiscore.io.files import read_table_csv
+from vitiscore.io.files import read_table_csv, require_columns
 from vitiscore.measure import scale as scale_mod
 
 REQUIRED = ("path", "subject_id", "visit", "view")
@@ -41,12 +41,7 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
     """
     path = Path(path)
     columns, rows = read_table_csv(path, "manifest")
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise UsageError(
-            f"manifest {path} lacks the column(s) {', '.join(missing)} "
-            f"(needs {', '.join(REQUIRED)}; optional {', '.join(OPTIONAL)}; it has: {', '.join(columns)})"
-        )
+    require_columns(columns, REQUIRED, f"manifest {path}", OPTIONAL)
     if not rows:
         raise UsageError(f"manifest {path} has no rows")
     per_subject: dict[str, dict[str, float]] = {}
