@@ -38,8 +38,8 @@ import torch
 from PIL import Image
 
 from vitiscore import ScoreOptions, score_folder
-from vitiscore.io import discover_photos, load_photo, read_table_csv
-from vitiscore.io.masks import read_mask
+from vitiscore.files import discover_photos, load_photo, read_table_csv
+from vitiscore.files.masks import read_mask
 from vitiscore.segment import load_segmenter
 from vitiscore.segment.learned import LearnedSegmenter
 

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 from vitiscore import score_image
-from vitiscore.io import write_csv
+from vitiscore.files import write_csv
 from vitiscore.segment import load_segmenter
 from vitiscore.visits.responders import ENDPOINT_NAMES, responder_flags
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from vitiscore.face import locate, region
 from vitiscore.face.landmarks import NoFaceError
-from vitiscore.io import load_photo
+from vitiscore.files import load_photo
 
 BACKGROUND, SKIN, HAIR, EYES, NOSE, MOUTH = range(6)
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from vitiscore.face import locate
 from vitiscore.face.landmarks import NoFaceError
-from vitiscore.io import load_photo
+from vitiscore.files import load_photo
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ import numpy as np
 from tests.support import head_turn
 from vitiscore.face import locate, mesh
 from vitiscore.face.landmarks import NoFaceError
-from vitiscore.io import load_photo
+from vitiscore.files import load_photo
 from vitiscore.measure import surface
 from vitiscore.training import synth
 

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from vitiscore import face as face_mod
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore.colour import rgb_to_lab
 from vitiscore.face.facial_area import crop_to_frame
 from vitiscore.face.landmarks import NoFaceError, locate
@@ -92,9 +92,9 @@ def main():
     rows = []
     for source, path in photos(data, samples):
         try:
-            rgb = io_mod.load_photo(path).rgb
+            rgb = files_mod.load_photo(path).rgb
             landmarks = locate(rgb)
-        except (NoFaceError, io_mod.PhotoError):
+        except (NoFaceError, files_mod.PhotoError):
             continue
         facial = face_mod.region(rgb, landmarks)
         for name, version in {"colour": rgb, **tints(rgb)}.items():

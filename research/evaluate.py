@@ -49,7 +49,7 @@ import numpy as np
 from vitiscore.agreement.masks import agreement
 from vitiscore.agreement.stats import cluster_bootstrap_ci
 from vitiscore.colour import rgb_to_lab, skin_coloured
-from vitiscore.io import write_csv, write_json
+from vitiscore.files import write_csv, write_json
 from vitiscore.measure.skin_tone import ita_band, normal_skin_ita
 from vitiscore.pipeline import ScoreOptions, score_image
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from research.train import clear_faces
-from vitiscore.io import write_csv, write_json
+from vitiscore.files import write_csv, write_json
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
 from vitiscore.segment.finetuning import (
     DEFAULT_FOLDS,

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vitiscore.io import write_csv
+from vitiscore.files import write_csv
 from vitiscore.training import datasets
 from vitiscore.training.appearance import APPEARANCES, lesion_bank
 from vitiscore.training.data import jpeg_roundtrip, paint_appearance, resized_base
@@ -173,7 +173,7 @@ def run_whole_photos(data_dir: Path, models: list[str], out: Path) -> list[dict]
 
 def run_robustness(photo_dir: Path, models: list[str], out: Path) -> list[dict]:
     from research.robustness import run_suite
-    from vitiscore.io import discover_photos, load_photo
+    from vitiscore.files import discover_photos, load_photo
 
     photos = {p.stem: load_photo(p).rgb for p in discover_photos([photo_dir], recursive=False)}
     rows = []

@@ -22,8 +22,8 @@ import numpy as np
 from tests.support.marks import lesion_points, normal_points, synthetic_cases
 from vitiscore.agreement.masks import agreement
 from vitiscore.agreement.stats import cluster_bootstrap_ci
-from vitiscore.io import write_csv, write_json
-from vitiscore.io.marks import DEFAULT_RADIUS_PX, Mark
+from vitiscore.files import write_csv, write_json
+from vitiscore.files.marks import DEFAULT_RADIUS_PX, Mark
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
 from vitiscore.segment.refine import (
     REFINE_ANCHOR,

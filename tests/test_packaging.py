@@ -129,7 +129,7 @@ def test_no_import_cycles():
 # the floors below it, never one above, so each floor can be read, tested and replaced without those above it.
 FLOORS = (
     ("vitiscore.version", "vitiscore.errors", "vitiscore.colour", "vitiscore.progress"),
-    ("vitiscore.io",),
+    ("vitiscore.files",),
     ("vitiscore.face", "vitiscore.schema"),
     ("vitiscore.segment",),
     ("vitiscore.measure",),

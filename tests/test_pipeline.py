@@ -1,7 +1,7 @@
 import cv2
 import numpy as np
 
-from vitiscore.io import append_jsonl, read_jsonl
+from vitiscore.files import append_jsonl, read_jsonl
 from vitiscore.pipeline import ScoreOptions, score_image
 
 

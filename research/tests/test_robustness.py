@@ -7,7 +7,7 @@ from research import robustness
 
 
 def test_exif_rotated_file_reads_back_upright(tmp_path, astronaut):
-    from vitiscore.io import load_photo
+    from vitiscore.files import load_photo
 
     stored = robustness.write_condition(astronaut, robustness.Condition("turned", exif_rotated=True), tmp_path / "a")
     from PIL import Image

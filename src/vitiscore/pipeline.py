@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from vitiscore import face as face_mod
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
-from vitiscore.io import marks as marks_mod
+from vitiscore.files import marks as marks_mod
 from vitiscore.measure import area as area_mod
 from vitiscore.measure import fvasi as fvasi_mod
 from vitiscore.measure import quality
@@ -57,7 +57,7 @@ class ScoreOptions:
     model: str = DEFAULT_MODEL
     eyelids: str = "exclude"
     face_hand_units: float = fvasi_mod.DEFAULT_FACE_HAND_UNITS
-    max_pixels: int = io_mod.DEFAULT_MAX_PIXELS
+    max_pixels: int = files_mod.DEFAULT_MAX_PIXELS
     min_eye_distance_px: float = 80.0
     min_face_eye_distance_px: float = 40.0
     turn_upright: bool = True
@@ -187,7 +187,7 @@ def score_image(
 
     Raises:
         ValueError: bad ``options``, an array that is not (H, W, 3) uint8, both ``mask`` and ``marks``, or a mark
-            outside the photo (:class:`vitiscore.io.marks.MarksError`, naming its line).
+            outside the photo (:class:`vitiscore.files.marks.MarksError`, naming its line).
         vitiscore.face.MissingDependencyError: mediapipe is not installed (the message says how to install it).
     """
     options = options or ScoreOptions()
@@ -203,8 +203,8 @@ def score_image(
         rgb = np.ascontiguousarray(source)
     elif isinstance(source, (str, os.PathLike)):
         try:
-            rgb = io_mod.load_photo(source, options.max_pixels).rgb
-        except io_mod.PhotoError as exc:
+            rgb = files_mod.load_photo(source, options.max_pixels).rgb
+        except files_mod.PhotoError as exc:
             return FaceScore(status=exc.status, error=str(exc), timings=timings)
     else:
         raise UsageError(f"source must be a path or an RGB array, got {type(source).__name__}")

@@ -12,7 +12,7 @@ from tests.support import MINI_WRIGHT, SHROUT_FLEISS, WRIGHT, run_cli
 from vitiscore.agreement import stats
 from vitiscore.agreement.masks import folder_agreement
 from vitiscore.agreement.scores import SEVEN_DEGREES, validate
-from vitiscore.io.masks import mask_id
+from vitiscore.files.masks import mask_id
 from vitiscore.report.validation import write_validation
 
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from tests.support import points_and_area, run_cli, save_jpeg
-from vitiscore.io.masks import read_mask
+from vitiscore.files.masks import read_mask
 from vitiscore.segment import DEFAULT_MODEL
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.support import SAMPLES, run_cli
 from vitiscore.face.facial_area import frame_size
-from vitiscore.io import read_run_json
+from vitiscore.files import read_run_json
 from vitiscore.measure.mask_score import frame_of
 from vitiscore.segment import DEFAULT_MODEL
 from vitiscore.segment.refine import RefineSettings

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vitiscore.agreement.masks import agreement
-from vitiscore.io.marks import Mark
+from vitiscore.files.marks import Mark
 from vitiscore.segment import load_segmenter
 from vitiscore.segment.refine import RefineSettings, refine
 

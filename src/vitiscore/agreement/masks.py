@@ -22,7 +22,7 @@ from scipy import ndimage
 
 from vitiscore import schema
 from vitiscore.errors import UsageError
-from vitiscore.io.masks import masks_in, read_mask
+from vitiscore.files.masks import masks_in, read_mask
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def read_groups(path) -> dict[str, str]:
         FileNotFoundError: no such file.
         ValueError: a column is missing.
     """
-    from vitiscore.io import read_table_csv, require_columns
+    from vitiscore.files import read_table_csv, require_columns
 
     columns, rows = read_table_csv(path, "groups")
     require_columns(columns, ("image_id", "group"), f"groups file {path}")
@@ -187,9 +187,9 @@ def read_groups(path) -> dict[str, str]:
 def write_folder_agreement(out_dir, rows: list[dict], summary: dict, unmatched: list[dict], **about) -> None:
     """Write ``mask_agreement.csv`` (per image), ``unmatched.csv`` and ``mask_agreement.json`` (``about`` then
     the summary) into ``out_dir``."""
-    from vitiscore import io as io_mod
+    from vitiscore import files as files_mod
 
-    out = io_mod.output_folder(out_dir)
-    io_mod.write_csv(out / "mask_agreement.csv", rows, MASK_COLUMNS)
-    io_mod.write_csv(out / "unmatched.csv", unmatched, schema.MASK_UNMATCHED.names)
-    io_mod.write_json(out / "mask_agreement.json", {**about, **summary})
+    out = files_mod.output_folder(out_dir)
+    files_mod.write_csv(out / "mask_agreement.csv", rows, MASK_COLUMNS)
+    files_mod.write_csv(out / "unmatched.csv", unmatched, schema.MASK_UNMATCHED.names)
+    files_mod.write_json(out / "mask_agreement.json", {**about, **summary})

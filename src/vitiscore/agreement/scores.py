@@ -32,7 +32,7 @@ import numpy as np
 
 from vitiscore.agreement import stats
 from vitiscore.errors import UsageError
-from vitiscore.io import read_table_csv, require_columns
+from vitiscore.files import read_table_csv, require_columns
 from vitiscore.measure.fvasi import DEGREES
 
 log = logging.getLogger(__name__)

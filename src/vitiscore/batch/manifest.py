@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vitiscore.errors import MissingInputError, UsageError
-from vitiscore.io.files import read_table_csv, require_columns
+from vitiscore.files.storage import read_table_csv, require_columns
 from vitiscore.measure import scale as scale_mod
 
 REQUIRED = ("path", "subject_id", "visit", "view")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore.measure.surface import write_table
 from vitiscore.pipeline import FaceScore
 from vitiscore.report import overlay
@@ -26,21 +26,21 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
         "mask_depigmented": (f"masks/{image_id}_depigmented.png", score.depigmented.astype(bool, copy=False)),
     }
     for column, (relative, array) in names.items():
-        io_mod.write_png(out_dir / relative, array, labels=column == "mask_units")
+        files_mod.write_png(out_dir / relative, array, labels=column == "mask_units")
         row[column] = relative
     relative = f"landmarks/{image_id}.csv"
-    io_mod.write_points(out_dir / relative, score.landmarks.points)
+    files_mod.write_points(out_dir / relative, score.landmarks.points)
     row["landmarks"] = relative
     if score.elements is not None:
         relative = f"triangles/{image_id}.csv"
         write_table(out_dir / relative, score.elements)
         row["triangles"] = relative
     relative = f"crops/{image_id}.jpg"
-    io_mod.write_jpeg(out_dir / relative, score.crop, quality=CROP_JPEG_QUALITY)
+    files_mod.write_jpeg(out_dir / relative, score.crop, quality=CROP_JPEG_QUALITY)
     row["crop"] = relative
     if score.probability is not None:
         relative = f"probability/{image_id}.png"
-        io_mod.write_png(out_dir / relative, probability_png(score.probability))
+        files_mod.write_png(out_dir / relative, probability_png(score.probability))
         row["probability"] = relative
     if overlays:
         caption = (

@@ -26,14 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore.batch.manifest import ManifestEntry
 from vitiscore.batch.rows import COLUMNS, BatchResult, mask_columns
 from vitiscore.batch.run_record import status_counts
 from vitiscore.batch.views import fuse_rows, write_fused
 from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import frame_labels
-from vitiscore.io.masks import read_mask
+from vitiscore.files.masks import read_mask
 from vitiscore.measure import scale as scale_mod
 from vitiscore.measure.mask_score import frame_mask, frame_of, score_mask
 from vitiscore.measure.surface import write_table
@@ -78,7 +78,7 @@ def rescore_run(out_dir, progress: bool | None = None) -> BatchResult:
     """
     out_dir = Path(out_dir)
     rows = review_log.model_rows(out_dir)
-    run = io_mod.read_run_json(out_dir)
+    run = files_mod.read_run_json(out_dir)
     default_hu = float(run.get("options", {}).get("face_hand_units", 3.0))
     state = review_log.reviews(out_dir, rows)
     if (out_dir / RESCORED_DIR).is_dir():
@@ -117,8 +117,8 @@ def rescore_run(out_dir, progress: bool | None = None) -> BatchResult:
                 new = dict(row)
         rescored.append(new)
 
-    io_mod.write_csv(out_dir / MODEL_RESULTS, rows, COLUMNS)
-    io_mod.write_csv(out_dir / "results.csv", rescored, COLUMNS)
+    files_mod.write_csv(out_dir / MODEL_RESULTS, rows, COLUMNS)
+    files_mod.write_csv(out_dir / "results.csv", rescored, COLUMNS)
     fused = None
     if any(r.get("subject_id") and r.get("visit") for r in rescored) and (out_dir / "fused.csv").is_file():
         entries = [_entry(r) for r in rescored]
@@ -131,7 +131,7 @@ def rescore_run(out_dir, progress: bool | None = None) -> BatchResult:
     run["review"] = {
         "rescored_at": review_log.utc_now(),
         "review_log": f"{review_log.REVIEW_DIR}/{review_log.LOG_NAME}",
-        "review_log_sha256": io_mod.file_sha256(review_log.log_path(out_dir))
+        "review_log_sha256": files_mod.file_sha256(review_log.log_path(out_dir))
         if review_log.log_path(out_dir).is_file()
         else None,
         "reviewed": sum(r["status"] != "excluded" for r in applied),
@@ -140,7 +140,7 @@ def rescore_run(out_dir, progress: bool | None = None) -> BatchResult:
         "not_applied": not_applied,
         "counts": counts,
     }
-    io_mod.write_json(out_dir / "run.json", run)
+    files_mod.write_json(out_dir / "run.json", run)
     return BatchResult(rows=rescored, counts=counts, run=run, fused=fused)
 
 
@@ -154,7 +154,7 @@ def _rescored_columns(out_dir: Path, row: dict, review: review_log.Review, defau
             f"{review.mask} is {mask.shape[1]}x{mask.shape[0]} px, the photo {labels.shape[1]}x{labels.shape[0]}"
         )
     box, scale = frame_of(row)
-    points = io_mod.read_points(out_dir / row["landmarks"])
+    points = files_mod.read_points(out_dir / row["landmarks"])
     scored = score_mask(labels, mask, points, box, scale, _hand(row), default_hu)
     triangles = f"{RESCORED_DIR}/triangles/{image_id}.csv"
     write_table(out_dir / triangles, scored.elements)
@@ -165,7 +165,7 @@ def _rescored_columns(out_dir: Path, row: dict, review: review_log.Review, defau
         threshold=review.record.get("threshold") or row.get("threshold"),
     )
     if row.get("crop"):
-        crop = np.asarray(io_mod.load_photo(out_dir / row["crop"]).rgb)
+        crop = np.asarray(files_mod.load_photo(out_dir / row["crop"]).rgb)
         caption = (
             f"{image_id}  F-VASI {scored.measure.fvasi:.2f}  depigmented "
             f"{100 * scored.measure.depigmented_fraction:.1f}% of facial area  [reviewed by {review.rater}]"

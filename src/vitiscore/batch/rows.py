@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vitiscore import schema
-from vitiscore.io.masks import MaskSet
+from vitiscore.files.masks import MaskSet
 from vitiscore.measure.mask_score import MaskScore
 from vitiscore.pipeline import FaceScore, ScoreOptions
 from vitiscore.segment import Segmenter
@@ -73,7 +73,7 @@ def result_row(
     image_id: str, path: str, score: FaceScore, options: ScoreOptions, segmenter: Segmenter | MaskSet, settings: str
 ) -> dict:
     """The results.csv row of one photo (mask and overlay paths are filled in by the writer). With masks drawn
-    elsewhere (a :class:`~vitiscore.io.masks.MaskSet`) ``model_sha256`` is that photo's mask file's SHA-256."""
+    elsewhere (a :class:`~vitiscore.files.masks.MaskSet`) ``model_sha256`` is that photo's mask file's SHA-256."""
     external = isinstance(segmenter, MaskSet)
     row = schema.RESULTS.empty_row()
     row.update(

@@ -26,7 +26,7 @@ import uuid
 from pathlib import Path
 
 from vitiscore.errors import UsageError
-from vitiscore.io.files import file_sha256, read_jsonl, read_run_json, write_jsonl
+from vitiscore.files.storage import file_sha256, read_jsonl, read_run_json, write_jsonl
 
 log = logging.getLogger(__name__)
 

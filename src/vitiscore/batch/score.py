@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vitiscore import engines
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore.batch import run_folder
 from vitiscore.batch.manifest import read_manifest
 from vitiscore.batch.outputs import write_images
@@ -38,8 +38,8 @@ from vitiscore.batch.views import fuse_rows, write_fused
 from vitiscore.errors import UsageError
 from vitiscore.face import require_mediapipe
 from vitiscore.face.facial_area import UNIT_LABELS
-from vitiscore.io import marks as marks_mod
-from vitiscore.io.masks import MaskSet, mask_set, read_mask
+from vitiscore.files import marks as marks_mod
+from vitiscore.files.masks import MaskSet, mask_set, read_mask
 from vitiscore.measure.scale import HandUnit
 from vitiscore.pipeline import STAGES, FaceScore, ScoreOptions, score_image
 from vitiscore.progress import progress_bar
@@ -178,7 +178,7 @@ def score_folder(
             TIFF/BMP; any non-zero pixel is lesion) to score instead of running the model: every other measure is
             computed as usual. A photo without a mask gets status ``no_mask``, a mask of another size than the
             photo (after its EXIF orientation) ``mask_size_mismatch``.
-        marks: a MARKS.csv (:mod:`vitiscore.io.marks`): each marked photo's mask comes from the model adapted to
+        marks: a MARKS.csv (:mod:`vitiscore.files.marks`): each marked photo's mask comes from the model adapted to
             its marks (:mod:`vitiscore.segment.refine`, with ``refinement``; ``mask_source`` = ``marks``); other
             photos are scored as usual. Every line is checked before any photo is scored.
         workers: photos scored at once, each in a process of its own that loads the model once (1: in this
@@ -193,7 +193,7 @@ def score_folder(
         ValueError: no photos found, bad options / unknown model, or ``out_dir`` holds a run with other settings
             and neither ``overwrite`` nor ``skip_existing`` is given; both ``masks`` and ``marks``, or marks for a
             model that cannot be adapted.
-        vitiscore.io.marks.MarksError: a line of ``marks`` is bad, names an unknown photo or lies outside it.
+        vitiscore.files.marks.MarksError: a line of ``marks`` is bad, names an unknown photo or lies outside it.
         vitiscore.face.MissingDependencyError: mediapipe is not installed.
         vitiscore.engines.ray.MissingRayError: ``engine="ray"`` without the ``vitiscore[ray]`` extra.
     """
@@ -224,14 +224,14 @@ def score_folder(
     if entries:
         paths = [e.path for e in entries]
     else:
-        paths = io_mod.discover_photos(
+        paths = files_mod.discover_photos(
             list(inputs), recursive=recursive, exclude=[out_dir, *([masks] if masks is not None else [])]
         )
     if not paths:
-        raise UsageError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
-    ids = io_mod.image_ids(paths)
+        raise UsageError("no photos found in the inputs (looked for " + ", ".join(files_mod.PHOTO_SUFFIXES) + ")")
+    ids = files_mod.image_ids(paths)
     marks_mod.check_photos(marks_by_id, dict(zip(ids, paths)), marks)
-    out_dir = io_mod.output_folder(out_dir)
+    out_dir = files_mod.output_folder(out_dir)
     settings = settings_sha256(options, segmenter)
     run_folder.claim(
         out_dir,
@@ -263,7 +263,7 @@ def score_folder(
         model.update(
             marks=os.path.relpath(Path(marks).resolve(), out_dir.resolve()),
             marked_photos=len(marks_by_id),
-            marks_sha256=io_mod.file_sha256(marks),
+            marks_sha256=files_mod.file_sha256(marks),
             refinement=refinement.as_dict(),
         )
     record = {
@@ -275,7 +275,7 @@ def score_folder(
         "settings_sha256": settings,
     }
     # Written now as well as at the end: a run that is stopped still says whose files these are.
-    io_mod.write_json(out_dir / "run.json", record)
+    files_mod.write_json(out_dir / "run.json", record)
 
     job = ScoreJob(
         options=options,
@@ -344,16 +344,16 @@ def score_folder(
                 stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
             if row["status"] != "ok":
                 log.warning("%s: %s (%s)", row["path"], row["status"], row["error"])
-            io_mod.append_jsonl(journal, row)
+            files_mod.append_jsonl(journal, row)
             found[tasks[index].position] = row
             done += 1
             bar.update(1)
             if time.monotonic() - last_csv > 10:
-                io_mod.write_csv(out_dir / "results.csv", in_order(), COLUMNS)
+                files_mod.write_csv(out_dir / "results.csv", in_order(), COLUMNS)
                 last_csv = time.monotonic()
     finally:
         bar.close()
-        io_mod.write_csv(out_dir / "results.csv", in_order(), COLUMNS)
+        files_mod.write_csv(out_dir / "results.csv", in_order(), COLUMNS)
     rows = in_order()
     fused = None
     if entries:
@@ -380,5 +380,5 @@ def score_folder(
         "photos_per_second": round(done / elapsed, 3) if elapsed > 0 and done else None,
         "versions": package_versions(),
     }
-    io_mod.write_json(out_dir / "run.json", run)
+    files_mod.write_json(out_dir / "run.json", run)
     return BatchResult(rows=rows, counts=counts, run=run, fused=fused)

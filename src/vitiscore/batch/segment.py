@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from vitiscore import engines, schema
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore.batch import run_folder
 from vitiscore.batch.run_record import package_versions, status_counts
 from vitiscore.errors import UsageError
-from vitiscore.io import image_ids
-from vitiscore.io import marks as marks_mod
+from vitiscore.files import image_ids
+from vitiscore.files import marks as marks_mod
 from vitiscore.progress import progress_bar
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
 from vitiscore.segment.learned import resolve_device
@@ -93,8 +93,8 @@ class SegmentJob:
         out, readable, images = [], [], []
         for task in batch:
             try:
-                photo = io_mod.load_photo(task.path, max_pixels=self.max_pixels)
-            except io_mod.PhotoError as exc:
+                photo = files_mod.load_photo(task.path, max_pixels=self.max_pixels)
+            except files_mod.PhotoError as exc:
                 out.append((task.position, {"status": exc.status, "error": str(exc)}))
                 continue
             readable.append(task)
@@ -115,9 +115,9 @@ class SegmentJob:
         mask = seg.mask if seg.skin is None else seg.mask & seg.skin
         skin_relative = f"masks/{task.image_id}_skin.png" if seg.skin is not None else ""
         try:
-            io_mod.write_png(out_dir / relative, mask.astype(bool, copy=False))
+            files_mod.write_png(out_dir / relative, mask.astype(bool, copy=False))
             if skin_relative:
-                io_mod.write_png(out_dir / skin_relative, seg.skin.astype(bool, copy=False))
+                files_mod.write_png(out_dir / skin_relative, seg.skin.astype(bool, copy=False))
         except OSError as exc:
             return {**update, "status": "failed", "error": f"cannot write outputs: {exc}"}
         refined = bool(task.marks) and self.refinement.steps > 0
@@ -149,7 +149,7 @@ def segment_folder(
     model: str = DEFAULT_MODEL,
     recursive: bool = True,
     batch_size: int = 4,
-    max_pixels: int = io_mod.DEFAULT_MAX_PIXELS,
+    max_pixels: int = files_mod.DEFAULT_MAX_PIXELS,
     progress: bool | None = None,
     arguments: dict | None = None,
     marks: str | Path | None = None,
@@ -173,7 +173,7 @@ def segment_folder(
     ``skip_existing``; ``skip_existing`` reuses the journal's finished rows with the same settings, photo
     (SHA-256) and marks, and segments the rest.
 
-    ``marks`` (a MARKS.csv, :mod:`vitiscore.io.marks`) adapts the model to each marked photo
+    ``marks`` (a MARKS.csv, :mod:`vitiscore.files.marks`) adapts the model to each marked photo
     (:mod:`vitiscore.segment.refine`, with ``refinement``); its row says ``mask_source`` = ``marks``.
     ``workers`` batches are segmented at once, each in a worker process (1: in this process; the results do not
     depend on it); ``device`` is where the network runs ("cpu", "cuda", "auto").
@@ -182,7 +182,7 @@ def segment_folder(
         FileNotFoundError: an input does not exist.
         ValueError: no photos found, unknown model, ``batch_size`` < 1, marks for a model that cannot be
             adapted, or ``out_dir`` holds a run with other settings (see above).
-        vitiscore.io.marks.MarksError: a line of ``marks`` is bad, names an unknown photo or lies outside it.
+        vitiscore.files.marks.MarksError: a line of ``marks`` is bad, names an unknown photo or lies outside it.
     """
     if batch_size < 1:
         raise UsageError(f"batch_size must be at least 1, got {batch_size}")
@@ -192,12 +192,12 @@ def segment_folder(
     segmenter = load_segmenter(model, device)
     if marks_by_id and not can_refine(segmenter):
         raise UsageError(f"--marks adapts a learned model; the model {segmenter.model_id!r} cannot be adapted")
-    paths = io_mod.discover_photos(list(inputs), recursive=recursive, exclude=[out_dir])
+    paths = files_mod.discover_photos(list(inputs), recursive=recursive, exclude=[out_dir])
     if not paths:
-        raise UsageError("no photos found in the inputs (looked for " + ", ".join(io_mod.PHOTO_SUFFIXES) + ")")
+        raise UsageError("no photos found in the inputs (looked for " + ", ".join(files_mod.PHOTO_SUFFIXES) + ")")
     ids = image_ids(paths)
     marks_mod.check_photos(marks_by_id, dict(zip(ids, paths)), marks)
-    out_dir = io_mod.output_folder(out_dir)
+    out_dir = files_mod.output_folder(out_dir)
     device = resolve_device(device)
     options = {"max_pixels": int(max_pixels)}
     settings = run_folder.settings_sha256({"command": "segment", **options}, segmenter.sha256, __version__)
@@ -229,7 +229,7 @@ def segment_folder(
         "settings_sha256": settings,
     }
     # Written now as well as at the end: a stopped run still says whose files these are.
-    io_mod.write_json(out_dir / "run.json", run)
+    files_mod.write_json(out_dir / "run.json", run)
     started = time.time()
     rows, photos = [], []
     for k, (path, image_id) in enumerate(zip(paths, ids)):
@@ -267,13 +267,13 @@ def segment_folder(
         for _index, results in engines.run(job, batches, workers):
             for position, update in results:
                 rows[position].update(update)
-                io_mod.append_jsonl(journal, rows[position])
+                files_mod.append_jsonl(journal, rows[position])
                 if update["status"] != "ok":
                     log.warning("%s: %s (%s)", rows[position]["path"], update["status"], update["error"])
                 bar.update(1)
     finally:
         bar.close()
-        io_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
+        files_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
     counts = status_counts(rows)
     run.update(
         status="finished",
@@ -282,7 +282,7 @@ def segment_folder(
         if marks is None
         else {
             "file": str(marks),
-            "sha256": io_mod.file_sha256(marks),
+            "sha256": files_mod.file_sha256(marks),
             "marked_photos": len(marks_by_id),
             "refinement": refinement.as_dict(),
         },
@@ -296,5 +296,5 @@ def segment_folder(
         counts=counts,
         versions=package_versions(),
     )
-    io_mod.write_json(out_dir / "run.json", run)
+    files_mod.write_json(out_dir / "run.json", run)
     return SegmentResult(rows, counts, run)

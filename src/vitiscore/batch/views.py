@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore import schema
 from vitiscore.batch.manifest import ManifestEntry
 from vitiscore.measure import fvasi
@@ -67,7 +67,7 @@ def fuse_rows(out_dir: Path, rows: list[dict], entries: list[ManifestEntry], fac
 
 
 def write_fused(out_dir: Path, fused: list[dict]) -> None:
-    io_mod.write_csv(Path(out_dir) / "fused.csv", fused, FUSED_COLUMNS)
+    files_mod.write_csv(Path(out_dir) / "fused.csv", fused, FUSED_COLUMNS)
 
 
 def _finite(value) -> bool:

@@ -79,7 +79,7 @@ def run(args) -> int:
     """``vitiscore compare``."""
     from vitiscore.batch.run_record import status_counts
     from vitiscore.report.comparison import write_comparison
-    from vitiscore.report.tables import cohort_text
+    from vitiscore.report.tables import cohort_text, counts_text
     from vitiscore.visits.responders import compare
 
     comparison = compare(
@@ -101,6 +101,6 @@ def run(args) -> int:
     if not args.quiet:
         sys.stdout.write(f"scores: {comparison.table.source} ({comparison.table.score_col})\n")
         sys.stdout.write(cohort_text(comparison) + "\n")
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(status_counts(comparison.per_subject).items()))
+        counts = counts_text(status_counts(comparison.per_subject))
         sys.stdout.write(f"\nsubject rows: {counts}. Tables and plots in {args.out}/\n")
     return EXIT_OK

@@ -28,11 +28,12 @@ def add_arguments(commands) -> None:
 def run(args) -> int:
     """``vitiscore rescore``."""
     from vitiscore.batch.rescore import MODEL_RESULTS, rescore_run
+    from vitiscore.report.tables import counts_text
 
     result = rescore_run(args.out_dir, progress=False if args.quiet else None)
     if not args.quiet:
         review = result.run["review"]
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
+        counts = counts_text(result.counts)
         sys.stdout.write(
             f"{len(result.rows)} photos: {counts}. {review['reviewed']} scored from reviewed masks, "
             f"{review['excluded']} excluded, {len(review['not_applied'])} reviews not applied. "

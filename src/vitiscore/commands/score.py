@@ -18,7 +18,7 @@ from vitiscore.commands.arguments import (
 )
 from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
-from vitiscore.io import DEFAULT_MAX_PIXELS
+from vitiscore.files import DEFAULT_MAX_PIXELS
 from vitiscore.measure.area import DEFAULT_FACE_HAND_UNITS
 
 
@@ -134,7 +134,7 @@ def run(args) -> int:
     """``vitiscore score``."""
     from vitiscore.batch.score import score_folder
     from vitiscore.pipeline import ScoreOptions
-    from vitiscore.report.tables import summary_table
+    from vitiscore.report.tables import counts_text, summary_table
     from vitiscore.segment.refine import RefineSettings
 
     options = ScoreOptions(
@@ -172,7 +172,7 @@ def run(args) -> int:
     )
     if not args.quiet:
         sys.stdout.write(summary_table(result.rows) + "\n")
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
+        counts = counts_text(result.counts)
         sys.stdout.write(f"\n{len(result.rows)} photos: {counts}. Results in {args.out}/results.csv\n")
         if result.fused is not None:
             sys.stdout.write(f"{len(result.fused)} subject-visits fused into {args.out}/fused.csv\n")

@@ -17,7 +17,7 @@ from vitiscore.commands.arguments import (
     verbosity,
 )
 from vitiscore.errors import UsageError
-from vitiscore.io import DEFAULT_MAX_PIXELS
+from vitiscore.files import DEFAULT_MAX_PIXELS
 
 
 def add_arguments(commands) -> None:
@@ -51,6 +51,7 @@ def add_arguments(commands) -> None:
 def run(args) -> int:
     """``vitiscore segment``."""
     from vitiscore.batch.segment import segment_folder
+    from vitiscore.report.tables import counts_text
     from vitiscore.segment.refine import RefineSettings
 
     if args.batch_size < 1:
@@ -73,6 +74,6 @@ def run(args) -> int:
         overwrite=args.overwrite,
     )
     if not args.quiet:
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
+        counts = counts_text(result.counts)
         sys.stdout.write(f"{len(result.rows)} photos: {counts}. Results in {args.out}/results.csv\n")
     return EXIT_OK if result.all_ok else EXIT_SOME_FAILED

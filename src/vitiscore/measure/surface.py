@@ -238,9 +238,9 @@ def _nearest_top_row(tri_map: np.ndarray, geometry: dict, band_pixels: np.ndarra
 def write_table(path, table: ElementTable) -> None:
     """Write an element table as CSV, one row per element (``element`` 0-851 are mesh triangles, 852 the
     forehead band above the mesh); pixel counts and areas are in the analysis-frame pixels it was measured in."""
-    from vitiscore.io import write_bytes
+    from vitiscore.files import write_bytes
 
-    # Built as text column by column: through io.write_csv's dictionary rows the 853 rows took 25-35 ms a photo,
+    # Built as text column by column: through files.write_csv's dictionary rows the 853 rows took 25-35 ms a photo,
     # the largest share of a batch's writing time; this takes 8-15 ms and writes the same bytes.
     columns = [[_cell(v) for v in np.asarray(getattr(table, c)).tolist()] for c in ELEMENT_COLUMNS]
     lines = [",".join(["element", *ELEMENT_COLUMNS])]

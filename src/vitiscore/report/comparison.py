@@ -9,8 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vitiscore import io as io_mod
-from vitiscore.io import safe_name
+from vitiscore import files as files_mod
+from vitiscore.files import safe_name
 from vitiscore.progress import progress_bar
 from vitiscore.report import plots as plots_mod
 from vitiscore.version import tool_header
@@ -39,15 +39,15 @@ def write_comparison(
     """Write ``per_subject.csv``, ``cohort.csv``, ``cohort.json`` and (optionally) the plots and the
     repigmentation maps into ``out_dir``; returns ``{what: relative path}``. Maps need a vitiscore results.csv
     whose photos and masks are still on disk; a subject whose map cannot be drawn gets ``map_error``."""
-    out = io_mod.output_folder(out_dir)
+    out = files_mod.output_folder(out_dir)
     strata = comparison.settings["strata"]
     written = {}
     extra = []
     if maps and comparison.table.results_dir is not None:
         write_maps(comparison, out, progress=progress)
         extra = MAP_COLUMNS
-    io_mod.write_csv(out / "per_subject.csv", comparison.per_subject, PER_SUBJECT_COLUMNS + strata + extra)
-    io_mod.write_csv(out / "cohort.csv", comparison.cohort, COHORT_COLUMNS)
+    files_mod.write_csv(out / "per_subject.csv", comparison.per_subject, PER_SUBJECT_COLUMNS + strata + extra)
+    files_mod.write_csv(out / "cohort.csv", comparison.cohort, COHORT_COLUMNS)
     written.update(per_subject="per_subject.csv", cohort="cohort.csv", cohort_json="cohort.json")
     if plots:
         written.update(plots_mod.comparison_plots(comparison, out))
@@ -55,7 +55,7 @@ def write_comparison(
         f: {s: sum(r["status"] == s for r in comparison.per_subject if r["followup"] == f) for s in STATUSES}
         for f in comparison.settings["followups"]
     }
-    io_mod.write_json(
+    files_mod.write_json(
         out / "cohort.json",
         {
             **tool_header(),
@@ -145,7 +145,7 @@ def write_maps(comparison, out: Path, progress: bool | None = None) -> None:
         )
         plots_mod.save(render(rgb, change, title), out / f"{name}.png")
         rows = unit_table(change, units)
-        io_mod.write_csv(out / f"{name}_units.csv", rows, UNIT_COLUMNS)
+        files_mod.write_csv(out / f"{name}_units.csv", rows, UNIT_COLUMNS)
         face = rows[0]
         row.update(
             map=f"{name}.png",

@@ -18,10 +18,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import frame_labels
-from vitiscore.io.masks import read_labels, read_mask
+from vitiscore.files.masks import read_labels, read_mask
 from vitiscore.measure.mask_score import frame_mask, frame_of
 from vitiscore.report import overlay
 
@@ -54,17 +54,17 @@ def _thumbnail(picture: np.ndarray, path: Path) -> None:
     scale = min(1.0, THUMB_SIDE / max(height, width))
     if scale < 1:
         picture = cv2.resize(picture, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    io_mod.write_jpeg(path, np.ascontiguousarray(picture), quality=THUMB_QUALITY)
+    files_mod.write_jpeg(path, np.ascontiguousarray(picture), quality=THUMB_QUALITY)
 
 
 def photo_thumbnails(out_dir: Path, row: dict) -> tuple[str, str]:
     """Write the plain and overlaid face-crop thumbnails of a scored photo; return their paths relative to OUT."""
-    crop = io_mod.load_photo(out_dir / row["crop"]).rgb
+    crop = files_mod.load_photo(out_dir / row["crop"]).rgb
     box, scale = frame_of(row)
     units = frame_labels(read_labels(out_dir / row["mask_units"]), box, scale)
     mask = frame_mask(read_mask(out_dir / row["mask_depigmented"]), box, scale)
-    plain = f"{FILES_DIR}/{io_mod.safe_name(row['image_id'])}_photo.jpg"
-    drawn = f"{FILES_DIR}/{io_mod.safe_name(row['image_id'])}_overlay.jpg"
+    plain = f"{FILES_DIR}/{files_mod.safe_name(row['image_id'])}_photo.jpg"
+    drawn = f"{FILES_DIR}/{files_mod.safe_name(row['image_id'])}_overlay.jpg"
     _thumbnail(crop, out_dir / plain)
     _thumbnail(overlay.render(crop, units, mask, ""), out_dir / drawn)
     return plain, drawn
@@ -211,9 +211,9 @@ def _failures(rows: list[dict]) -> str:
 
 
 def _compare_section(out_dir: Path, compare_dir: Path) -> str:
-    _, per_subject = io_mod.read_table_csv(compare_dir / "per_subject.csv", "per-subject table")
+    _, per_subject = files_mod.read_table_csv(compare_dir / "per_subject.csv", "per-subject table")
     cohort = (
-        io_mod.read_table_csv(compare_dir / "cohort.csv", "cohort table")[1]
+        files_mod.read_table_csv(compare_dir / "cohort.csv", "cohort table")[1]
         if (compare_dir / "cohort.csv").is_file()
         else []
     )
@@ -233,22 +233,22 @@ def _compare_section(out_dir: Path, compare_dir: Path) -> str:
     pictures = []
     for index, path in enumerate(sorted(compare_dir.glob("*.png"))):
         thumb = f"{FILES_DIR}/compare_plot_{index}.jpg"
-        _thumbnail(io_mod.load_photo(path).rgb, out_dir / thumb)
+        _thumbnail(files_mod.load_photo(path).rgb, out_dir / thumb)
         pictures.append(f"<img src='{_e(thumb)}' alt='{_e(path.stem)}' loading='lazy'>")
     subjects = []
     for index, row in enumerate(per_subject):
         picture = ""
         if row.get("map") and (compare_dir / row["map"]).is_file():
             thumb = f"{FILES_DIR}/compare_map_{index}.jpg"
-            _thumbnail(io_mod.load_photo(compare_dir / row["map"]).rgb, out_dir / thumb)
+            _thumbnail(files_mod.load_photo(compare_dir / row["map"]).rgb, out_dir / thumb)
             picture = f"<img src='{_e(thumb)}' alt='map of {_e(row['subject_id'])}' loading='lazy'>"
         elif row.get("map_error"):
             picture = f"<p class='flags'>no map: {_e(row['map_error'])}</p>"
         visits = "".join(
-            f"<img src='{_e(f'{FILES_DIR}/{io_mod.safe_name(i)}_overlay.jpg')}' alt='{_e(i)}' loading='lazy'>"
+            f"<img src='{_e(f'{FILES_DIR}/{files_mod.safe_name(i)}_overlay.jpg')}' alt='{_e(i)}' loading='lazy'>"
             for key in ("baseline_image_ids", "followup_image_ids")
             for i in (row.get(key) or "").split(";")[:1]
-            if i and (out_dir / FILES_DIR / f"{io_mod.safe_name(i)}_overlay.jpg").is_file()
+            if i and (out_dir / FILES_DIR / f"{files_mod.safe_name(i)}_overlay.jpg").is_file()
         )
         subjects.append(
             f"<figure class='card wide'><figcaption><b>{_e(row['subject_id'])}</b> {_e(row.get('baseline'))} → "
@@ -320,10 +320,10 @@ def write_report(out_dir, compare_dir=None) -> Path:
         ValueError: ``out_dir`` holds no scoring run, or ``compare_dir`` no per_subject.csv.
     """
     out_dir = Path(out_dir)
-    run = io_mod.read_score_run(out_dir)
+    run = files_mod.read_score_run(out_dir)
     if not run or not (out_dir / "results.csv").is_file():
         raise UsageError(f"{out_dir} holds no vitiscore score run (run.json and results.csv)")
-    _, rows = io_mod.read_table_csv(out_dir / "results.csv", "results")
+    _, rows = files_mod.read_table_csv(out_dir / "results.csv", "results")
     if compare_dir is None and (out_dir / "compare" / "per_subject.csv").is_file():
         compare_dir = out_dir / "compare"
     if compare_dir is not None and not (Path(compare_dir) / "per_subject.csv").is_file():
@@ -345,5 +345,5 @@ def write_report(out_dir, compare_dir=None) -> Path:
         + f"<script>{SCRIPT}</script></body></html>"
     )
     path = out_dir / "report.html"
-    io_mod.write_bytes(path, page.encode("utf-8"))
+    files_mod.write_bytes(path, page.encode("utf-8"))
     return path

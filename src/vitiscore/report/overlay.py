@@ -8,7 +8,7 @@ import os
 import cv2
 import numpy as np
 
-from vitiscore.io.files import write_jpeg
+from vitiscore.files.storage import write_jpeg
 
 # Overlays are for the eye; above this long side they are shrunk (masks keep full resolution).
 OVERLAY_MAX_SIDE = 2048

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vitiscore import io as io_mod
-from vitiscore.io import safe_name
+from vitiscore import files as files_mod
+from vitiscore.files import safe_name
 
 BLUE, SKY, ORANGE, VERMILION, GREEN, YELLOW, GREY = (
     "#0072B2",
@@ -39,7 +39,7 @@ def figure(width: float, height: float):
 def save(fig, path: Path) -> None:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
-    io_mod.write_bytes(path, buffer.getvalue())
+    files_mod.write_bytes(path, buffer.getvalue())
 
 
 def waterfall(rows: list[dict], title: str, cuts=(50, 75, 90)):

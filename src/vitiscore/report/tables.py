@@ -102,3 +102,9 @@ def report_text(report: dict) -> str:
     lines += [f"note: {note}" for note in report.get("notes", [])]
     lines.append(f"CIs: {report['ci_method']}")
     return "\n".join(lines)
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """Counts by status as one phrase, statuses in alphabetical order: ``{"ok": 5, "no_face": 1}`` gives
+    ``"1 no_face, 5 ok"``."""
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))

@@ -3,7 +3,7 @@ not match, and the Bland-Altman and scatter plots (the numbers come from :mod:`v
 
 from __future__ import annotations
 
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore import schema
 from vitiscore.agreement.scores import Pairs, metric_rows
 from vitiscore.report import plots as plots_mod
@@ -13,18 +13,18 @@ from vitiscore.version import tool_header
 def write_unmatched(pairs: Pairs, out_dir) -> None:
     """Write ``unmatched.csv``: keys found in one table only, and matched keys dropped for a missing value."""
     rows = pairs.unmatched + [{"key": d["key"], "found_in": "both", "reason": d["reason"]} for d in pairs.dropped]
-    io_mod.write_csv(io_mod.output_folder(out_dir) / "unmatched.csv", rows, schema.VALIDATE_UNMATCHED.names)
+    files_mod.write_csv(files_mod.output_folder(out_dir) / "unmatched.csv", rows, schema.VALIDATE_UNMATCHED.names)
 
 
 def write_validation(report: dict, pairs: Pairs, out_dir, plots: bool = True) -> dict[str, str]:
     """Write ``agreement.json``, ``agreement.csv`` (long format, all strata), ``pairs.csv`` (the matched values
     and differences), ``unmatched.csv`` and the Bland-Altman and scatter plots into ``out_dir``."""
-    out = io_mod.output_folder(out_dir)
+    out = files_mod.output_folder(out_dir)
     rows = metric_rows(report)
     for column, values in report["strata"].items():
         for value, sub in values.items():
             rows += metric_rows(sub, column, value)
-    io_mod.write_csv(out / "agreement.csv", rows, schema.AGREEMENT.names)
+    files_mod.write_csv(out / "agreement.csv", rows, schema.AGREEMENT.names)
     key_cols = report["on"]
     pair_rows = []
     for i, key in enumerate(pairs.keys):
@@ -40,7 +40,7 @@ def write_validation(report: dict, pairs: Pairs, out_dir, plots: bool = True) ->
         )
         row.update({c: v[i] for c, v in pairs.strata.items()})
         pair_rows.append(row)
-    io_mod.write_csv(
+    files_mod.write_csv(
         out / "pairs.csv",
         pair_rows,
         [
@@ -70,5 +70,5 @@ def write_validation(report: dict, pairs: Pairs, out_dir, plots: bool = True) ->
             plots_mod.scatter_plot(pairs.pred, pairs.ref_mean, report, label, report["reference"]), out / "scatter.png"
         )
         written.update(bland_altman="bland_altman.png", scatter="scatter.png")
-    io_mod.write_json(out / "agreement.json", {**tool_header(), **report, "files": written})
+    files_mod.write_json(out / "agreement.json", {**tool_header(), **report, "files": written})
     return written

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io as stdio
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from vitiscore import schema
 from vitiscore.errors import UsageError
-from vitiscore.io import file_sha256, read_jsonl, read_score_run, read_table_csv
+from vitiscore.files import file_sha256, read_jsonl, read_score_run, read_table_csv
 
 REVIEW_DIR = "reviewed"
 LOG_NAME = "review.csv"
@@ -71,7 +71,7 @@ def append(out_dir: Path, record: dict) -> None:
         raise UsageError(f"action must be one of {ACTIONS}, got {record.get('action')!r}")
     path = log_path(out_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = stdio.StringIO(newline="")
+    text = io.StringIO(newline="")
     writer = csv.DictWriter(text, fieldnames=COLUMNS, extrasaction="raise", lineterminator="\n")
     if not path.is_file() or path.stat().st_size == 0:
         writer.writeheader()

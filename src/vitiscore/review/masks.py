@@ -19,7 +19,7 @@ import numpy as np
 
 from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import frame_labels, to_photo
-from vitiscore.io.masks import read_labels
+from vitiscore.files.masks import read_labels
 from vitiscore.measure.mask_score import frame_of, photo_mask
 
 

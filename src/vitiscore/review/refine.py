@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import crop_to_frame, frame_labels
-from vitiscore.io import marks as marks_mod
-from vitiscore.io.marks import Mark
+from vitiscore.files import marks as marks_mod
+from vitiscore.files.marks import Mark
 from vitiscore.measure.mask_score import frame_of
 from vitiscore.review.log import REVIEW_DIR
 from vitiscore.review.masks import photo_labels
@@ -101,16 +101,16 @@ def analysis_frame(out_dir: Path, row: dict) -> np.ndarray:
     """
     box, scale = frame_of(row)
     try:
-        rgb = io_mod.load_photo(Path(out_dir) / row["path"]).rgb
+        rgb = files_mod.load_photo(Path(out_dir) / row["path"]).rgb
         turns = _turns(row)
         rgb = np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
         if rgb.shape[:2] == _turned_size(row)[::-1]:
             return crop_to_frame(rgb, box, scale)
-    except io_mod.PhotoError:
+    except files_mod.PhotoError:
         pass
     try:
-        return io_mod.load_photo(Path(out_dir) / row["crop"]).rgb
-    except (io_mod.PhotoError, KeyError, TypeError) as exc:
+        return files_mod.load_photo(Path(out_dir) / row["crop"]).rgb
+    except (files_mod.PhotoError, KeyError, TypeError) as exc:
         raise UsageError(f"{row['image_id']}: neither the photo nor the kept crop can be read") from exc
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import io as stdio
+import io
 import json
 import logging
 import secrets
@@ -41,10 +41,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import numpy as np
 from PIL import Image
 
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore.errors import MissingInputError, UsageError
 from vitiscore.face.facial_area import frame_labels, frame_size
-from vitiscore.io.masks import read_labels
+from vitiscore.files.masks import read_labels
 from vitiscore.measure.mask_score import frame_mask, frame_of
 from vitiscore.review import log as review_log
 from vitiscore.review import refine as review_refine
@@ -65,7 +65,7 @@ class ReviewSession:
 
     def __init__(self, out_dir, rater: str, refinement: RefineSettings | None = None):
         out_dir = Path(out_dir)
-        run = io_mod.read_score_run(out_dir)
+        run = files_mod.read_score_run(out_dir)
         if not run or not (out_dir / "results.jsonl").is_file():
             raise UsageError(f"{out_dir} holds no vitiscore score run to review (run.json, results.jsonl)")
         rows = review_log.model_rows(out_dir)
@@ -127,7 +127,7 @@ class ReviewSession:
             picture = frame_labels(read_labels(self.out_dir / row["mask_units"]), box, scale) > 0
         else:
             picture = frame_mask(current_mask(self.out_dir, row)[0], box, scale)
-        return io_mod.png_bytes(picture.astype(np.uint8) * 255), "image/png"
+        return files_mod.png_bytes(picture.astype(np.uint8) * 255), "image/png"
 
     def save(self, image_id: str, body: dict) -> dict:
         row = self.rows[image_id]
@@ -182,7 +182,7 @@ class ReviewSession:
             review_refine.save_marks(self.out_dir, image_id, review_refine.photo_marks(row, on_frame))
             self.refined[image_id] = picture
         log.info("%s: refined from %d marks by %s", image_id, len(on_frame), self.rater)
-        data = "data:image/png;base64," + base64.b64encode(io_mod.png_bytes(picture)).decode("ascii")
+        data = "data:image/png;base64," + base64.b64encode(files_mod.png_bytes(picture)).decode("ascii")
         return {"probability": data, "threshold": threshold, "n_marks": len(on_frame)}
 
 
@@ -192,7 +192,7 @@ def _decode_picture(data_url: str) -> np.ndarray:
         raise UsageError("strokes must be a PNG data URL")
     try:
         raw = base64.b64decode(data_url.split(",", 1)[1], validate=True)
-        with Image.open(stdio.BytesIO(raw)) as image:
+        with Image.open(io.BytesIO(raw)) as image:
             return np.asarray(image.convert("RGBA"))
     except (binascii.Error, OSError) as exc:
         raise UsageError(f"strokes are not a readable PNG: {exc}") from None

@@ -15,8 +15,8 @@ import numpy as np
 
 from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import frame_size
-from vitiscore.io import file_sha256, png_bytes, write_bytes
-from vitiscore.io.masks import read_mask
+from vitiscore.files import file_sha256, png_bytes, write_bytes
+from vitiscore.files.masks import read_mask
 from vitiscore.measure.mask_score import frame_of
 from vitiscore.review import log as review_log
 from vitiscore.review.masks import apply_strokes, photo_labels, threshold_mask

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from vitiscore.errors import UsageError
-from vitiscore.io.files import file_sha256
+from vitiscore.files.storage import file_sha256
 from vitiscore.segment.protocol import Segmentation, check_inputs
 
 WEIGHTS_FILE = "weights.safetensors"

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from vitiscore.errors import UsageError
-from vitiscore.io.marks import Mark, raster
+from vitiscore.files.marks import Mark, raster
 from vitiscore.segment.protocol import Segmentation, check_inputs
 
 # Chosen on 20 real training photos and 12 synthetic missed patches, never the validation photos

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage
 
 from vitiscore.errors import MissingInputError, UsageError
-from vitiscore.io.masks import read_labels, read_mask
+from vitiscore.files.masks import read_labels, read_mask
 from vitiscore.training import synth
 from vitiscore.training.data import BaseImage
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import crop_to_frame
-from vitiscore.io.masks import mask_set, read_labels, read_mask
+from vitiscore.files.masks import mask_set, read_labels, read_mask
 from vitiscore.measure.mask_score import frame_of
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,8 @@ def read_groups(path: str | Path) -> dict[str, str]:
         FileNotFoundError: no such file.
         ValueError: a column is missing, a cell is empty, or an image id is listed twice with different groups.
     """
-    columns, rows = io_mod.read_table_csv(path, "groups")
-    io_mod.require_columns(columns, ("image_id", "group"), f"groups file {path}")
+    columns, rows = files_mod.read_table_csv(path, "groups")
+    files_mod.require_columns(columns, ("image_id", "group"), f"groups file {path}")
     groups: dict[str, str] = {}
     for line, row in enumerate(rows, start=2):
         image_id, group = row.get("image_id", ""), row.get("group", "")
@@ -82,7 +82,7 @@ def face_frame(rgb: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def examples_from_masks(
-    inputs, mask_dir, groups: dict[str, str] | None = None, max_pixels: int = io_mod.DEFAULT_MAX_PIXELS
+    inputs, mask_dir, groups: dict[str, str] | None = None, max_pixels: int = files_mod.DEFAULT_MAX_PIXELS
 ) -> list[Example]:
     """The photos of ``inputs`` that have a mask in ``mask_dir`` (as for ``vitiscore score --masks``).
 
@@ -91,8 +91,8 @@ def examples_from_masks(
         FileNotFoundError: an input or ``mask_dir`` does not exist.
     """
     masks = mask_set(mask_dir)
-    paths = io_mod.discover_photos(list(inputs), exclude=[mask_dir])
-    ids = io_mod.image_ids(paths)
+    paths = files_mod.discover_photos(list(inputs), exclude=[mask_dir])
+    ids = files_mod.image_ids(paths)
     missing = [i for i in ids if i not in masks.files]
     if missing:
         log.warning("%d photos have no mask in %s and are left out (e.g. %s)", len(missing), mask_dir, missing[0])
@@ -100,7 +100,7 @@ def examples_from_masks(
     for path, image_id in zip(paths, ids):
         if image_id not in masks.files:
             continue
-        rgb = io_mod.load_photo(path, max_pixels).rgb
+        rgb = files_mod.load_photo(path, max_pixels).rgb
         mask = read_mask(masks.files[image_id])
         if mask.shape != rgb.shape[:2]:
             raise UsageError(
@@ -145,7 +145,7 @@ def examples_from_reviewed(out_dirs, groups: dict[str, str] | None = None) -> li
             if not frame_mask.shape == area.shape == frame.shape[:2]:
                 raise UsageError(f"{out_dir}: the reviewed mask of {row['image_id']} does not fit its crop")
             group = _group_of(row["image_id"], groups)
-            sha = io_mod.file_sha256(state.mask)
+            sha = files_mod.file_sha256(state.mask)
             out.append(Example(row["image_id"], frame, frame_mask, area, group, True, sha))
         for state, n in left.items():
             log.info("%s: %d %s photos left out", out_dir, n, state)

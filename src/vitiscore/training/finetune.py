@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore.agreement.masks import agreement
 from vitiscore.errors import UsageError
 from vitiscore.segment.finetuning import THRESHOLD_RULES, FinetuneSettings
@@ -310,11 +310,11 @@ def finetune(
         log.info("%s holds an interrupted fine-tuning of other photos or settings: starting afresh", work)
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
-    io_mod.write_json(plan_file, plan)
+    files_mod.write_json(plan_file, plan)
 
     synthetic = synthetic_anchor(base.input_size, synthetic_pairs, settings.seed, base.has_skin_head)
     rows = cross_validate(base, examples, settings, work, synthetic, progress)
-    io_mod.write_csv(work / "cv.csv", rows, list(rows[0]))
+    files_mod.write_csv(work / "cv.csv", rows, list(rows[0]))
     summary = summarise_cv(rows)
     log.info(
         "cross-validated Dice on %d photos (%d groups, %d folds): base %.3f, fine-tuned %.3f",
@@ -322,7 +322,7 @@ def finetune(
     )  # fmt: skip
     worse = summary["finetuned_dice"] < summary["base_dice"]
     if worse and not force:
-        io_mod.write_json(work / "summary.json", summary)
+        files_mod.write_json(work / "summary.json", summary)
         return FinetuneResult(False, folder, rows, summary)
 
     device = resolve_device(settings.device)
@@ -358,7 +358,7 @@ def finetune(
     summary["weights_sha256"] = sha
     rule = RULE_TEXT[settings.threshold_rule]
     (folder / "README.md").write_text(model_card(model_id, base, examples, settings, summary, grouped, training, rule))
-    io_mod.write_json(work / "summary.json", summary)
+    files_mod.write_json(work / "summary.json", summary)
     for checkpoint in work.glob("*/checkpoint.pt"):
         checkpoint.unlink()  # the weights are written; a resume is no longer needed
     return FinetuneResult(True, folder, rows, summary)

@@ -27,12 +27,12 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from vitiscore import io as io_mod
+from vitiscore import files as files_mod
 from vitiscore import schema
 from vitiscore.errors import UsageError
 from vitiscore.face import mesh
 from vitiscore.face.facial_area import UNIT_LABELS, UNITS, to_photo
-from vitiscore.io.masks import read_labels, read_mask
+from vitiscore.files.masks import read_labels, read_mask
 from vitiscore.measure import surface
 from vitiscore.measure.mask_score import frame_of
 
@@ -224,17 +224,17 @@ def _background(results_dir: Path, row: dict, shape) -> np.ndarray:
         ValueError: neither the photo nor a kept crop can be read.
     """
     try:
-        rgb = io_mod.load_photo(results_dir / row["path"]).rgb
+        rgb = files_mod.load_photo(results_dir / row["path"]).rgb
         turns = int(float(row.get("turned_deg") or 0)) // 90
         return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb  # the frame it was scored in
-    except io_mod.PhotoError as exc:
+    except files_mod.PhotoError as exc:
         if not (row.get("crop") and (results_dir / row["crop"]).is_file()):
             raise UsageError(
                 f"{row['image_id']}: the baseline photo {row['path']} (relative to the scores' folder) cannot be "
                 f"read: {exc}"
             ) from None
     box, scale = frame_of(row)
-    crop = io_mod.load_photo(results_dir / row["crop"]).rgb
+    crop = files_mod.load_photo(results_dir / row["crop"]).rgb
     return to_photo(crop, box, scale, shape, interpolation=cv2.INTER_LINEAR)
 
 
@@ -242,12 +242,12 @@ def _landmarks(results_dir: Path, row: dict) -> np.ndarray:
     """The photo's landmarks as scored (``landmarks/<id>.csv``); found again on the photo for outputs written
     before the landmarks were kept."""
     if row.get("landmarks"):
-        return io_mod.read_points(results_dir / row["landmarks"])
+        return files_mod.read_points(results_dir / row["landmarks"])
     from vitiscore.face import NoFaceError, locate
 
     try:
-        return locate(io_mod.load_photo(results_dir / row["path"]).rgb).points
-    except io_mod.PhotoError as exc:
+        return locate(files_mod.load_photo(results_dir / row["path"]).rgb).points
+    except files_mod.PhotoError as exc:
         raise UsageError(f"{row['image_id']}: no landmarks kept and the photo cannot be read: {exc}") from None
     except NoFaceError as exc:
         raise UsageError(f"{row['image_id']}: {exc}") from None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vitiscore.errors import UsageError
-from vitiscore.io import read_run_json, read_table_csv
+from vitiscore.files import read_run_json, read_table_csv
 
 log = logging.getLogger(__name__)
 

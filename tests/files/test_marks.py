@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vitiscore.io import marks as marks_mod
-from vitiscore.io.marks import Mark, MarksError
+from vitiscore.files import marks as marks_mod
+from vitiscore.files.marks import Mark, MarksError
 
 
 def _write(path, text):

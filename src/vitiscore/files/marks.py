@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from vitiscore.errors import UsageError
-from vitiscore.io.files import read_table_csv, require_columns, write_csv
-from vitiscore.io.photos import shown_size
+from vitiscore.files.photos import shown_size
+from vitiscore.files.storage import read_table_csv, require_columns, write_csv
 
 COLUMNS = ("image_id", "x", "y", "label", "radius")
 REQUIRED = ("image_id", "x", "y", "label")

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vitiscore import io as io_mod
-from vitiscore.io.masks import read_labels, read_mask
+from vitiscore import files as files_mod
+from vitiscore.files.masks import read_labels, read_mask
 
 
 def test_numpy_numbers_are_written_as_plain_decimals(tmp_path):
     # Under numpy 2, repr(np.float64(1.6982)) is "np.float64(1.6982)": the cell must read 1.6982.
     path = tmp_path / "t.csv"
     rows = [{"a": np.float64(1.69823456789), "b": np.int64(3), "c": np.float32(0.5), "d": np.float64("nan")}]
-    io_mod.write_csv(path, rows, ["a", "b", "c", "d"])
+    files_mod.write_csv(path, rows, ["a", "b", "c", "d"])
     with open(path, newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     assert row == {"a": "1.698235", "b": "3", "c": "0.5", "d": ""}
@@ -27,11 +27,11 @@ def test_numpy_numbers_are_written_as_plain_decimals(tmp_path):
 def test_outputs_follow_the_umask_like_ordinary_files(tmp_path):
     previous = os.umask(0o022)
     try:
-        io_mod.write_csv(tmp_path / "a.csv", [{"x": 1}], ["x"])
-        io_mod.write_png(tmp_path / "m.png", np.zeros((2, 2), np.uint8))
-        io_mod.write_json(tmp_path / "r.json", {})
+        files_mod.write_csv(tmp_path / "a.csv", [{"x": 1}], ["x"])
+        files_mod.write_png(tmp_path / "m.png", np.zeros((2, 2), np.uint8))
+        files_mod.write_json(tmp_path / "r.json", {})
         os.umask(0o027)
-        io_mod.write_csv(tmp_path / "b.csv", [{"x": 1}], ["x"])
+        files_mod.write_csv(tmp_path / "b.csv", [{"x": 1}], ["x"])
     finally:
         os.umask(previous)
     modes = {name: stat.S_IMODE((tmp_path / name).stat().st_mode) for name in ("a.csv", "m.png", "r.json", "b.csv")}
@@ -63,12 +63,12 @@ def test_semicolon_and_tab_tables_are_read_like_comma_ones(tmp_path):
             + "\n",
             encoding="utf-8",
         )
-        columns, rows = io_mod.read_table_csv(tmp_path / name)
+        columns, rows = files_mod.read_table_csv(tmp_path / name)
         assert columns == ["subject_id", "visit", "rater 1"]
         assert rows[0]["subject_id"] == "s1" and rows[0]["visit"] == "baseline"
     single = tmp_path / "single.csv"
     single.write_text("image_id\nx\n")
-    assert io_mod.read_table_csv(single) == (["image_id"], [{"image_id": "x"}])
+    assert files_mod.read_table_csv(single) == (["image_id"], [{"image_id": "x"}])
 
 
 def test_a_semicolon_manifest_is_read(tmp_path):
@@ -87,8 +87,8 @@ def test_masks_and_labels_read_back_the_same_in_pillow_opencv_and_our_readers(tm
     rng = np.random.default_rng(sum(shape))
     mask = rng.random(shape) < 0.4
     labels = rng.integers(0, 16, shape).astype(np.uint8)
-    io_mod.write_png(tmp_path / "mask.png", mask)
-    io_mod.write_png(tmp_path / "labels.png", labels, labels=True)
+    files_mod.write_png(tmp_path / "mask.png", mask)
+    files_mod.write_png(tmp_path / "labels.png", labels, labels=True)
     with Image.open(tmp_path / "mask.png") as image:
         assert image.mode == "1" and np.array_equal(np.asarray(image), mask)
     with Image.open(tmp_path / "labels.png") as image:
@@ -102,8 +102,8 @@ def test_masks_and_labels_read_back_the_same_in_pillow_opencv_and_our_readers(tm
 
 def test_bad_png_arrays_are_refused():
     with pytest.raises(ValueError, match="0-15"):
-        io_mod.png_bytes(np.full((2, 2), 16, np.uint8), labels=True)
+        files_mod.png_bytes(np.full((2, 2), 16, np.uint8), labels=True)
     with pytest.raises(ValueError, match="empty"):
-        io_mod.png_bytes(np.zeros((0, 4), bool))
+        files_mod.png_bytes(np.zeros((0, 4), bool))
     with pytest.raises(ValueError, match="uint8"):
-        io_mod.png_bytes(np.zeros((2, 2), np.float32))
+        files_mod.png_bytes(np.zeros((2, 2), np.float32))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from vitiscore.errors import MissingInputError, UsageError
-from vitiscore.io.files import file_sha256
+from vitiscore.files.storage import file_sha256
 
 MASK_SUFFIXES = (".png", ".tif", ".tiff", ".bmp")
 LOSSY_SUFFIXES = (".jpg", ".jpeg", ".webp")

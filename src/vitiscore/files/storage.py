@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io as stdio
+import io
 import json
 import os
 import re
@@ -91,7 +91,7 @@ def png_bytes(array: np.ndarray, labels: bool = False) -> bytes:
         return _unfiltered_png(array.shape[1], np.packbits(array, axis=1), 1, 0)
     if array.dtype != np.uint8:
         raise UsageError(f"array must be uint8 (or a 2-D bool mask), got {array.dtype}")
-    buffer = stdio.BytesIO()
+    buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
@@ -212,7 +212,7 @@ def write_csv(path: str | os.PathLike, rows: list[dict], columns: list[str]) -> 
     """Write rows as CSV atomically; missing keys become empty cells, extra keys are an error."""
 
     def write(handle):
-        text = stdio.StringIO(newline="")
+        text = io.StringIO(newline="")
         writer = csv.DictWriter(text, fieldnames=columns, extrasaction="raise", lineterminator="\n")
         writer.writeheader()
         for row in rows:

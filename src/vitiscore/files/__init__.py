@@ -1,7 +1,18 @@
-"""Input and output: photos (:mod:`.photos`), output files and tables (:mod:`.files`), masks (:mod:`.masks`)
-and a rater's marks (:mod:`.marks`)."""
+"""The files the tool reads and writes: photos (:mod:`.photos`), tables and pictures written atomically
+(:mod:`.storage`), masks (:mod:`.masks`) and a rater's marks (:mod:`.marks`)."""
 
-from vitiscore.io.files import (
+from vitiscore.files.photos import (
+    ACCEPTED_FORMATS,
+    DEFAULT_MAX_PIXELS,
+    PHOTO_SUFFIXES,
+    Photo,
+    PhotoError,
+    discover_photos,
+    image_ids,
+    load_photo,
+    shown_size,
+)
+from vitiscore.files.storage import (
     append_jsonl,
     file_sha256,
     output_folder,
@@ -20,17 +31,6 @@ from vitiscore.io.files import (
     write_jsonl,
     write_png,
     write_points,
-)
-from vitiscore.io.photos import (
-    ACCEPTED_FORMATS,
-    DEFAULT_MAX_PIXELS,
-    PHOTO_SUFFIXES,
-    Photo,
-    PhotoError,
-    discover_photos,
-    image_ids,
-    load_photo,
-    shown_size,
 )
 
 __all__ = [

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vitiscore.io import PhotoError, discover_photos, load_photo
-from vitiscore.io import photos as photos_mod
+from vitiscore.files import PhotoError, discover_photos, load_photo
+from vitiscore.files import photos as photos_mod
 
 
 def _gradient(h=40, w=60):
@@ -146,7 +146,7 @@ def test_image_ids_keep_every_letter():
     import unicodedata
     from pathlib import Path
 
-    from vitiscore.io import image_ids, safe_name
+    from vitiscore.files import image_ids, safe_name
 
     assert image_ids([Path("患者_02.png"), Path("Patient_01_Baseline é.jpg")]) == ["患者_02", "Patient_01_Baseline é"]
     assert safe_name(unicodedata.normalize("NFD", "Müller")) == "Müller"  # decomposed as macOS writes it -> NFC

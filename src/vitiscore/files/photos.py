@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from vitiscore.errors import MissingInputError, UsageError
-from vitiscore.io.files import read_run_json, safe_name
+from vitiscore.files.storage import read_run_json, safe_name
 
 DEFAULT_MAX_PIXELS = 100_000_000
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
