@@ -124,6 +124,21 @@ def evaluate_real(data_dir: Path, segmenters: list, groups: str) -> list[dict]:
     return rows
 
 
+def _bootstrap_row(model: str, subset: str, metric: str, values, groups, n_resamples: int) -> dict:
+    """One summary row: the mean of ``values`` with its group-bootstrap 95 % interval."""
+    low, high = cluster_bootstrap_ci(values, groups, n_resamples=n_resamples)
+    return dict(
+        model=model,
+        subset=subset,
+        metric=metric,
+        n_images=len(values),
+        n_groups=len(set(groups)),
+        mean=float(np.mean(values)),
+        ci_low=low,
+        ci_high=high,
+    )
+
+
 def summarise(rows: list[dict], models: list[str], n_resamples: int) -> list[dict]:
     """Mean of each metric per model with a 95 % CI resampling source groups (none with one group), and the paired
     difference between the first model and each of the others, for subsets "all", "face" (photos showing a face)
@@ -149,20 +164,7 @@ def summarise(rows: list[dict], models: list[str], n_resamples: int) -> list[dic
                 continue
             groups = [r["source_group"] for r in mine]
             for metric in METRICS:
-                values = [r[metric] for r in mine]
-                low, high = cluster_bootstrap_ci(values, groups, n_resamples=n_resamples)
-                out.append(
-                    dict(
-                        model=model,
-                        subset=subset,
-                        metric=metric,
-                        n_images=len(mine),
-                        n_groups=len(set(groups)),
-                        mean=float(np.mean(values)),
-                        ci_low=low,
-                        ci_high=high,
-                    )
-                )
+                out.append(_bootstrap_row(model, subset, metric, [r[metric] for r in mine], groups, n_resamples))
         first = {r["image"]: r for r in chosen if r["model"] == models[0]}
         for other in models[1:]:
             second = {r["image"]: r for r in chosen if r["model"] == other}
@@ -172,19 +174,7 @@ def summarise(rows: list[dict], models: list[str], n_resamples: int) -> list[dic
             groups = [first[i]["source_group"] for i in common]
             for metric in METRICS:
                 diff = [first[i][metric] - second[i][metric] for i in common]
-                low, high = cluster_bootstrap_ci(diff, groups, n_resamples=n_resamples)
-                out.append(
-                    dict(
-                        model=f"{models[0]} minus {other}",
-                        subset=subset,
-                        metric=metric,
-                        n_images=len(common),
-                        n_groups=len(set(groups)),
-                        mean=float(np.mean(diff)),
-                        ci_low=low,
-                        ci_high=high,
-                    )
-                )
+                out.append(_bootstrap_row(f"{models[0]} minus {other}", subset, metric, diff, groups, n_resamples))
     return out
 
 

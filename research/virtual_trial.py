@@ -2,7 +2,7 @@
 truth, scored and compared as a study would, by the model and by the true masks.
 
     python -m research.virtual_trial DATA_DIR -o OUT [--patients 111] [--appearances realistic chalk]
-        [--modes model masks] [--seed 0] [--workers 2]
+        [--modes model masks] [--seed 0] [--workers 2] [--itas -70 -45]
 
 DATA_DIR holds ``faces_fasseg/``: the base faces are the FASSEG frontal test faces of the synthetic-test half
 (never trained on, never used to choose the threshold). Each patient is one face re-toned to one of the six ITA
@@ -47,6 +47,7 @@ from vitiscore.agreement.stats import cohen_kappa, proportion_ci
 from vitiscore.colour import lab_to_rgb, rgb_to_lab
 from vitiscore.measure.skin_tone import ita_band
 from vitiscore.training.appearance import milky_shape
+from vitiscore.training.augment import to_linear, to_srgb8
 
 log = logging.getLogger("research.virtual_trial")
 
@@ -183,17 +184,6 @@ def paint_chalk(rgb: np.ndarray, lesion: np.ndarray, skin: np.ndarray, rng: np.r
 PAINTERS = {"realistic": paint_realistic, "chalk": paint_chalk}
 
 
-def _linear(rgb: np.ndarray) -> np.ndarray:
-    c = rgb.astype(np.float32) / 255.0
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-
-
-def _srgb(linear: np.ndarray) -> np.ndarray:
-    c = np.clip(linear, 0, 1)
-    c = np.where(c <= 0.0031308, c * 12.92, 1.055 * np.power(c, 1 / 2.4) - 0.055)
-    return np.clip(np.round(c * 255), 0, 255).astype(np.uint8)
-
-
 def capture(rgb: np.ndarray, masks: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, list, int]:
     """One visit's photo as a camera would take it: shifted and zoomed up to 3 %, tilted up to 2 degrees, exposed
     +-10 %, white-balanced +-4 % per channel (linear light); the ``masks`` (bool) moved with it (nearest
@@ -206,7 +196,7 @@ def capture(rgb: np.ndarray, masks: list[np.ndarray], rng: np.random.Generator) 
     matrix[:, 2] += shift
     moved = cv2.warpAffine(rgb, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     gains = rng.uniform(0.96, 1.04, 3) * rng.uniform(0.9, 1.1)
-    photo = _srgb(_linear(moved) * gains.astype(np.float32))
+    photo = to_srgb8(to_linear(moved) * gains.astype(np.float32))
     moved_masks = [
         cv2.warpAffine(m.astype(np.uint8), matrix, (w, h), flags=cv2.INTER_NEAREST, borderValue=0) > 0 for m in masks
     ]
@@ -225,17 +215,19 @@ def facial_area_of(rgb: np.ndarray) -> np.ndarray | None:
     return region(rgb, landmarks).photo_labels(rgb.shape) > 0
 
 
-def make_cohort(faces: list, n: int, seed: int) -> list[Patient]:
-    """``n`` patients over the base ``faces``: face i mod len(faces), tone i mod 6, improvement and pattern drawn."""
+def make_cohort(faces: list, n: int, seed: int, itas=None) -> list[Patient]:
+    """``n`` patients over the base ``faces``: face i mod len(faces), tone i mod len(``itas``) (degrees; default one
+    in each of the six ITA bands), improvement and pattern drawn."""
     from vitiscore.training.skin_tones import BAND_ITA_EXAMPLES
 
+    itas = tuple(BAND_ITA_EXAMPLES if itas is None else itas)
     rng = np.random.default_rng(seed)
     gains = improvements(n, rng)
     return [
         Patient(
             subject_id=f"p{i + 1:03d}",
             face=i % len(faces),
-            ita=BAND_ITA_EXAMPLES[i % len(BAND_ITA_EXAMPLES)],
+            ita=float(itas[i % len(itas)]),
             improvement=float(gains[i]),
             pattern=PATTERNS[int(rng.integers(len(PATTERNS)))],
         )
@@ -362,13 +354,16 @@ def main(argv=None) -> int:
     parser.add_argument("--appearances", nargs="+", choices=APPEARANCES, default=list(APPEARANCES))
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--itas", type=float, nargs="+", help="target ITAs (degrees) the patients cycle through (default: one per band)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from vitiscore.training import datasets
 
     faces = datasets.fasseg_frontal_test_halves(args.data_dir / "faces_fasseg")[1]
-    patients = make_cohort(faces, args.patients, args.seed)
+    patients = make_cohort(faces, args.patients, args.seed, args.itas)
     started = time.time()
     truth = write_trial(faces, patients, args.appearances, args.out / "photos", args.seed)
     log.info("%d patients painted in %.0f s", len(truth), time.time() - started)

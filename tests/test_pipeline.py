@@ -124,3 +124,24 @@ def test_the_frame_maps_kept_for_drawing_are_the_photo_masks_brought_into_the_fr
     assert np.array_equal(result.frame_units, frame_labels(result.labels, box, scale))
     assert np.array_equal(result.frame_depigmented, frame_mask(result.depigmented, box, scale))
     assert result.frame_units.shape == result.crop.shape[:2]
+
+
+def test_a_face_not_found_the_way_the_upright_check_guessed_is_looked_for_on_the_photo_as_it_is(astronaut, monkeypatch):
+    # The upright check guesses a turn from a weak detection (forced here to half a turn). When the plain photo,
+    # turned that way, shows no face (forced), the photo as it is is tried next, enhanced copies included.
+    from vitiscore import face as face_mod
+    from vitiscore.segment import load_segmenter
+
+    upright = score_image(astronaut, segmenter=load_segmenter("classical"))
+    real_locate = face_mod.locate
+
+    def no_face_without_enhancing(rgb, max_faces=5, shrunk=None, enhanced=True):
+        if not enhanced:
+            raise face_mod.NoFaceError("no face found in the photo")
+        return real_locate(rgb, max_faces, shrunk, enhanced)
+
+    monkeypatch.setattr(face_mod, "upright_turns", lambda rgb, small=None: 2)
+    monkeypatch.setattr(face_mod, "locate", no_face_without_enhancing)
+    guessed = score_image(astronaut, segmenter=load_segmenter("classical"))
+    assert guessed.status == "ok" and guessed.turned_deg == 0
+    assert guessed.depigmented_fraction == upright.depigmented_fraction

@@ -226,16 +226,24 @@ def score_image(
         tick = time.perf_counter()
         small = face_mod.detector_input(rgb)  # once: the upright check and the landmarks both look at it
         turns = face_mod.upright_turns(rgb, small) if options.turn_upright else 0
-        if turns:
-            marks = marks_mod.turn(marks, turns, rgb.shape[1], rgb.shape[0]) if marks else marks
-            rgb = np.ascontiguousarray(np.rot90(rgb, turns))
-            small = np.ascontiguousarray(np.rot90(small, turns))
-            mask = np.ascontiguousarray(np.rot90(mask, turns)) if mask is not None else None
         timings["landmarks"] = time.perf_counter() - tick
+        hand = hand or scale_mod.hand_unit()
+        if turns:
+            turned_marks = marks_mod.turn(marks, turns, rgb.shape[1], rgb.shape[0]) if marks else marks
+            turned = (
+                np.ascontiguousarray(np.rot90(rgb, turns)),
+                np.ascontiguousarray(np.rot90(small, turns)),
+                np.ascontiguousarray(np.rot90(mask, turns)) if mask is not None else None,
+            )
+            refined = (turned_marks or [], refinement or RefineSettings())
+            # The turn is the face detector's guess from a weak detection: a face found that way only on an
+            # enhanced copy is less likely than one on the photo as it is, which is tried first then.
+            result = _score_rgb(turned[0], turned[1], options, segmenter, timings, hand, turned[2], refined, False)
+            if result.status != "no_face":
+                result.turned_deg = 90 * turns
+                return result
         refined = (marks or [], refinement or RefineSettings())
-        result = _score_rgb(rgb, small, options, segmenter, timings, hand or scale_mod.hand_unit(), mask, refined)
-        result.turned_deg = 90 * turns
-        return result
+        return _score_rgb(rgb, small, options, segmenter, timings, hand, mask, refined)
     except face_mod.MissingDependencyError:
         raise  # the installation, not the photo: no row can be scored
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop a batch; the row records why
@@ -258,11 +266,12 @@ def _score_rgb(
     hand: scale_mod.HandUnit,
     mask: np.ndarray | None,
     refined: tuple[list[marks_mod.Mark], RefineSettings],
+    enhanced: bool = True,
 ) -> FaceScore:
     height, width = rgb.shape[:2]
     tick = time.perf_counter()
     try:
-        landmarks = face_mod.locate(rgb, shrunk=small)
+        landmarks = face_mod.locate(rgb, shrunk=small, enhanced=enhanced)
     except face_mod.NoFaceError as exc:
         timings["landmarks"] += time.perf_counter() - tick
         return FaceScore(status="no_face", error=str(exc), width=width, height=height, timings=timings)
@@ -367,6 +376,8 @@ def _quality_flags(landmarks, options: ScoreOptions, area_pixels: np.ndarray, fa
     flags = []
     if landmarks.n_faces > 1:
         flags.append("multiple_faces")
+    if landmarks.found_on != "photo":
+        flags.append("face_found_enhanced")
     if landmarks.eye_distance_px < options.min_eye_distance_px:
         flags.append("low_resolution")
     angles = (landmarks.yaw_deg, landmarks.pitch_deg, landmarks.roll_deg)

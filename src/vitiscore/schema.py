@@ -109,8 +109,9 @@ RESULTS = Table(
             "list",
             "",
             "quality warnings on a scored photo: `multiple_faces`, `low_resolution`, `pose` (turn, tilt or "
-            "in-plane rotation over --max-pose), `overexposed`, `underexposed`, `hairline_not_found`, `light_skin` "
-            "(see the README)",
+            "in-plane rotation over --max-pose), `overexposed`, `underexposed`, `hairline_not_found`, `light_skin`, "
+            "`face_found_enhanced` (the face was found only on a contrast-normalised copy of the photo; see the "
+            "README)",
         ),
         _c(
             "turned_deg",

@@ -60,6 +60,8 @@ class FaceLandmarks:
         roll_deg: in-plane rotation of the eye line, degrees; positive clockwise in the image.
         eye_distance_px: distance between the two iris centres, photo pixels.
         iris_diameter_px: mean visible iris diameter of both eyes, photo pixels.
+        found_on: the copy of the photo the face was found on: ``photo`` itself, or a contrast-normalised copy
+            (``clahe``, ``gamma``; see :data:`ENHANCED_COPIES`) when the face models missed it on the photo.
     """
 
     points: np.ndarray
@@ -69,6 +71,7 @@ class FaceLandmarks:
     roll_deg: float
     eye_distance_px: float
     iris_diameter_px: float
+    found_on: str = "photo"
 
 
 @contextlib.contextmanager
@@ -187,12 +190,69 @@ def upright_turns(rgb: np.ndarray, shrunk: np.ndarray | None = None) -> int:
     return best if best and scores[best] >= scores[0] + TURN_MARGIN else 0
 
 
-def locate(rgb: np.ndarray, max_faces: int = 5, shrunk: np.ndarray | None = None) -> FaceLandmarks:
+def _clahe(rgb: np.ndarray) -> np.ndarray:
+    """Contrast-limited histogram equalisation of CIELAB lightness (tiles of 8 x 8, clip 2), colour kept."""
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    lab[..., 0] = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(np.ascontiguousarray(lab[..., 0]))
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
+
+
+_GAMMA_TABLE = np.round(255.0 * (np.arange(256) / 255.0) ** 0.4).astype(np.uint8)
+
+
+def _gamma(rgb: np.ndarray) -> np.ndarray:
+    """Shadows and mid-tones brightened (gamma 0.4), as a dark face needs."""
+    return _GAMMA_TABLE[rgb]
+
+
+# Copies of a photo the face models are shown when they find no face on the photo itself, in this order. The
+# face models miss dark faces that carry extensive white patches (the patches take the contrast); a copy with
+# local contrast restored, or with the shadows lifted, shows them a face again. The mesh found is in the photo's
+# own coordinates (the copies have its geometry), and is used only if it is a plausible face
+# (:func:`plausible_mesh`).
+ENHANCED_COPIES = {"clahe": _clahe, "gamma": _gamma}
+
+
+def plausible_mesh(points: np.ndarray, width: int, height: int) -> bool:
+    """Whether a mesh found on an enhanced copy is a face and not a pattern the copy made: its iris centres at
+    least 1 % of the photo's longer side apart, the face about frontal and upright (turn, tilt and in-plane rotation
+    under 45 degrees) and its mesh inside the photo."""
+    pose = pose_and_scale(points)
+    inside = (points[:, 0] > -0.05 * width).all() and (points[:, 0] < 1.05 * width).all()
+    inside = inside and (points[:, 1] > -0.05 * height).all() and (points[:, 1] < 1.05 * height).all()
+    return bool(
+        inside
+        and pose["eye_distance_px"] >= 0.01 * max(width, height)
+        and abs(pose["yaw_deg"]) < 45
+        and abs(pose["pitch_deg"]) < 45
+        and abs(pose["roll_deg"]) < 45
+    )
+
+
+def _meshes(rgb: np.ndarray, max_faces: int, small: np.ndarray, enhance=None) -> list[np.ndarray]:
+    """The meshes of the whole photo (seen as ``small``, its detector input), or of the face detector's boxes;
+    ``enhance`` makes the copy each model sees."""
+    see = (lambda image: image) if enhance is None else enhance
+    meshes = _run_mesh(rgb, max_faces, see(small))
+    if not meshes:
+        for x0, y0, x1, y1 in _detect_boxes(rgb, see(small)):
+            for pts in _run_mesh(np.ascontiguousarray(see(rgb[y0:y1, x0:x1])), 1):
+                pts[:, 0] += x0
+                pts[:, 1] += y0
+                meshes.append(pts)
+    return meshes
+
+
+def locate(
+    rgb: np.ndarray, max_faces: int = 5, shrunk: np.ndarray | None = None, enhanced: bool = True
+) -> FaceLandmarks:
     """Find the face to score: the largest of up to ``max_faces`` faces.
 
     The mesh's own detector is tried on the whole photo first; when it finds nothing (typically a face that
     fills under a fifth of a large photo), the full-range face detector proposes boxes and the mesh is run on
-    each crop. ``shrunk`` is :func:`detector_input` of ``rgb`` when the caller has it already.
+    each crop. When neither finds a face (and ``enhanced``), the same is tried on contrast-normalised copies of
+    the photo (:data:`ENHANCED_COPIES`), keeping a plausible mesh only. ``shrunk`` is :func:`detector_input` of
+    ``rgb`` when the caller has it already.
 
     Raises:
         NoFaceError: no face found.
@@ -201,17 +261,17 @@ def locate(rgb: np.ndarray, max_faces: int = 5, shrunk: np.ndarray | None = None
     if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError("rgb must be an (H, W, 3) uint8 array")
     small = detector_input(rgb) if shrunk is None else shrunk
-    meshes = _run_mesh(rgb, max_faces, small)
-    if not meshes:
-        for x0, y0, x1, y1 in _detect_boxes(rgb, small):
-            for pts in _run_mesh(np.ascontiguousarray(rgb[y0:y1, x0:x1]), 1):
-                pts[:, 0] += x0
-                pts[:, 1] += y0
-                meshes.append(pts)
+    found_on, meshes = "photo", _meshes(rgb, max_faces, small)
+    for name, enhance in ENHANCED_COPIES.items() if enhanced else ():
+        if meshes:
+            break
+        height, width = rgb.shape[:2]
+        found_on = name
+        meshes = [m for m in _meshes(rgb, max_faces, small, enhance) if plausible_mesh(m, width, height)]
     if not meshes:
         raise NoFaceError("no face found in the photo")
     points = max(meshes, key=_mesh_area)
-    return FaceLandmarks(points=points, n_faces=len(meshes), **pose_and_scale(points))
+    return FaceLandmarks(points=points, n_faces=len(meshes), found_on=found_on, **pose_and_scale(points))
 
 
 def _mesh_area(points: np.ndarray) -> float:

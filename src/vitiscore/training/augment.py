@@ -15,12 +15,14 @@ import numpy as np
 REFERENCE_KELVIN = 6500.0
 
 
-def _to_linear(rgb: np.ndarray) -> np.ndarray:
+def to_linear(rgb: np.ndarray) -> np.ndarray:
+    """Linear light (0-1 float32) of an sRGB uint8 image."""
     c = rgb.astype(np.float32) / 255.0
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
-def _to_srgb8(linear: np.ndarray) -> np.ndarray:
+def to_srgb8(linear: np.ndarray) -> np.ndarray:
+    """sRGB uint8 of linear light (clipped to 0-1)."""
     c = np.clip(linear, 0.0, 1.0)
     c = np.where(c <= 0.0031308, c * 12.92, 1.055 * np.power(c, 1 / 2.4) - 0.055)
     return np.clip(np.round(c * 255.0), 0, 255).astype(np.uint8)
@@ -52,12 +54,12 @@ def white_balance(rgb: np.ndarray, delta_kelvin: float) -> np.ndarray:
     """``rgb`` as a camera white-balanced for 6,500 K renders a scene lit at 6,500 + ``delta_kelvin`` K: each
     linear channel scaled by the light's colour relative to 6,500 K (positive: bluer, negative: warmer)."""
     gains = blackbody_rgb(REFERENCE_KELVIN + delta_kelvin) / blackbody_rgb(REFERENCE_KELVIN)
-    return _to_srgb8(_to_linear(rgb) * gains.astype(np.float32))
+    return to_srgb8(to_linear(rgb) * gains.astype(np.float32))
 
 
 def exposure(rgb: np.ndarray, ev: float) -> np.ndarray:
     """``rgb`` exposed ``ev`` stops more (linear light times 2**ev, clipped at white)."""
-    return _to_srgb8(_to_linear(rgb) * np.float32(2.0**ev))
+    return to_srgb8(to_linear(rgb) * np.float32(2.0**ev))
 
 
 def rescaled(rgb: np.ndarray, factor: float, back: bool = False) -> np.ndarray:
