@@ -283,6 +283,13 @@ def write_trial(faces: list, patients: list[Patient], appearances, out: Path, se
     return truth
 
 
+def _number(text) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except (TypeError, ValueError):
+        return False
+
+
 def _kappa(truth_calls: list[int], calls: list[int]) -> float:
     if len(truth_calls) < 2:
         return math.nan
@@ -308,21 +315,32 @@ def evaluate(truth: dict[str, dict], results: list[dict], per_subject: list[dict
         add(group, "photos_scored", float(np.mean(oks)), n=len(oks))
         evaluable = [s for s in subjects if by_subject.get(s, {}).get("status") == "evaluable"]
         add(group, "patients_evaluable", len(evaluable) / len(subjects), n=len(subjects))
-        errors = np.array(
-            [-float(by_subject[s]["pct_change"]) / 100 - truth[s]["true_improvement"] for s in evaluable], float
-        )
-        if errors.size:
-            add(group, "improvement_error_bias", float(errors.mean()), n=int(errors.size))
-            add(group, "improvement_error_median_abs", float(np.median(np.abs(errors))), n=int(errors.size))
-            add(group, "improvement_error_p90_abs", float(np.quantile(np.abs(errors), 0.9)), n=int(errors.size))
-        for endpoint, threshold in THRESHOLDS.items():
-            true_calls = [int(truth[s]["true_improvement"] >= threshold) for s in subjects]
-            calls = [int(str(by_subject.get(s, {}).get(endpoint, "0")) == "1") for s in subjects]
-            add(group, f"{endpoint}_kappa", _kappa(true_calls, calls), n=len(subjects))
-            add(group, f"{endpoint}_accuracy", float(np.mean(np.equal(true_calls, calls))), n=len(subjects))
-            low, high = proportion_ci(sum(calls), len(calls))
-            add(group, f"{endpoint}_rate", sum(calls) / len(calls), low, high, n=len(calls))
-            add(group, f"{endpoint}_true_rate", sum(true_calls) / len(true_calls), n=len(true_calls))
+        for prefix, column in (("", "pct_change"), ("one_frame_", "pct_change_one_frame")):
+            measured = {s: -float(by_subject[s][column]) / 100 for s in evaluable if _number(by_subject[s].get(column))}
+            errors = np.array([measured[s] - truth[s]["true_improvement"] for s in measured], float)
+            if errors.size:
+                add(group, f"{prefix}improvement_error_bias", float(errors.mean()), n=int(errors.size))
+                add(
+                    group, f"{prefix}improvement_error_median_abs", float(np.median(np.abs(errors))), n=int(errors.size)
+                )
+                add(
+                    group,
+                    f"{prefix}improvement_error_p90_abs",
+                    float(np.quantile(np.abs(errors), 0.9)),
+                    n=int(errors.size),
+                )
+            for endpoint, threshold in THRESHOLDS.items():
+                true_calls = [int(truth[s]["true_improvement"] >= threshold) for s in subjects]
+                if prefix:  # calls made from the one-frame change, as the tool rounds the reduction
+                    calls = [int(s in measured and round(measured[s], 9) >= threshold) for s in subjects]
+                else:
+                    calls = [int(str(by_subject.get(s, {}).get(endpoint, "0")) == "1") for s in subjects]
+                add(group, f"{prefix}{endpoint}_kappa", _kappa(true_calls, calls), n=len(subjects))
+                add(group, f"{prefix}{endpoint}_accuracy", float(np.mean(np.equal(true_calls, calls))), n=len(subjects))
+                low, high = proportion_ci(sum(calls), len(calls))
+                add(group, f"{prefix}{endpoint}_rate", sum(calls) / len(calls), low, high, n=len(calls))
+                if not prefix:
+                    add(group, f"{endpoint}_true_rate", sum(true_calls) / len(true_calls), n=len(true_calls))
     return out
 
 

@@ -85,9 +85,9 @@ def test_metrics_by_hand():
     ]
     per_subject = [
         {"subject_id": "a", "status": "evaluable", "pct_change": "-93", "F-VASI50": "1", "F-VASI75": "1",
-         "F-VASI90": "1"},
+         "F-VASI90": "1", "pct_change_one_frame": "-95"},
         {"subject_id": "b", "status": "evaluable", "pct_change": "-80", "F-VASI50": "1", "F-VASI75": "1",
-         "F-VASI90": "0"},
+         "F-VASI90": "0", "pct_change_one_frame": "-62"},
         {"subject_id": "c", "status": "imputed_nonresponder", "pct_change": "", "F-VASI50": "0", "F-VASI75": "0",
          "F-VASI90": "0"},
     ]  # fmt: skip
@@ -104,3 +104,7 @@ def test_metrics_by_hand():
     assert rows[("all", "F-VASI75_rate")]["value"] == pytest.approx(2 / 3)
     assert rows[("all", "F-VASI75_true_rate")]["value"] == pytest.approx(1 / 3)
     assert rows[("dark", "photos_scored")]["value"] == pytest.approx(0.5)
+    # in one frame: errors 0 and 0.02; calls 1, 0, 0 for F-VASI75 as the truth
+    assert rows[("all", "one_frame_improvement_error_median_abs")]["value"] == pytest.approx(0.01)
+    assert rows[("all", "one_frame_F-VASI75_kappa")]["value"] == pytest.approx(1.0)
+    assert rows[("all", "one_frame_F-VASI90_rate")]["value"] == pytest.approx(1 / 3)

@@ -374,6 +374,15 @@ PER_SUBJECT = Table(
         _c("followup_score", "number", "score", "follow-up value of the score column"),
         _c("change", "number", "score", "followup_score - baseline_score"),
         _c("pct_change", "number", "%", "100 x change / baseline_score (negative is improvement)"),
+        _c(
+            "pct_change_one_frame",
+            "number",
+            "%",
+            "the same change measured in one frame: the depigmented share of the facial skin present at both visits "
+            "(mapped through the face mesh), so that a different crop or hairline stop is not read as change; "
+            "vitiscore results only, empty where the triangle tables are missing",
+        ),
+        _c("compared_share", "number", "0-1", "share of the facial surface seen at either visit that was compared"),
         _c("status", "text", "", "`evaluable`, `imputed_nonresponder`, `excluded_missing` or `not_evaluable`"),
         _c("reason", "text", "", "why the subject is not evaluable, imputed or excluded"),
         *(_c(name, "0/1", "", f"at least {name[6:]} % reduction from baseline") for name in ENDPOINT_NAMES),
@@ -545,7 +554,9 @@ def render_markdown() -> str:
         "Generated from `src/vitiscore/schema.py` by `python scripts/make_docs.py`; do not edit by hand.",
         "",
         "Every CSV is UTF-8 with a header row. Numbers are written with up to 6 decimals; an undefined number "
-        "is an empty cell, never `nan`. Paths are relative to the folder holding the table.",
+        "is an empty cell, never `nan`. Paths are relative to the folder holding the table. Text that a "
+        "spreadsheet would run as a formula (a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return, "
+        "and not a number) is written with a `'` in front, as OWASP advises against CSV injection.",
         "",
     ]
     for table in TABLES:

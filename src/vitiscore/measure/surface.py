@@ -299,40 +299,7 @@ def fuse(tables: list[ElementTable]) -> SurfaceScore:
     An all-empty depigmentation mask gives fraction 0 and every degree 0. Raises ValueError when no view shows
     any facial skin.
     """
-    if not tables:
-        raise ValueError("tables must hold at least one view")
-    n = n_elements()
-    for t in tables:
-        if len(t.area_3d) != n:
-            raise ValueError(f"element tables must have {n} elements, got {len(t.area_3d)}")
-    seen = np.array([t.seen() for t in tables])  # (V, n)
-    facing = np.array([t.facing for t in tables])
-    weight = np.where(seen, np.array([t.visible_px for t in tables]) * np.clip(facing, 0, 1) ** 2, 0.0)
-    any_seen = weight.sum(axis=0) > 0
-    norm_w = np.where(any_seen, weight / np.where(any_seen, weight.sum(axis=0), 1.0), 0.0)
-
-    # Surface share of each element in each view (scale-free), averaged with the view weights where seen.
-    totals = np.array([t.area_3d.sum() for t in tables])
-    if not np.all(totals > 0):
-        raise ValueError("a view has no mesh surface")
-    shares = np.array([t.area_3d for t in tables]) / totals[:, None]
-    share = np.where(any_seen, (norm_w * shares).sum(axis=0), shares.mean(axis=0))
-
-    def ratio(numer, denom):
-        return np.divide(numer, denom, out=np.full(numer.shape, np.nan), where=denom > 0)
-
-    facial_v = np.array([ratio(t.facial_px, t.visible_px) for t in tables])
-    depig_v = np.array([ratio(t.depigmented_px, t.facial_px) for t in tables])
-    involved_v = np.array([ratio(t.involved_px, t.facial_px) for t in tables])
-    facial = _weighted(facial_v, norm_w, any_seen)
-    # Never seen well: take the facial share from any view that shows the element at all, else 1.
-    shown = np.array([t.visible_px for t in tables])
-    fallback = np.nansum(facial_v * shown, axis=0) / np.maximum(shown.sum(axis=0), 1)
-    facial = np.where(any_seen, facial, np.where(shown.sum(axis=0) > 0, fallback, 1.0))
-    facial = np.nan_to_num(facial, nan=0.0)
-    depig = _weighted(depig_v, norm_w, any_seen)
-    involved = _weighted(involved_v, norm_w, any_seen)
-
+    share, facial, depig, involved, any_seen, norm_w, weight, totals = per_element(tables)
     surface = share * facial
     measured = any_seen & (surface > 0)
     total = float(surface.sum())
@@ -367,6 +334,46 @@ def fuse(tables: list[ElementTable]) -> SurfaceScore:
         units=units,
         view_shares=view_shares,
     )
+
+
+def per_element(tables: list[ElementTable]):
+    """Each element's surface share, facial share, depigmented and involved fractions over the views (weighted by
+    how well each view sees it), whether any view sees it, the view weights and each view's total surface."""
+    if not tables:
+        raise ValueError("tables must hold at least one view")
+    n = n_elements()
+    for t in tables:
+        if len(t.area_3d) != n:
+            raise ValueError(f"element tables must have {n} elements, got {len(t.area_3d)}")
+    seen = np.array([t.seen() for t in tables])  # (V, n)
+    facing = np.array([t.facing for t in tables])
+    weight = np.where(seen, np.array([t.visible_px for t in tables]) * np.clip(facing, 0, 1) ** 2, 0.0)
+    any_seen = weight.sum(axis=0) > 0
+    norm_w = np.where(any_seen, weight / np.where(any_seen, weight.sum(axis=0), 1.0), 0.0)
+
+    # Surface share of each element in each view (scale-free), averaged with the view weights where seen.
+    totals = np.array([t.area_3d.sum() for t in tables])
+    if not np.all(totals > 0):
+        raise ValueError("a view has no mesh surface")
+    shares = np.array([t.area_3d for t in tables]) / totals[:, None]
+    share = np.where(any_seen, (norm_w * shares).sum(axis=0), shares.mean(axis=0))
+
+    def ratio(numer, denom):
+        return np.divide(numer, denom, out=np.full(numer.shape, np.nan), where=denom > 0)
+
+    facial_v = np.array([ratio(t.facial_px, t.visible_px) for t in tables])
+    depig_v = np.array([ratio(t.depigmented_px, t.facial_px) for t in tables])
+    involved_v = np.array([ratio(t.involved_px, t.facial_px) for t in tables])
+    facial = _weighted(facial_v, norm_w, any_seen)
+    # Never seen well: take the facial share from any view that shows the element at all, else 1.
+    shown = np.array([t.visible_px for t in tables])
+    fallback = np.nansum(facial_v * shown, axis=0) / np.maximum(shown.sum(axis=0), 1)
+    facial = np.where(any_seen, facial, np.where(shown.sum(axis=0) > 0, fallback, 1.0))
+    facial = np.nan_to_num(facial, nan=0.0)
+    depig = _weighted(depig_v, norm_w, any_seen)
+    involved = _weighted(involved_v, norm_w, any_seen)
+
+    return share, facial, depig, involved, any_seen, norm_w, weight, totals
 
 
 def _weighted(values: np.ndarray, norm_w: np.ndarray, any_seen: np.ndarray) -> np.ndarray:

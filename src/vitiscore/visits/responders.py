@@ -31,6 +31,7 @@ from pathlib import Path
 from vitiscore import schema
 from vitiscore.agreement import stats
 from vitiscore.errors import UsageError
+from vitiscore.visits.one_frame import subject_change
 from vitiscore.visits.scores import ScoreTable, VisitScore, read_covariates, read_scores
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,9 @@ def _subject_row(
             row.update(status="excluded_missing", reason=reason + "; excluded")
     else:
         row.update(status="evaluable", reason="", change=f - b, pct_change=100.0 * (f - b) / b, **responder_flags(b, f))
+        one_frame = subject_change(table.results_dir, base.photos, follow.photos)
+        if one_frame is not None and math.isfinite(one_frame.improvement):
+            row.update(pct_change_one_frame=-100.0 * one_frame.improvement, compared_share=one_frame.compared_share)
     return row
 
 
