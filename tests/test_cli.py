@@ -26,3 +26,12 @@ def test_a_bug_is_not_dressed_as_a_usage_error(monkeypatch):
 def test_usage_errors_are_also_the_built_in_types_callers_catch():
     assert issubclass(UsageError, ValueError)
     assert issubclass(MissingInputError, UsageError) and issubclass(MissingInputError, FileNotFoundError)
+
+
+def test_a_mistyped_or_shortened_option_is_refused_with_the_option_meant(tmp_path):
+    done = run_cli("score", "--wokers", "2", "-o", tmp_path / "out", tmp_path)
+    assert done.returncode == 2 and "--wokers (did you mean --workers?)" in done.stderr
+    # a prefix is not taken for the option: `--work 1` was read as `--workers 1`
+    done = run_cli("score", "--work", "1", "-o", tmp_path / "out", tmp_path)
+    assert done.returncode == 2 and "--work (did you mean --workers?)" in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -7,7 +7,7 @@ import sys
 
 from vitiscore.commands import EXIT_USAGE
 from vitiscore.errors import MissingDependencyError, UsageError
-from vitiscore.parser import build_parser, command_module
+from vitiscore.parser import build_parser, command_module, parse_arguments
 
 log = logging.getLogger("vitiscore")
 
@@ -24,7 +24,7 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, argv)
     _configure_logging(args.verbose, args.quiet)
     command = command_module(args.command)
     try:

@@ -4,7 +4,10 @@ own module in :mod:`vitiscore.commands` (``add_arguments``); cli.py runs the com
 from __future__ import annotations
 
 import argparse
+import difflib
+import functools
 import importlib
+from argparse import ArgumentParser
 from pathlib import Path
 
 from vitiscore.version import __version__
@@ -28,14 +31,37 @@ def command_module(name: str):
     return importlib.import_module(f"vitiscore.commands.{COMMANDS[name]}")
 
 
+def parse_arguments(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """``parser``'s arguments; an unknown option is a usage error that names the closest option of its command."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+        options = [o for action in sub._actions for o in action.option_strings]
+        hints = [
+            f"{given} (did you mean {close[0]}?)"
+            if (close := difflib.get_close_matches(given.split("=")[0], options, 1))
+            else given
+            for given in unknown
+        ]
+        sub.error("unrecognized arguments: " + " ".join(hints))
+    return args
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vitiscore",
+        allow_abbrev=False,
         description="Measure facial vitiligo from clinical photographs: facial area, depigmented skin, "
         "hand units and an approximate F-VASI. Photos never leave this machine.",
     )
     parser.add_argument("--version", action="version", version=f"vitiscore {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # No abbreviations: `--work 1` must not be taken for `--workers 1` (a mistyped flag is an error with a hint).
+    commands = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        parser_class=functools.partial(ArgumentParser, allow_abbrev=False),
+    )
     for name in COMMANDS:
         command_module(name).add_arguments(commands)
     return parser

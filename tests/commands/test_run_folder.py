@@ -230,3 +230,27 @@ def test_skip_existing_after_a_run_without_overlays_draws_them(tmp_path):
     # Without overlays, a row with one is reused as it is.
     third = score_folder([photos], out, CLASSICAL, overlays=False, skip_existing=True, progress=False)
     assert third.run["reused"] == 1 and (out / third.rows[0]["overlay"]).is_file()
+
+
+def test_a_ctrl_c_right_after_a_journal_line_leaves_that_row_in_results_csv(tmp_path, monkeypatch):
+    # The interrupt lands between a photo's journal line and its place in memory (seen under load with two
+    # workers); results.csv must still hold every row the journal holds.
+    import csv
+
+    from vitiscore import files as files_mod
+
+    real_append = files_mod.append_jsonl
+    calls = []
+
+    def append_then_interrupt(path, row):
+        real_append(path, row)
+        calls.append(row["image_id"])
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(files_mod, "append_jsonl", append_then_interrupt)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        score_folder([SAMPLES], out, progress=False, workers=1, overlays=False)
+    with open(out / "results.csv", newline="") as handle:
+        assert [r["image_id"] for r in csv.DictReader(handle)] == calls

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.support import points_and_area, run_cli, save_jpeg
+from tests.support import SAMPLES, points_and_area, run_cli, save_jpeg
+from vitiscore import score_folder
 from vitiscore.segment import DEFAULT_MODEL
 
 
@@ -109,3 +110,30 @@ def test_usage_errors_exit_2(tmp_path):
     proc = run_cli("score", str(tmp_path), "-o", str(tmp_path / "o"), "--model", "nonexistent")
     assert proc.returncode == 2 and "classical" in proc.stderr  # lists the available models
     assert run_cli("score", str(tmp_path), "-o", str(tmp_path / "o"), "--face-hand-units", "-1").returncode == 2
+
+
+def test_pipes_devices_and_link_loops_get_a_row_in_bounded_time(tmp_path):
+    # A FIFO named x.jpg or a link to /dev/zero was read for its SHA-256 forever; two links pointing at each
+    # other aborted the run with a traceback and no rows.
+    import os
+    import shutil
+    import threading
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "light_baseline.jpg", folder / "a.jpg")
+    os.mkfifo(folder / "fifo.jpg")
+    os.symlink("/dev/zero", folder / "zero.jpg")
+    os.symlink(folder / "loop2.jpg", folder / "loop1.jpg")
+    os.symlink(folder / "loop1.jpg", folder / "loop2.jpg")
+    result = {}
+    worker = threading.Thread(
+        target=lambda: result.update(run=score_folder([folder], tmp_path / "out", progress=False, workers=1)),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the run hangs on a special file"
+    statuses = {row["image_id"]: row["status"] for row in result["run"].rows}
+    assert statuses == {"a": "ok", "fifo": "unreadable", "zero": "unreadable", "loop1": "unreadable",
+                        "loop2": "unreadable"}  # fmt: skip

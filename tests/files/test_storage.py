@@ -107,3 +107,21 @@ def test_bad_png_arrays_are_refused():
         files_mod.png_bytes(np.zeros((0, 4), bool))
     with pytest.raises(ValueError, match="uint8"):
         files_mod.png_bytes(np.zeros((2, 2), np.float32))
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_is_neutralised_and_numbers_are_not(tmp_path):
+    import csv
+
+    from vitiscore.files import write_csv
+
+    rows = [
+        {"subject_id": '=HYPERLINK("http://x","y")', "value": "-0.5"},
+        {"subject_id": "@SUM(A1)", "value": "+3"},
+        {"subject_id": "-cmd", "value": -0.25},
+        {"subject_id": "plain", "value": "\tx"},
+    ]
+    write_csv(tmp_path / "t.csv", rows, ["subject_id", "value"])
+    with open(tmp_path / "t.csv", newline="") as handle:
+        read = list(csv.DictReader(handle))
+    assert [r["subject_id"] for r in read] == ['\'=HYPERLINK("http://x","y")', "'@SUM(A1)", "'-cmd", "plain"]
+    assert [r["value"] for r in read] == ["-0.5", "+3", "-0.25", "'\tx"]

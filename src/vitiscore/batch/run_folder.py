@@ -64,8 +64,17 @@ def finished_rows(out_dir: Path, settings: str, required_files: tuple[str, ...])
     return done
 
 
+def journal_rows(journal: Path, image_ids: list[str]) -> list[dict]:
+    """The journal's rows of ``image_ids``, in that order (a later line of a photo replaces an earlier one)."""
+    by_id = {row.get("image_id"): row for row in read_jsonl(journal)}
+    return [by_id[i] for i in image_ids if i in by_id]
+
+
 def photo_sha256(path: Path) -> str | None:
-    """The photo's SHA-256, or None when the file cannot be read (its row then says why)."""
+    """The photo's SHA-256, or None when the file cannot be read (its row then says why). Only a regular file is
+    read: a pipe or a device (a link to /dev/zero) would be read forever."""
+    if not path.is_file():
+        return None
     try:
         return file_sha256(path)
     except OSError:

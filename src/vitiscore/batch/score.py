@@ -40,6 +40,7 @@ from vitiscore.face import require_mediapipe
 from vitiscore.face.facial_area import UNIT_LABELS
 from vitiscore.files import marks as marks_mod
 from vitiscore.files.masks import MaskSet, mask_set, read_mask
+from vitiscore.files.photos import resolved_path
 from vitiscore.measure.scale import HandUnit
 from vitiscore.pipeline import STAGES, FaceScore, ScoreOptions, score_image
 from vitiscore.progress import progress_bar
@@ -294,7 +295,7 @@ def score_folder(
     tasks: list[PhotoTask] = []
     bar = progress_bar(len(paths), progress)
     for k, (path, image_id) in enumerate(zip(paths, ids)):
-        relative = os.path.relpath(path.resolve(), out_dir.resolve())
+        relative = os.path.relpath(resolved_path(path), out_dir.resolve())
         entry = entries[k] if entries else None
         about = (
             {
@@ -323,7 +324,7 @@ def score_folder(
         task = PhotoTask(
             position=k,
             image_id=image_id,
-            path=str(path.resolve()),
+            path=str(resolved_path(path)),
             relative=relative,
             about=about,
             hand=entry.hand if entry else None,
@@ -353,7 +354,9 @@ def score_folder(
                 last_csv = time.monotonic()
     finally:
         bar.close()
-        files_mod.write_csv(out_dir / "results.csv", in_order(), COLUMNS)
+        # From the journal, the record of what is on disk: a Ctrl-C between a row's journal line and its place in
+        # memory must not leave that row out of results.csv.
+        files_mod.write_csv(out_dir / "results.csv", run_folder.journal_rows(journal, ids), COLUMNS)
     rows = in_order()
     fused = None
     if entries:

@@ -23,6 +23,7 @@ from vitiscore.batch.run_record import package_versions, status_counts
 from vitiscore.errors import UsageError
 from vitiscore.files import image_ids
 from vitiscore.files import marks as marks_mod
+from vitiscore.files.photos import resolved_path
 from vitiscore.progress import progress_bar
 from vitiscore.segment import DEFAULT_MODEL, load_segmenter
 from vitiscore.segment.learned import resolve_device
@@ -233,7 +234,7 @@ def segment_folder(
     started = time.time()
     rows, photos = [], []
     for k, (path, image_id) in enumerate(zip(paths, ids)):
-        relative = os.path.relpath(path.resolve(), out_dir.resolve())
+        relative = os.path.relpath(resolved_path(path), out_dir.resolve())
         photo_marks = marks_by_id.get(image_id, [])
         marks_sha = marks_mod.fingerprint(photo_marks, **refinement.as_dict()) if photo_marks else None
         fingerprint = run_folder.photo_sha256(path)
@@ -257,7 +258,7 @@ def segment_folder(
                 tool_version=__version__,
             )
         )
-        photos.append(SegmentTask(k, str(path.resolve()), image_id, photo_marks))
+        photos.append(SegmentTask(k, str(resolved_path(path)), image_id, photo_marks))
     batches = [photos[k : k + batch_size] for k in range(0, len(photos), batch_size)]
     job = SegmentJob(model, str(out_dir.resolve()), max_pixels, refinement, device)
     job.segmenter = segmenter

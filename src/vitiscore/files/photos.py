@@ -7,6 +7,7 @@ outputs are saved from pixel arrays alone.
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,9 +58,13 @@ def load_photo(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
         raise UsageError(f"max_pixels must be a positive number of pixels, got {max_pixels!r}")
     path = Path(path)
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as exc:
         raise PhotoError("unreadable", f"cannot read file: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(status.st_mode):
+        # A pipe or a device (a link to /dev/zero) would be read forever.
+        raise PhotoError("unreadable", "not a regular file (a pipe, device or socket)")
+    size = status.st_size
     if size == 0:
         raise PhotoError("empty_file", "the file is empty (0 bytes)")
     with warnings.catch_warnings():
@@ -227,11 +232,19 @@ def discover_photos(
         else:
             raise MissingInputError(f"input does not exist: {item}")
         for candidate in candidates:
-            key = candidate.resolve()
+            key = resolved_path(candidate)
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
     return found
+
+
+def resolved_path(path: Path) -> Path:
+    """``path`` with its links followed; a link that loops stays as it is (its photo's row then says so)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
 
 
 def image_ids(paths: list[Path]) -> list[str]:

@@ -222,15 +222,31 @@ def write_csv(path: str | os.PathLike, rows: list[dict], columns: list[str]) -> 
     _atomic_write(Path(path), write)
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP's CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(value):
-    """A CSV cell: numbers (numpy's too) as plain decimals rounded to 6 places, NaN, infinity and None empty."""
+    """A CSV cell: numbers (numpy's too) as plain decimals rounded to 6 places, NaN, infinity and None empty; text
+    that a spreadsheet would run as a formula (a subject id ``=HYPERLINK(...)``) prefixed with ``'``, as OWASP
+    advises, unless it is a number (``-0.5``)."""
     if isinstance(value, (float, np.floating)):
         return "" if not np.isfinite(value) else repr(round(float(value), 6))
     if isinstance(value, np.integer):
         return int(value)
     if value is None:
         return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
     return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def append_jsonl(path: str | os.PathLike, record: dict) -> None:

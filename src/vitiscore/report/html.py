@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import shutil
+import urllib.parse
 from collections import Counter
 from pathlib import Path
 
@@ -43,6 +44,12 @@ TABLE_COLUMNS = (
     ("visit", "visit"),
 )
 NUMERIC = {"depigmented_fraction", "fvasi", "fvasi_surface", "fvasi_clinical"}
+
+
+def _url(path: str) -> str:
+    """A relative link or fragment: percent-encoded (an id holding ``#`` or ``%`` must not end or garble the link),
+    then escaped for an attribute."""
+    return _e(urllib.parse.quote(str(path)))
 
 
 def _e(value) -> str:
@@ -145,7 +152,7 @@ def _photo_table(rows: list[dict]) -> str:
         for column, _ in TABLE_COLUMNS:
             value = row.get(column)
             if column == "image_id":
-                text = f"<a href='#photo-{_e(value)}'>{_e(value)}</a>"
+                text = f"<a href='#{_url('photo-' + str(value))}'>{_e(value)}</a>"
             elif column == "depigmented_fraction":
                 text = _e(_percent(value))
             elif column in NUMERIC:
@@ -184,8 +191,8 @@ def _photo_cards(out_dir: Path, rows: list[dict]) -> str:
         cards.append(
             f"<figure class='card' id='photo-{_e(row['image_id'])}' data-id='{_e(row['image_id'])}'>"
             f"<figcaption><b>{_e(row['image_id'])}</b> {_e(row.get('ita_band'))}</figcaption>"
-            f"<div class='pair'><img src='{_e(plain)}' alt='{_e(row['image_id'])} face crop' loading='lazy'>"
-            f"<img src='{_e(drawn)}' alt='{_e(row['image_id'])} overlay' loading='lazy'></div>"
+            f"<div class='pair'><img src='{_url(plain)}' alt='{_e(row['image_id'])} face crop' loading='lazy'>"
+            f"<img src='{_url(drawn)}' alt='{_e(row['image_id'])} overlay' loading='lazy'></div>"
             f"<p>{_e(caption)}</p>{flags}</figure>"
         )
     return (
@@ -234,18 +241,18 @@ def _compare_section(out_dir: Path, compare_dir: Path) -> str:
     for index, path in enumerate(sorted(compare_dir.glob("*.png"))):
         thumb = f"{FILES_DIR}/compare_plot_{index}.jpg"
         _thumbnail(files_mod.load_photo(path).rgb, out_dir / thumb)
-        pictures.append(f"<img src='{_e(thumb)}' alt='{_e(path.stem)}' loading='lazy'>")
+        pictures.append(f"<img src='{_url(thumb)}' alt='{_e(path.stem)}' loading='lazy'>")
     subjects = []
     for index, row in enumerate(per_subject):
         picture = ""
         if row.get("map") and (compare_dir / row["map"]).is_file():
             thumb = f"{FILES_DIR}/compare_map_{index}.jpg"
             _thumbnail(files_mod.load_photo(compare_dir / row["map"]).rgb, out_dir / thumb)
-            picture = f"<img src='{_e(thumb)}' alt='map of {_e(row['subject_id'])}' loading='lazy'>"
+            picture = f"<img src='{_url(thumb)}' alt='map of {_e(row['subject_id'])}' loading='lazy'>"
         elif row.get("map_error"):
             picture = f"<p class='flags'>no map: {_e(row['map_error'])}</p>"
         visits = "".join(
-            f"<img src='{_e(f'{FILES_DIR}/{files_mod.safe_name(i)}_overlay.jpg')}' alt='{_e(i)}' loading='lazy'>"
+            f"<img src='{_url(f'{FILES_DIR}/{files_mod.safe_name(i)}_overlay.jpg')}' alt='{_e(i)}' loading='lazy'>"
             for key in ("baseline_image_ids", "followup_image_ids")
             for i in (row.get(key) or "").split(";")[:1]
             if i and (out_dir / FILES_DIR / f"{files_mod.safe_name(i)}_overlay.jpg").is_file()
