@@ -86,3 +86,28 @@ def test_jpeg_masks_are_refused_with_a_message(tmp_path):
     Image.fromarray(np.full((8, 8), 255, np.uint8)).save(tmp_path / "ref" / "b.jpg")
     with pytest.raises(ValueError, match=r"lossy mask file\(s\) \(e.g. b.jpg\).*PNG"):
         folder_agreement(tmp_path / "pred", tmp_path / "ref")
+
+
+def test_a_run_masks_folder_is_compared_by_its_depigmentation_masks_only(tmp_path):
+    # `validate-masks OUT/masks REF`: the facial-area and units masks beside each <id>_depigmented.png were read as
+    # lesion masks too (Dice 0.173 with 32 unmatched files in the issue).
+    from PIL import Image
+
+    from vitiscore.agreement.masks import folder_agreement
+
+    run, reference = tmp_path / "run_masks", tmp_path / "reference"
+    run.mkdir()
+    reference.mkdir()
+    lesion = np.zeros((20, 20), np.uint8)
+    lesion[5:10, 5:10] = 255
+    for image_id in ("a", "b"):
+        Image.fromarray(lesion).save(run / f"{image_id}_depigmented.png")
+        Image.fromarray(np.full((20, 20), 255, np.uint8)).save(run / f"{image_id}_facial_area.png")
+        Image.fromarray(np.full((20, 20), 3, np.uint8)).save(run / f"{image_id}_units.png")
+        Image.fromarray(lesion).save(reference / f"{image_id}.png")
+    # a team's own mask named like a units mask, with no depigmentation mask beside it, still counts
+    Image.fromarray(lesion).save(run / "c_units.png")
+    Image.fromarray(lesion).save(reference / "c_units.png")
+    rows, summary, unmatched = folder_agreement(run, reference)
+    assert sorted(r["image_id"] for r in rows) == ["a", "b", "c_units"] and unmatched == []
+    assert all(r["dice"] == 1.0 for r in rows)

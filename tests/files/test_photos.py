@@ -179,3 +179,15 @@ def test_a_lossless_exif_rotated_copy_scores_exactly_as_the_original(astronaut, 
         copy = score_image(tmp_path / f"tag{tag}.png", options)
         assert copy.turned_deg == 0 and copy.depigmented_fraction == upright.depigmented_fraction
         assert np.array_equal(copy.depigmented, upright.depigmented)
+
+
+def test_ids_never_carry_the_folders_above_the_photos(tmp_path):
+    # Two photos of one name in one folder given by absolute path got ids such as `___tmp__sec__e__in2__meta`:
+    # the user's folder path in every table, the report and the mask file names.
+    from vitiscore.files import image_ids
+
+    folder = tmp_path / "study" / "in2"
+    assert image_ids([folder / "meta.jpg", folder / "meta.png"]) == ["meta", "meta_2"]
+    assert image_ids([folder / "x" / "meta.jpg", folder / "y" / "meta.jpg"]) == ["x__meta", "y__meta"]
+    assert image_ids([folder / "a.jpg", folder / "b" / "c.jpg"]) == ["a", "c"]
+    assert image_ids([]) == []

@@ -49,7 +49,11 @@ def masks_in(folder) -> dict:
             f"read as lesion; export the masks as PNG ({', '.join(MASK_SUFFIXES)})"
         )
     found: dict = {}
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in MASK_SUFFIXES):
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in MASK_SUFFIXES)
+    lesion_stems = {p.stem for p in paths if p.stem.endswith("_depigmented")}
+    for path in paths:
+        if _run_mask_beside_lesion_mask(path.stem, lesion_stems):
+            continue
         key = mask_id(path)
         if key in found:
             raise UsageError(f"{folder} has two masks for image {key}: {found[key].name} and {path.name}")
@@ -57,6 +61,16 @@ def masks_in(folder) -> dict:
     if not found:
         raise UsageError(f"{folder} holds no masks ({', '.join(MASK_SUFFIXES)})")
     return found
+
+
+# The other masks a vitiscore run writes beside each ``<id>_depigmented.png`` (facial area, units, skin).
+RUN_MASK_TAILS = ("_facial_area", "_units", "_skin")
+
+
+def _run_mask_beside_lesion_mask(stem: str, lesion_stems: set[str]) -> bool:
+    """Whether ``stem`` is a vitiscore run's facial-area, units or skin mask of a photo whose depigmentation mask
+    is in the same folder (a ``masks/`` folder of a run); such a file is not a lesion mask."""
+    return any(stem.endswith(t) and stem[: -len(t)] + "_depigmented" in lesion_stems for t in RUN_MASK_TAILS)
 
 
 @dataclass(frozen=True)

@@ -249,8 +249,14 @@ def resolved_path(path: Path) -> Path:
 
 def image_ids(paths: list[Path]) -> list[str]:
     """Unique, file-name-safe ids: the file name without extension, prefixed by parent folders only where two
-    photos would otherwise share an id (``subject01__baseline``)."""
-    parts = [list(p.with_suffix("").parts) for p in paths]
+    photos would otherwise share an id (``subject01__baseline``), never by folders above the lowest folder that
+    holds them all (the user's own path stays out of every table); photos that still share one are numbered
+    (``meta``, ``meta_2``)."""
+    if not paths:
+        return []
+    absolute = [Path(os.path.abspath(p)) for p in paths]
+    common = Path(os.path.commonpath([str(p.parent) for p in absolute]))
+    parts = [list(p.with_suffix("").relative_to(common).parts) for p in absolute]
     depth = [1] * len(paths)
     while True:
         ids = [safe_name("__".join(part[-d:])) for part, d in zip(parts, depth)]
