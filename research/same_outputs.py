@@ -21,6 +21,8 @@ from pathlib import Path
 # What a rerun changes by design.
 RUN_KEYS = {"run_id", "started", "elapsed_s", "seconds_by_stage", "photos_per_second", "arguments", "versions"}
 RUN_COLUMNS = {"run_id"}
+# Files that say who holds the folder now, not what the run computed.
+RUN_FILES = {".vitiscore.lock"}
 # In the report: the run id and the date it was written.
 RUN_TEXT = re.compile(r"\b[0-9a-f]{32}\b|\d{4}-\d{2}-\d{2}[T ][\d:+.Z]+")
 
@@ -54,8 +56,8 @@ def comparable(path: Path, out_dir: Path) -> object:
 
 def differences(before: Path, after: Path) -> list[str]:
     """The relative paths that differ, are missing from ``after`` or are new in it."""
-    files_before = {p.relative_to(before) for p in before.rglob("*") if p.is_file()}
-    files_after = {p.relative_to(after) for p in after.rglob("*") if p.is_file()}
+    files_before = {p.relative_to(before) for p in before.rglob("*") if p.is_file() and p.name not in RUN_FILES}
+    files_after = {p.relative_to(after) for p in after.rglob("*") if p.is_file() and p.name not in RUN_FILES}
     problems = [f"only in {before}: {p}" for p in sorted(files_before - files_after)]
     problems += [f"only in {after}: {p}" for p in sorted(files_after - files_before)]
     for relative in sorted(files_before & files_after):

@@ -254,3 +254,9 @@ def test_a_ctrl_c_right_after_a_journal_line_leaves_that_row_in_results_csv(tmp_
         score_folder([SAMPLES], out, progress=False, workers=1, overlays=False)
     with open(out / "results.csv", newline="") as handle:
         assert [r["image_id"] for r in csv.DictReader(handle)] == calls
+    # and run.json says the run was interrupted, with what it kept (it said "running", with no counts)
+    import json
+
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "interrupted" and run["finished"] == 2 and run["photos"] == 6
+    assert run["counts"] == {"ok": 2}

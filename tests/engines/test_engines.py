@@ -83,3 +83,62 @@ def test_the_ray_engine_without_ray_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # what an installation without the [ray] extra sees
     with pytest.raises(MissingRayError, match=r"vitiscore\[ray\]"):
         list(engines.run(Squares(), [1, 2], workers=2, engine="ray"))
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    from pathlib import Path
+
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        state = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State"))
+    except (OSError, StopIteration):
+        return False
+    return "Z" not in state.split(":", 1)[1].split()[0]  # a zombie has ended
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_with_their_parent_when_it_is_killed():
+    # SIGKILL of the parent of --workers 2 left both workers (about 560 MB each) alive indefinitely.
+    import signal
+    import subprocess
+    import time
+    from pathlib import Path
+
+    code = (
+        "from tests.support.jobs import Sleeper\n"
+        "from vitiscore import engines\n"
+        "list(engines.run(Sleeper(120), [1, 2, 3, 4], workers=2))\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2])
+    try:
+        deadline = time.monotonic() + 60
+        workers = []
+        while time.monotonic() < deadline and len(workers) < 2:
+            workers = [p for p in _children(parent.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+            time.sleep(0.2)
+        assert len(workers) == 2, "the workers did not start"
+        time.sleep(2)  # past their set-up
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(p) for p in workers):
+            time.sleep(0.2)
+        assert not any(_alive(p) for p in workers), "a worker outlived its killed parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()

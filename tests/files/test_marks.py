@@ -114,3 +114,12 @@ def test_written_marks_read_back(tmp_path):
     marks = {"a": [Mark(1.25, 2, 1, 4, 2), Mark(3, 4, 0, 5, 3)], "b": [Mark(0, 0, 0, 1, 4)]}
     marks_mod.write_marks(tmp_path / "m.csv", marks)
     assert marks_mod.read_marks(tmp_path / "m.csv") == marks
+
+
+def test_a_radius_over_a_quarter_of_the_photo_is_refused_naming_its_line(tmp_path):
+    # A radius of 1e12 was accepted and the whole photo read as lesion after 98 s.
+    photo = tmp_path / "face.png"
+    Image.fromarray(np.zeros((40, 60, 3), np.uint8)).save(photo)  # shorter side 40: at most 10 px
+    path = _write(tmp_path / "m.csv", "image_id,x,y,label,radius\nface,5,5,1,10\nface,5,5,1,1e12\n")
+    with pytest.raises(MarksError, match=r"line 3: radius 1e\+12 px is over a quarter of photo 'face'"):
+        marks_mod.check_photos(marks_mod.read_marks(path), {"face": photo}, path)

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from vitiscore import files as files_mod
+from vitiscore.batch import lock
 from vitiscore.batch.manifest import ManifestEntry
 from vitiscore.batch.rows import COLUMNS, BatchResult, mask_columns
 from vitiscore.batch.run_record import status_counts
@@ -77,71 +78,74 @@ def rescore_run(out_dir, progress: bool | None = None) -> BatchResult:
         ValueError: no finished scoring run in ``out_dir``.
     """
     out_dir = Path(out_dir)
-    rows = review_log.model_rows(out_dir)
-    run = files_mod.read_run_json(out_dir)
-    default_hu = float(run.get("options", {}).get("face_hand_units", 3.0))
-    state = review_log.reviews(out_dir, rows)
-    if (out_dir / RESCORED_DIR).is_dir():
-        shutil.rmtree(out_dir / RESCORED_DIR)
-    rescored, not_applied = [], []
-    for row in progress_bar(len(rows), progress, desc="rescore", iterable=rows):
-        review = state.get(row["image_id"])
-        if review is None:
-            rescored.append(dict(row))
-            continue
-        if review.state == "invalid":
-            log.warning("%s: review not applied: %s", row["image_id"], review.problem)
-            not_applied.append({"image_id": row["image_id"], "problem": review.problem})
-            rescored.append(dict(row))
-            continue
-        if row["status"] != "ok" and review.state == "reviewed":
-            not_applied.append({"image_id": row["image_id"], "problem": f"the photo was not scored ({row['status']})"})
-            rescored.append(dict(row))
-            continue
-        new = dict(row, mask_source="reviewed", reviewed_by=review.rater, reviewed_at=review.time)
-        if review.state == "excluded":
-            new = {c: (v if c in _KEEP_ON_EXCLUDE else None) for c, v in new.items()}
-            new.update(
-                status="excluded",
-                error=f"excluded by {review.rater or 'a rater'}: {review.reason or 'no reason given'}",
-                mask_source="reviewed",
-                reviewed_by=review.rater,
-                reviewed_at=review.time,
-            )
-        else:
-            try:
-                new.update(_rescored_columns(out_dir, row, review, default_hu))
-            except (OSError, ValueError) as exc:  # one unusable review must not cost the others
-                log.warning("%s: review not applied: %s", row["image_id"], exc)
-                not_applied.append({"image_id": row["image_id"], "problem": str(exc)})
-                new = dict(row)
-        rescored.append(new)
+    with lock.held(out_dir, "rescore"):
+        rows = review_log.model_rows(out_dir)
+        run = files_mod.read_run_json(out_dir)
+        default_hu = float(run.get("options", {}).get("face_hand_units", 3.0))
+        state = review_log.reviews(out_dir, rows)
+        if (out_dir / RESCORED_DIR).is_dir():
+            shutil.rmtree(out_dir / RESCORED_DIR)
+        rescored, not_applied = [], []
+        for row in progress_bar(len(rows), progress, desc="rescore", iterable=rows):
+            review = state.get(row["image_id"])
+            if review is None:
+                rescored.append(dict(row))
+                continue
+            if review.state == "invalid":
+                log.warning("%s: review not applied: %s", row["image_id"], review.problem)
+                not_applied.append({"image_id": row["image_id"], "problem": review.problem})
+                rescored.append(dict(row))
+                continue
+            if row["status"] != "ok" and review.state == "reviewed":
+                not_applied.append(
+                    {"image_id": row["image_id"], "problem": f"the photo was not scored ({row['status']})"}
+                )
+                rescored.append(dict(row))
+                continue
+            new = dict(row, mask_source="reviewed", reviewed_by=review.rater, reviewed_at=review.time)
+            if review.state == "excluded":
+                new = {c: (v if c in _KEEP_ON_EXCLUDE else None) for c, v in new.items()}
+                new.update(
+                    status="excluded",
+                    error=f"excluded by {review.rater or 'a rater'}: {review.reason or 'no reason given'}",
+                    mask_source="reviewed",
+                    reviewed_by=review.rater,
+                    reviewed_at=review.time,
+                )
+            else:
+                try:
+                    new.update(_rescored_columns(out_dir, row, review, default_hu))
+                except (OSError, ValueError) as exc:  # one unusable review must not cost the others
+                    log.warning("%s: review not applied: %s", row["image_id"], exc)
+                    not_applied.append({"image_id": row["image_id"], "problem": str(exc)})
+                    new = dict(row)
+            rescored.append(new)
 
-    files_mod.write_csv(out_dir / MODEL_RESULTS, rows, COLUMNS)
-    files_mod.write_csv(out_dir / "results.csv", rescored, COLUMNS)
-    fused = None
-    if any(r.get("subject_id") and r.get("visit") for r in rescored) and (out_dir / "fused.csv").is_file():
-        entries = [_entry(r) for r in rescored]
-        fused = fuse_rows(out_dir, rescored, entries, default_hu)
-        for fused_row in fused:
-            fused_row["run_id"] = run.get("run_id")
-        write_fused(out_dir, fused)
-    counts = status_counts(rescored)
-    applied = [r for r in rescored if r.get("mask_source") == "reviewed"]
-    run["review"] = {
-        "rescored_at": review_log.utc_now(),
-        "review_log": f"{review_log.REVIEW_DIR}/{review_log.LOG_NAME}",
-        "review_log_sha256": files_mod.file_sha256(review_log.log_path(out_dir))
-        if review_log.log_path(out_dir).is_file()
-        else None,
-        "reviewed": sum(r["status"] != "excluded" for r in applied),
-        "excluded": sum(r["status"] == "excluded" for r in applied),
-        "raters": sorted({r["reviewed_by"] for r in applied if r.get("reviewed_by")}),
-        "not_applied": not_applied,
-        "counts": counts,
-    }
-    files_mod.write_json(out_dir / "run.json", run)
-    return BatchResult(rows=rescored, counts=counts, run=run, fused=fused)
+        files_mod.write_csv(out_dir / MODEL_RESULTS, rows, COLUMNS)
+        files_mod.write_csv(out_dir / "results.csv", rescored, COLUMNS)
+        fused = None
+        if any(r.get("subject_id") and r.get("visit") for r in rescored) and (out_dir / "fused.csv").is_file():
+            entries = [_entry(r) for r in rescored]
+            fused = fuse_rows(out_dir, rescored, entries, default_hu)
+            for fused_row in fused:
+                fused_row["run_id"] = run.get("run_id")
+            write_fused(out_dir, fused)
+        counts = status_counts(rescored)
+        applied = [r for r in rescored if r.get("mask_source") == "reviewed"]
+        run["review"] = {
+            "rescored_at": review_log.utc_now(),
+            "review_log": f"{review_log.REVIEW_DIR}/{review_log.LOG_NAME}",
+            "review_log_sha256": files_mod.file_sha256(review_log.log_path(out_dir))
+            if review_log.log_path(out_dir).is_file()
+            else None,
+            "reviewed": sum(r["status"] != "excluded" for r in applied),
+            "excluded": sum(r["status"] == "excluded" for r in applied),
+            "raters": sorted({r["reviewed_by"] for r in applied if r.get("reviewed_by")}),
+            "not_applied": not_applied,
+            "counts": counts,
+        }
+        files_mod.write_json(out_dir / "run.json", run)
+        return BatchResult(rows=rescored, counts=counts, run=run, fused=fused)
 
 
 def _rescored_columns(out_dir: Path, row: dict, review: review_log.Review, default_hu: float) -> dict:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from vitiscore import engines
 from vitiscore import files as files_mod
-from vitiscore.batch import run_folder
+from vitiscore.batch import lock, run_folder
 from vitiscore.batch.manifest import read_manifest
 from vitiscore.batch.outputs import write_images
 from vitiscore.batch.rows import ABOUT_COLUMNS, COLUMNS, FILE_COLUMNS, BatchResult, num, result_row
@@ -233,155 +233,161 @@ def score_folder(
     ids = files_mod.image_ids(paths)
     marks_mod.check_photos(marks_by_id, dict(zip(ids, paths)), marks)
     out_dir = files_mod.output_folder(out_dir)
-    settings = settings_sha256(options, segmenter)
-    run_folder.claim(
-        out_dir,
-        settings,
-        options.as_dict(),
-        segmenter.sha256,
-        __version__,
-        overwrite,
-        skip_existing,
-        inputs={"--masks": masks, "--marks": marks},
-    )
-    journal = out_dir / "results.jsonl"
-    # A run that writes overlays reuses only rows that have theirs (one of a --no-overlays run has none).
-    required = REQUIRED_FILES + (("overlay",) if overlays else ())
-    reuse = run_folder.begin(out_dir, settings, skip_existing, required, FILE_COLUMNS, set(ids))
-    run_id = run_folder.new_run_id()
-    model = {
-        "id": segmenter.model_id,
-        "sha256": segmenter.sha256,
-        "parameters": getattr(segmenter, "parameters", None),
-        "threshold": getattr(segmenter, "threshold", None),
-    }
-    if getattr(segmenter, "folder", None) is not None:
-        # Absolute: the review page's refine loads it again from wherever `vitiscore review` is started.
-        model["folder"] = str(segmenter.folder)
-    if masks is not None:
-        model.update(masks=os.path.relpath(Path(masks).resolve(), out_dir.resolve()), n_masks=len(segmenter.files))
-    if marks is not None:
-        model.update(
-            marks=os.path.relpath(Path(marks).resolve(), out_dir.resolve()),
-            marked_photos=len(marks_by_id),
-            marks_sha256=files_mod.file_sha256(marks),
-            refinement=refinement.as_dict(),
+    with lock.held(out_dir, "score"):
+        settings = settings_sha256(options, segmenter)
+        run_folder.claim(
+            out_dir,
+            settings,
+            options.as_dict(),
+            segmenter.sha256,
+            __version__,
+            overwrite,
+            skip_existing,
+            inputs={"--masks": masks, "--marks": marks},
         )
-    record = {
-        **tool_header("score"),
-        "run_id": run_id,
-        "status": "running",
-        "options": options.as_dict(),
-        "model": model,
-        "settings_sha256": settings,
-    }
-    # Written now as well as at the end: a run that is stopped still says whose files these are.
-    files_mod.write_json(out_dir / "run.json", record)
+        journal = out_dir / "results.jsonl"
+        # A run that writes overlays reuses only rows that have theirs (one of a --no-overlays run has none).
+        required = REQUIRED_FILES + (("overlay",) if overlays else ())
+        reuse = run_folder.begin(out_dir, settings, skip_existing, required, FILE_COLUMNS, set(ids))
+        run_id = run_folder.new_run_id()
+        model = {
+            "id": segmenter.model_id,
+            "sha256": segmenter.sha256,
+            "parameters": getattr(segmenter, "parameters", None),
+            "threshold": getattr(segmenter, "threshold", None),
+        }
+        if getattr(segmenter, "folder", None) is not None:
+            # Absolute: the review page's refine loads it again from wherever `vitiscore review` is started.
+            model["folder"] = str(segmenter.folder)
+        if masks is not None:
+            model.update(masks=os.path.relpath(Path(masks).resolve(), out_dir.resolve()), n_masks=len(segmenter.files))
+        if marks is not None:
+            model.update(
+                marks=os.path.relpath(Path(marks).resolve(), out_dir.resolve()),
+                marked_photos=len(marks_by_id),
+                marks_sha256=files_mod.file_sha256(marks),
+                refinement=refinement.as_dict(),
+            )
+        record = {
+            **tool_header("score"),
+            "run_id": run_id,
+            "status": "running",
+            "options": options.as_dict(),
+            "model": model,
+            "settings_sha256": settings,
+        }
+        # Written now as well as at the end: a run that is stopped still says whose files these are.
+        files_mod.write_json(out_dir / "run.json", record)
 
-    job = ScoreJob(
-        options=options,
-        out_dir=str(out_dir.resolve()),
-        settings=settings,
-        run_id=run_id,
-        masks=str(Path(masks).resolve()) if masks is not None else None,
-        refinement=refinement,
-        overlays=overlays,
-        device=device,
-    )
-    job.segmenter = segmenter  # the in-process engine reuses it; workers load their own
-    started = time.time()
-    stage_totals = {stage: 0.0 for stage in (*STAGES, "writing")}
-    found: dict[int, dict] = {}
-    tasks: list[PhotoTask] = []
-    bar = progress_bar(len(paths), progress)
-    for k, (path, image_id) in enumerate(zip(paths, ids)):
-        relative = os.path.relpath(resolved_path(path), out_dir.resolve())
-        entry = entries[k] if entries else None
-        about = (
-            {
-                "subject_id": entry.subject_id,
-                "visit": entry.visit,
-                "view": entry.view,
-                "hand_unit_cm2": num(entry.hand.cm2, 2),
-            }
-            if entry
-            else {}
+        job = ScoreJob(
+            options=options,
+            out_dir=str(out_dir.resolve()),
+            settings=settings,
+            run_id=run_id,
+            masks=str(Path(masks).resolve()) if masks is not None else None,
+            refinement=refinement,
+            overlays=overlays,
+            device=device,
         )
-        fingerprint = run_folder.photo_sha256(path)
-        old = reuse.get(image_id)
-        same_photo = old and old.get("path") == relative and old.get("photo_sha256") == fingerprint
-        same_mask = masks is None or (old and old.get("model_sha256") == _mask_sha(segmenter, image_id))
-        photo_marks = marks_by_id.get(image_id, [])
-        marks_sha = marks_mod.fingerprint(photo_marks, **refinement.as_dict()) if photo_marks else None
-        same_marks = old and (old.get("marks_sha256") or None) == marks_sha
-        # Every manifest column is compared, also when this run has no manifest (then all are empty): a row
-        # scored with a manifest's hand size must not be reused in a run at the default face size, or vice versa.
-        same_about = old and all((old.get(c) or None) == (about.get(c) or None) for c in ABOUT_COLUMNS)
-        if same_photo and same_mask and same_marks and same_about:
-            found[k] = old
-            bar.update(1)
-            continue
-        task = PhotoTask(
-            position=k,
-            image_id=image_id,
-            path=str(resolved_path(path)),
-            relative=relative,
-            about=about,
-            hand=entry.hand if entry else None,
-            marks=photo_marks,
-            marks_sha256=marks_sha,
-            photo_sha256=fingerprint,
-        )
-        tasks.append(task)
-    done = 0
-    last_csv = time.monotonic()
+        job.segmenter = segmenter  # the in-process engine reuses it; workers load their own
+        started = time.time()
+        stage_totals = {stage: 0.0 for stage in (*STAGES, "writing")}
+        found: dict[int, dict] = {}
+        tasks: list[PhotoTask] = []
+        bar = progress_bar(len(paths), progress)
+        for k, (path, image_id) in enumerate(zip(paths, ids)):
+            relative = os.path.relpath(resolved_path(path), out_dir.resolve())
+            entry = entries[k] if entries else None
+            about = (
+                {
+                    "subject_id": entry.subject_id,
+                    "visit": entry.visit,
+                    "view": entry.view,
+                    "hand_unit_cm2": num(entry.hand.cm2, 2),
+                }
+                if entry
+                else {}
+            )
+            fingerprint = run_folder.photo_sha256(path)
+            old = reuse.get(image_id)
+            same_photo = old and old.get("path") == relative and old.get("photo_sha256") == fingerprint
+            same_mask = masks is None or (old and old.get("model_sha256") == _mask_sha(segmenter, image_id))
+            photo_marks = marks_by_id.get(image_id, [])
+            marks_sha = marks_mod.fingerprint(photo_marks, **refinement.as_dict()) if photo_marks else None
+            same_marks = old and (old.get("marks_sha256") or None) == marks_sha
+            # Every manifest column is compared, also when this run has no manifest (then all are empty): a row
+            # scored with a manifest's hand size must not be reused in a run at the default face size, or vice versa.
+            same_about = old and all((old.get(c) or None) == (about.get(c) or None) for c in ABOUT_COLUMNS)
+            if same_photo and same_mask and same_marks and same_about:
+                found[k] = old
+                bar.update(1)
+                continue
+            task = PhotoTask(
+                position=k,
+                image_id=image_id,
+                path=str(resolved_path(path)),
+                relative=relative,
+                about=about,
+                hand=entry.hand if entry else None,
+                marks=photo_marks,
+                marks_sha256=marks_sha,
+                photo_sha256=fingerprint,
+            )
+            tasks.append(task)
+        done = 0
+        last_csv = time.monotonic()
 
-    def in_order() -> list[dict]:
-        return [found[k] for k in sorted(found)]
+        def in_order() -> list[dict]:
+            return [found[k] for k in sorted(found)]
 
-    try:
-        for index, (row, timings) in engines.run(job, tasks, workers, engine, ray_address, gpus):
-            for stage, seconds in timings.items():
-                stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
-            if row["status"] != "ok":
-                log.warning("%s: %s (%s)", row["path"], row["status"], row["error"])
-            files_mod.append_jsonl(journal, row)
-            found[tasks[index].position] = row
-            done += 1
-            bar.update(1)
-            if time.monotonic() - last_csv > 10:
-                files_mod.write_csv(out_dir / "results.csv", in_order(), COLUMNS)
-                last_csv = time.monotonic()
-    finally:
-        bar.close()
-        # From the journal, the record of what is on disk: a Ctrl-C between a row's journal line and its place in
-        # memory must not leave that row out of results.csv.
-        files_mod.write_csv(out_dir / "results.csv", run_folder.journal_rows(journal, ids), COLUMNS)
-    rows = in_order()
-    fused = None
-    if entries:
-        fused = fuse_rows(out_dir, rows, entries, options.face_hand_units)
-        for fused_row in fused:
-            fused_row["run_id"] = run_id
-        write_fused(out_dir, fused)
-    counts = status_counts(rows)
-    elapsed = time.time() - started
-    run = {
-        **record,
-        "status": "finished",
-        "arguments": arguments or {},
-        "engine": {"name": engine, "workers": workers, "device": device, "ray_address": ray_address},
-        "unit_labels": UNIT_LABELS,
-        "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
-        "elapsed_s": round(elapsed, 3),
-        "photos": len(rows),
-        "scored_this_run": done,
-        "reused": len(rows) - done,
-        "counts": counts,
-        "manifest": str(manifest) if manifest is not None else None,
-        "seconds_by_stage": {k: round(v, 3) for k, v in stage_totals.items()},
-        "photos_per_second": round(done / elapsed, 3) if elapsed > 0 and done else None,
-        "versions": package_versions(),
-    }
-    files_mod.write_json(out_dir / "run.json", run)
-    return BatchResult(rows=rows, counts=counts, run=run, fused=fused)
+        try:
+            for index, (row, timings) in engines.run(job, tasks, workers, engine, ray_address, gpus):
+                for stage, seconds in timings.items():
+                    stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
+                if row["status"] != "ok":
+                    log.warning("%s: %s (%s)", row["path"], row["status"], row["error"])
+                files_mod.append_jsonl(journal, row)
+                found[tasks[index].position] = row
+                done += 1
+                bar.update(1)
+                if time.monotonic() - last_csv > 10:
+                    files_mod.write_csv(out_dir / "results.csv", in_order(), COLUMNS)
+                    last_csv = time.monotonic()
+        except KeyboardInterrupt:
+            kept = run_folder.journal_rows(journal, ids)
+            interrupted = {**record, "status": "interrupted", "photos": len(paths), "finished": len(kept)}
+            files_mod.write_json(out_dir / "run.json", {**interrupted, "counts": status_counts(kept)})
+            raise
+        finally:
+            bar.close()
+            # From the journal, the record of what is on disk: a Ctrl-C between a row's journal line and its place in
+            # memory must not leave that row out of results.csv.
+            files_mod.write_csv(out_dir / "results.csv", run_folder.journal_rows(journal, ids), COLUMNS)
+        rows = in_order()
+        fused = None
+        if entries:
+            fused = fuse_rows(out_dir, rows, entries, options.face_hand_units)
+            for fused_row in fused:
+                fused_row["run_id"] = run_id
+            write_fused(out_dir, fused)
+        counts = status_counts(rows)
+        elapsed = time.time() - started
+        run = {
+            **record,
+            "status": "finished",
+            "arguments": arguments or {},
+            "engine": {"name": engine, "workers": workers, "device": device, "ray_address": ray_address},
+            "unit_labels": UNIT_LABELS,
+            "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
+            "elapsed_s": round(elapsed, 3),
+            "photos": len(rows),
+            "scored_this_run": done,
+            "reused": len(rows) - done,
+            "counts": counts,
+            "manifest": str(manifest) if manifest is not None else None,
+            "seconds_by_stage": {k: round(v, 3) for k, v in stage_totals.items()},
+            "photos_per_second": round(done / elapsed, 3) if elapsed > 0 and done else None,
+            "versions": package_versions(),
+        }
+        files_mod.write_json(out_dir / "run.json", run)
+        return BatchResult(rows=rows, counts=counts, run=run, fused=fused)

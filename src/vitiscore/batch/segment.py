@@ -18,7 +18,7 @@ import numpy as np
 
 from vitiscore import engines, schema
 from vitiscore import files as files_mod
-from vitiscore.batch import run_folder
+from vitiscore.batch import lock, run_folder
 from vitiscore.batch.run_record import package_versions, status_counts
 from vitiscore.errors import UsageError
 from vitiscore.files import image_ids
@@ -199,103 +199,105 @@ def segment_folder(
     ids = image_ids(paths)
     marks_mod.check_photos(marks_by_id, dict(zip(ids, paths)), marks)
     out_dir = files_mod.output_folder(out_dir)
-    device = resolve_device(device)
-    options = {"max_pixels": int(max_pixels)}
-    settings = run_folder.settings_sha256({"command": "segment", **options}, segmenter.sha256, __version__)
-    run_folder.claim(
-        out_dir,
-        settings,
-        options,
-        segmenter.sha256,
-        __version__,
-        overwrite,
-        skip_existing,
-        command="segment",
-        inputs={"--marks": marks},
-    )
-    has_skin = bool(getattr(segmenter, "has_skin_head", False))
-    required = REQUIRED_FILES + (("mask_skin",) if has_skin else ())
-    reuse = run_folder.begin(out_dir, settings, skip_existing, required, required, set(ids))
-    journal = out_dir / "results.jsonl"
-    model_record = {
-        "id": segmenter.model_id,
-        "sha256": segmenter.sha256,
-        "threshold": getattr(segmenter, "threshold", None),
-    }
-    run = {
-        **tool_header("segment"),
-        "status": "running",
-        "options": options,
-        "model": model_record,
-        "settings_sha256": settings,
-    }
-    # Written now as well as at the end: a stopped run still says whose files these are.
-    files_mod.write_json(out_dir / "run.json", run)
-    started = time.time()
-    rows, photos = [], []
-    for k, (path, image_id) in enumerate(zip(paths, ids)):
-        relative = os.path.relpath(resolved_path(path), out_dir.resolve())
-        photo_marks = marks_by_id.get(image_id, [])
-        marks_sha = marks_mod.fingerprint(photo_marks, **refinement.as_dict()) if photo_marks else None
-        fingerprint = run_folder.photo_sha256(path)
-        old = reuse.get(image_id)
-        if old and old.get("path") == relative and old.get("photo_sha256") == fingerprint:
-            if (old.get("marks_sha256") or None) == marks_sha:
-                rows.append(old)
-                continue
-        # A row is "ok" only once its mask is written, so an interrupted run never reports unfinished photos.
-        rows.append(
-            dict(
-                image_id=image_id,
-                path=relative,
-                status="not_processed",
-                error="the run stopped before this photo was segmented",
-                marks_sha256=marks_sha,
-                settings_sha256=settings,
-                photo_sha256=fingerprint,
-                model_id=segmenter.model_id,
-                model_sha256=segmenter.sha256,
-                tool_version=__version__,
-            )
+    with lock.held(out_dir, "segment"):
+        device = resolve_device(device)
+        options = {"max_pixels": int(max_pixels)}
+        settings = run_folder.settings_sha256({"command": "segment", **options}, segmenter.sha256, __version__)
+        run_folder.claim(
+            out_dir,
+            settings,
+            options,
+            segmenter.sha256,
+            __version__,
+            overwrite,
+            skip_existing,
+            command="segment",
+            inputs={"--marks": marks},
         )
-        photos.append(SegmentTask(k, str(resolved_path(path)), image_id, photo_marks))
-    batches = [photos[k : k + batch_size] for k in range(0, len(photos), batch_size)]
-    job = SegmentJob(model, str(out_dir.resolve()), max_pixels, refinement, device)
-    job.segmenter = segmenter
-    bar = progress_bar(len(paths), progress)
-    bar.update(len(paths) - len(photos))
-    try:
-        for _index, results in engines.run(job, batches, workers):
-            for position, update in results:
-                rows[position].update(update)
-                files_mod.append_jsonl(journal, rows[position])
-                if update["status"] != "ok":
-                    log.warning("%s: %s (%s)", rows[position]["path"], update["status"], update["error"])
-                bar.update(1)
-    finally:
-        bar.close()
-        files_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
-    counts = status_counts(rows)
-    run.update(
-        status="finished",
-        arguments=arguments or {},
-        marks=None
-        if marks is None
-        else {
-            "file": str(marks),
-            "sha256": files_mod.file_sha256(marks),
-            "marked_photos": len(marks_by_id),
-            "refinement": refinement.as_dict(),
-        },
-        region="whole photo (no face detection)" + ("; only skin counts (the model's skin head)" if has_skin else ""),
-        engine={"name": "local", "workers": workers, "device": device},
-        started=dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
-        elapsed_s=round(time.time() - started, 3),
-        photos=len(rows),
-        segmented_this_run=len(photos),
-        reused=len(rows) - len(photos),
-        counts=counts,
-        versions=package_versions(),
-    )
-    files_mod.write_json(out_dir / "run.json", run)
-    return SegmentResult(rows, counts, run)
+        has_skin = bool(getattr(segmenter, "has_skin_head", False))
+        required = REQUIRED_FILES + (("mask_skin",) if has_skin else ())
+        reuse = run_folder.begin(out_dir, settings, skip_existing, required, required, set(ids))
+        journal = out_dir / "results.jsonl"
+        model_record = {
+            "id": segmenter.model_id,
+            "sha256": segmenter.sha256,
+            "threshold": getattr(segmenter, "threshold", None),
+        }
+        run = {
+            **tool_header("segment"),
+            "status": "running",
+            "options": options,
+            "model": model_record,
+            "settings_sha256": settings,
+        }
+        # Written now as well as at the end: a stopped run still says whose files these are.
+        files_mod.write_json(out_dir / "run.json", run)
+        started = time.time()
+        rows, photos = [], []
+        for k, (path, image_id) in enumerate(zip(paths, ids)):
+            relative = os.path.relpath(resolved_path(path), out_dir.resolve())
+            photo_marks = marks_by_id.get(image_id, [])
+            marks_sha = marks_mod.fingerprint(photo_marks, **refinement.as_dict()) if photo_marks else None
+            fingerprint = run_folder.photo_sha256(path)
+            old = reuse.get(image_id)
+            if old and old.get("path") == relative and old.get("photo_sha256") == fingerprint:
+                if (old.get("marks_sha256") or None) == marks_sha:
+                    rows.append(old)
+                    continue
+            # A row is "ok" only once its mask is written, so an interrupted run never reports unfinished photos.
+            rows.append(
+                dict(
+                    image_id=image_id,
+                    path=relative,
+                    status="not_processed",
+                    error="the run stopped before this photo was segmented",
+                    marks_sha256=marks_sha,
+                    settings_sha256=settings,
+                    photo_sha256=fingerprint,
+                    model_id=segmenter.model_id,
+                    model_sha256=segmenter.sha256,
+                    tool_version=__version__,
+                )
+            )
+            photos.append(SegmentTask(k, str(resolved_path(path)), image_id, photo_marks))
+        batches = [photos[k : k + batch_size] for k in range(0, len(photos), batch_size)]
+        job = SegmentJob(model, str(out_dir.resolve()), max_pixels, refinement, device)
+        job.segmenter = segmenter
+        bar = progress_bar(len(paths), progress)
+        bar.update(len(paths) - len(photos))
+        try:
+            for _index, results in engines.run(job, batches, workers):
+                for position, update in results:
+                    rows[position].update(update)
+                    files_mod.append_jsonl(journal, rows[position])
+                    if update["status"] != "ok":
+                        log.warning("%s: %s (%s)", rows[position]["path"], update["status"], update["error"])
+                    bar.update(1)
+        finally:
+            bar.close()
+            files_mod.write_csv(out_dir / "results.csv", rows, COLUMNS)
+        counts = status_counts(rows)
+        run.update(
+            status="finished",
+            arguments=arguments or {},
+            marks=None
+            if marks is None
+            else {
+                "file": str(marks),
+                "sha256": files_mod.file_sha256(marks),
+                "marked_photos": len(marks_by_id),
+                "refinement": refinement.as_dict(),
+            },
+            region="whole photo (no face detection)"
+            + ("; only skin counts (the model's skin head)" if has_skin else ""),
+            engine={"name": "local", "workers": workers, "device": device},
+            started=dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
+            elapsed_s=round(time.time() - started, 3),
+            photos=len(rows),
+            segmented_this_run=len(photos),
+            reused=len(rows) - len(photos),
+            counts=counts,
+            versions=package_versions(),
+        )
+        files_mod.write_json(out_dir / "run.json", run)
+        return SegmentResult(rows, counts, run)

@@ -6,6 +6,7 @@ import argparse
 import getpass
 import logging
 import sys
+from pathlib import Path
 
 from vitiscore.commands import EXIT_OK
 from vitiscore.commands.arguments import refine_arguments, verbosity
@@ -44,25 +45,29 @@ def _login_name() -> str:
 
 def run(args) -> int:
     """``vitiscore review``."""
+    from vitiscore.batch import lock
     from vitiscore.review.server import make_server
     from vitiscore.segment.refine import RefineSettings
 
     refinement = RefineSettings(steps=args.refine_steps, seed=args.seed)
     server, url = make_server(args.out_dir, args.rater or _login_name(), args.port, refinement=refinement)
-    sys.stdout.write(
-        f"Review page of {args.out_dir} for {server.RequestHandlerClass.session.rater}:\n\n    {url}\n\n"
-        "Open it in a browser on this machine. Every save is written at once; stop with Ctrl-C, then run "
-        f"`vitiscore rescore {args.out_dir}`.\n"
-    )
-    sys.stdout.flush()
-    if not args.no_browser:
-        import webbrowser
-
-        webbrowser.open(url)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        log.info("review stopped; every save is on disk")
+        # A second review server, or a run, on the same folder would replace masks under this rater.
+        with lock.held(Path(args.out_dir), "review"):
+            sys.stdout.write(
+                f"Review page of {args.out_dir} for {server.RequestHandlerClass.session.rater}:\n\n    {url}\n\n"
+                "Open it in a browser on this machine. Every save is written at once; stop with Ctrl-C, then run "
+                f"`vitiscore rescore {args.out_dir}`.\n"
+            )
+            sys.stdout.flush()
+            if not args.no_browser:
+                import webbrowser
+
+                webbrowser.open(url)
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                log.info("review stopped; every save is on disk")
     finally:
         server.server_close()
     return EXIT_OK

@@ -10,13 +10,21 @@ Why not ``multiprocessing.Pool``: a worker that dies there leaves its task waiti
 ``concurrent.futures.ProcessPoolExecutor`` reports it (``BrokenProcessPool``), which is what the retry needs.
 
 Ctrl-C: workers ignore SIGINT, so the parent alone decides; it stops them at once and raises
-``KeyboardInterrupt`` to the command, which has already kept every finished result.
+``KeyboardInterrupt`` to the command, which has already kept every finished result. A parent that is killed
+(SIGKILL, SIGTERM) takes its workers with it: each asks the kernel for SIGKILL when its parent dies (Linux), or
+else watches its parent and leaves when it is gone.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
 import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -34,9 +42,30 @@ _job: Job | None = None
 _setup_error: BaseException | None = None
 
 
-def _start_worker(job: Job, threads: int) -> None:
-    """Runs once in each worker: ignore Ctrl-C, share the cores, set the job up."""
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the process ``parent`` (its parent's pid) ends, however it ends."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    else:  # pragma: no cover - other systems: watch the parent
+
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _start_worker(job: Job, threads: int, parent: int) -> None:
+    """Runs once in each worker: die with the parent, ignore Ctrl-C, share the cores, set the job up."""
     global _job, _setup_error
+    _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_threads(threads)
     try:
@@ -58,7 +87,7 @@ def _pool(job: Job, workers: int, threads: int) -> ProcessPoolExecutor:
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(job, threads),
+        initargs=(job, threads, os.getpid()),
     )
 
 

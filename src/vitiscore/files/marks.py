@@ -114,18 +114,29 @@ def check_photos(marks: dict[str, list[Mark]], photos: dict, path: str | Path) -
             check_inside(photo_marks, *size, path, image_id)
 
 
+# The largest radius a mark may have, as a share of the photo's shorter side.
+MAX_RADIUS_SHARE = 0.25
+
+
 def check_inside(
     photo_marks: list[Mark], width: int, height: int, path: str | Path | None = None, image_id: str = ""
 ) -> None:
     """Raise :class:`MarksError` naming the line of the first mark whose centre lies outside a ``width`` x
-    ``height`` photo (pixels, after its EXIF orientation)."""
+    ``height`` photo (pixels, after its EXIF orientation), or whose radius is over :data:`MAX_RADIUS_SHARE` of
+    the photo's shorter side (a mark is a dab on a patch, not the whole face)."""
+    limit = MAX_RADIUS_SHARE * min(width, height)
     for mark in photo_marks:
+        where = f"marks file {path} line {mark.line}" if path else f"the mark of line {mark.line}"
+        photo = f"photo {image_id!r}" if image_id else "the photo"
         if not (mark.x <= width - 1 and mark.y <= height - 1):
-            where = f"marks file {path} line {mark.line}" if path else f"the mark of line {mark.line}"
-            photo = f"photo {image_id!r}" if image_id else "the photo"
             raise MarksError(
                 f"{where}: the mark at x={mark.x:g}, y={mark.y:g} lies outside {photo}, which is {width}x{height} "
                 "px (width x height, as shown)"
+            )
+        if mark.radius > limit:
+            raise MarksError(
+                f"{where}: radius {mark.radius:g} px is over a quarter of {photo}'s shorter side ({limit:g} px); a "
+                "mark is a dab on one patch"
             )
 
 
