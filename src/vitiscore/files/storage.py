@@ -175,6 +175,9 @@ def table_delimiter(header: str) -> str:
         return ","
 
 
+MAX_CELL_CHARS = 64 * 2**20
+
+
 def read_table_csv(path: str | os.PathLike, role: str = "table") -> tuple[list[str], list[dict]]:
     """Read a CSV someone else wrote (a spreadsheet export): the delimiter detected (:func:`table_delimiter`),
     column names and cells stripped of spaces, a byte-order mark ignored. Returns (columns, rows).
@@ -185,12 +188,18 @@ def read_table_csv(path: str | os.PathLike, role: str = "table") -> tuple[list[s
     path = Path(path)
     if not path.is_file():
         raise MissingInputError(f"{role} file does not exist: {path}")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        delimiter = table_delimiter(handle.readline())
-        handle.seek(0)
-        reader = csv.DictReader(handle, delimiter=delimiter)
-        columns = [(c or "").strip() for c in reader.fieldnames or []]
-        rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    # A cell longer than the csv module's default limit (128 KiB, e.g. a pasted-in text) must not make the table
+    # unreadable: the limit is raised while this file is read.
+    limit = csv.field_size_limit(MAX_CELL_CHARS)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            delimiter = table_delimiter(handle.readline())
+            handle.seek(0)
+            reader = csv.DictReader(handle, delimiter=delimiter)
+            columns = [(c or "").strip() for c in reader.fieldnames or []]
+            rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    finally:
+        csv.field_size_limit(limit)
     return columns, rows
 
 

@@ -21,6 +21,10 @@ from vitiscore.measure.mask_score import frame_of
 from vitiscore.review import log as review_log
 from vitiscore.review.masks import apply_strokes, photo_labels, threshold_mask
 
+# The longest rater name or exclusion reason a save takes (characters): text beyond it is not a reason but a
+# mistake, and a CSV field of hundreds of kilobytes breaks the readers of the review log.
+MAX_TEXT = 1000
+
 
 def current_mask(out_dir: Path, row: dict) -> tuple[np.ndarray, Path]:
     """The mask a rater starts from: the photo's valid reviewed mask if any, else the scored one (photo-sized),
@@ -70,10 +74,14 @@ def save_review(
         mask_sha256_before=file_sha256(before_path),
         photo_sha256=row.get("photo_sha256") or "",
     )
+    if len(str(rater)) > MAX_TEXT:
+        raise UsageError(f"the rater's name is {len(str(rater))} characters; at most {MAX_TEXT}")
     if action == "exclude":
         reason = " ".join(str(reason).split())
         if not reason:
             raise UsageError("an exclusion needs a reason")
+        if len(reason) > MAX_TEXT:
+            raise UsageError(f"the reason is {len(reason)} characters; at most {MAX_TEXT}")
         record.update(action="exclude", reason=reason, pixels_added=0, pixels_removed=0)
         review_log.append(out_dir, record)
         return record
