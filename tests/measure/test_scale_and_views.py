@@ -104,6 +104,7 @@ def test_manifest_run_fuses_three_views_and_uses_the_patients_hand(tmp_path, ast
     out = tmp_path / "out"
     result = score_folder([], out, manifest=tmp_path / "m.csv", progress=False, overlays=False)
     assert result.all_ok
+    assert result.run["manifest"] == "../m.csv"  # relative to OUT, as every path in the outputs (was as typed)
     with open(out / "fused.csv", newline="") as handle:
         fused = list(csv.DictReader(handle))
     assert len(fused) == 1

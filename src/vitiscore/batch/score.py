@@ -384,7 +384,7 @@ def score_folder(
             "scored_this_run": done,
             "reused": len(rows) - done,
             "counts": counts,
-            "manifest": str(manifest) if manifest is not None else None,
+            "manifest": os.path.relpath(Path(manifest).resolve(), out_dir.resolve()) if manifest is not None else None,
             "seconds_by_stage": {k: round(v, 3) for k, v in stage_totals.items()},
             "photos_per_second": round(done / elapsed, 3) if elapsed > 0 and done else None,
             "versions": package_versions(),
