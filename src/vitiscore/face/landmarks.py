@@ -233,9 +233,10 @@ def _meshes(rgb: np.ndarray, max_faces: int, small: np.ndarray, enhance=None) ->
     """The meshes of the whole photo (seen as ``small``, its detector input), or of the face detector's boxes;
     ``enhance`` makes the copy each model sees."""
     see = (lambda image: image) if enhance is None else enhance
-    meshes = _run_mesh(rgb, max_faces, see(small))
+    seen = see(small)
+    meshes = _run_mesh(rgb, max_faces, seen)
     if not meshes:
-        for x0, y0, x1, y1 in _detect_boxes(rgb, see(small)):
+        for x0, y0, x1, y1 in _detect_boxes(rgb, seen):
             for pts in _run_mesh(np.ascontiguousarray(see(rgb[y0:y1, x0:x1])), 1):
                 pts[:, 0] += x0
                 pts[:, 1] += y0
@@ -261,11 +262,11 @@ def locate(
     if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError("rgb must be an (H, W, 3) uint8 array")
     small = detector_input(rgb) if shrunk is None else shrunk
+    height, width = rgb.shape[:2]
     found_on, meshes = "photo", _meshes(rgb, max_faces, small)
     for name, enhance in ENHANCED_COPIES.items() if enhanced else ():
         if meshes:
             break
-        height, width = rgb.shape[:2]
         found_on = name
         meshes = [m for m in _meshes(rgb, max_faces, small, enhance) if plausible_mesh(m, width, height)]
     if not meshes:

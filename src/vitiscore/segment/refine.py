@@ -6,13 +6,13 @@ still disagrees with (lesion marks and normal-skin marks weigh half each, howeve
 the model already agrees with by the margin changes nothing, and when every mark agrees no step is run), and an
 anchor that keeps the unmarked pixels at the model's own probabilities, so that a mark moves the answer around it
 and where the photo looks like it, not over the whole photo (without it, two marks spread lesion over clear skin;
-docs/experiments/2026-12-02-marks.md). Batch-norm statistics stay as trained (a single image says nothing
+measured by research/marks_eval.py). Batch-norm statistics stay as trained (a single image says nothing
 reliable about them); every weight may move. The same marks, image, settings and seed give the same mask. The
 adapted copy is thrown away: no other photo sees it.
 
 Why the network and not a colour model of the marked pixels: the network already knows what skin looks like and
 needs only to be told where this photo's boundary lies; two clicks are too few to fit colours from (the
-comparison is in docs/experiments/2026-12-02-marks.md).
+comparison: research/marks_eval.py, recorded in docs/experiments/).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from vitiscore.files.marks import Mark, raster
 from vitiscore.segment.protocol import Segmentation, check_inputs
 
 # Chosen on 20 real training photos and 12 synthetic missed patches, never the validation photos
-# (docs/experiments/2026-12-02-marks.md).
+# (research/marks_eval.py; the record is indexed in docs/experiments/).
 REFINE_STEPS = 30
 REFINE_LEARNING_RATE = 3e-4
 REFINE_SEED = 0
