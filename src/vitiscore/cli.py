@@ -7,7 +7,7 @@ import sys
 
 from vitiscore.commands import EXIT_USAGE
 from vitiscore.errors import MissingDependencyError, UsageError
-from vitiscore.parser import build_parser, command_module, parse_arguments
+from vitiscore.parser import build_parser, chosen_command, command_module, parse_arguments
 
 log = logging.getLogger("vitiscore")
 
@@ -23,7 +23,8 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    chosen = chosen_command(argv)
+    parser = build_parser(declare=() if chosen is None else (chosen,))
     args = parse_arguments(parser, argv)
     _configure_logging(args.verbose, args.quiet)
     command = command_module(args.command)

@@ -47,7 +47,17 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: list[str] | None) -> 
     return args
 
 
-def build_parser() -> argparse.ArgumentParser:
+def chosen_command(argv: list[str] | None) -> str | None:
+    """The command named in ``argv`` (the first word that is not an option), or None."""
+    import sys
+
+    words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+    return words[0] if words and words[0] in COMMANDS else None
+
+
+def build_parser(declare=tuple(COMMANDS)) -> argparse.ArgumentParser:
+    """The parser of ``vitiscore``; the commands in ``declare`` get all their arguments, the others only their line
+    in the list of commands, so that ``vitiscore --help`` needs none of the modules the defaults come from."""
     parser = argparse.ArgumentParser(
         prog="vitiscore",
         allow_abbrev=False,
@@ -63,7 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
         parser_class=functools.partial(ArgumentParser, allow_abbrev=False),
     )
     for name in COMMANDS:
-        command_module(name).add_arguments(commands)
+        module = command_module(name)
+        if name in declare:
+            module.add_arguments(commands)
+        else:
+            commands.add_parser(name, help=module.HELP)
     return parser
 
 

@@ -7,6 +7,8 @@ from vitiscore.segment.learned import import_smp
 from vitiscore.training.pretrained import lite0_state, load_pretrained_encoder, map_in_order
 
 torch = pytest.importorskip("torch")
+# The weights come with the [train] extra, which scripts/test_extras.sh installs.
+pytestmark = pytest.mark.train
 
 
 def _classify(network, rgb: np.ndarray) -> int:

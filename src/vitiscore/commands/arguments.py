@@ -6,9 +6,6 @@ from __future__ import annotations
 import argparse
 import math
 
-from vitiscore.segment.refine import REFINE_SEED, REFINE_STEPS
-from vitiscore.segment.registry import DEFAULT_MODEL
-
 
 def finite_float(allow_zero: bool):
     """An argparse type: a finite number > 0 (or >= 0 with ``allow_zero``)."""
@@ -104,6 +101,8 @@ def marks_arguments(group) -> None:
 
 
 def refine_arguments(group) -> None:
+    from vitiscore.segment.refine import REFINE_SEED, REFINE_STEPS  # here: `vitiscore --help` stays light
+
     group.add_argument(
         "--refine-steps",
         type=non_negative_int,
@@ -120,6 +119,8 @@ def inputs_and_out(command) -> None:
 
 
 def model_argument(group) -> None:
+    from vitiscore.segment.registry import DEFAULT_MODEL
+
     group.add_argument(
         "--model",
         default=DEFAULT_MODEL,

@@ -8,6 +8,9 @@ import sys
 from vitiscore.commands import EXIT_OK
 from vitiscore.commands.arguments import Extend, non_negative_float, verbosity
 
+# The line `vitiscore --help` lists for this command.
+HELP = "turn scores of two or more visits into per-subject change and F-VASI25/50/75/90 response rates"
+
 
 def add_arguments(commands) -> None:
     from vitiscore.visits.responders import CI_METHODS, MISSING_RULES
@@ -15,7 +18,7 @@ def add_arguments(commands) -> None:
     compare = commands.add_parser(
         "compare",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help="turn scores of two or more visits into per-subject change and F-VASI25/50/75/90 response rates",
+        help=HELP,
         description="Compare each subject's baseline score with one or more follow-up visits and write "
         "OUT/per_subject.csv (change, % change, responder flags, why a subject is not evaluable), "
         "OUT/cohort.csv and OUT/cohort.json (n, responders, rate and 95 % CI per endpoint and "

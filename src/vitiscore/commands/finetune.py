@@ -10,15 +10,19 @@ import sys
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
 from vitiscore.commands.arguments import non_negative_float, positive_float, positive_int, verbosity
 from vitiscore.errors import UsageError
-from vitiscore.segment import finetuning
-from vitiscore.segment.registry import DEFAULT_MODEL
+
+# The line `vitiscore --help` lists for this command.
+HELP = "fine-tune the model on a study's reviewed or given masks, checked by group cross-validation"
 
 
 def add_arguments(commands) -> None:
+    from vitiscore.segment import finetuning  # here: `vitiscore --help` stays light
+    from vitiscore.segment.registry import DEFAULT_MODEL
+
     finetune = commands.add_parser(
         "finetune",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help="fine-tune the model on a study's reviewed or given masks, checked by group cross-validation",
+        help=HELP,
         description="Fine-tune a model on one study's photos and masks: PHOTOS with --masks MASK_DIR, or the raters' "
         "reviewed masks of review runs (--reviewed OUT...; excluded and unreviewed photos are left out). Face "
         "photos train on the face crop the scorer uses, others on the whole photo; a share of every batch is the "

@@ -8,12 +8,15 @@ import sys
 from vitiscore.commands import EXIT_OK
 from vitiscore.commands.arguments import verbosity
 
+# The line `vitiscore --help` lists for this command.
+HELP = "write OUT/report.html: the run, every photo's overlay, failures, and the visits compared"
+
 
 def add_arguments(commands) -> None:
     report = commands.add_parser(
         "report",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help="write OUT/report.html: the run, every photo's overlay, failures, and the visits compared",
+        help=HELP,
         description="Write one self-contained page, OUT/report.html, that opens from disk with no network: the "
         "run (model, settings, counts by status and flag), a sortable, filterable table of every photo, each "
         "photo's face-cropped overlay beside the plain crop, failures with their reasons and, when OUT/compare "

@@ -9,12 +9,15 @@ import sys
 from vitiscore.commands import EXIT_OK
 from vitiscore.commands.arguments import verbosity
 
+# The line `vitiscore --help` lists for this command.
+HELP = "recompute a run's scores from the raters' reviewed masks (no model, no photos needed)"
+
 
 def add_arguments(commands) -> None:
     rescore = commands.add_parser(
         "rescore",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help="recompute a run's scores from the raters' reviewed masks (no model, no photos needed)",
+        help=HELP,
         description="Recompute every score of a scoring run from OUT/reviewed/ where a rater saved a mask, and "
         "from the model's masks elsewhere: flat, surface and clinical F-VASI, cm², fused.csv. Photos a rater "
         "excluded get status excluded with the reason. Rewrites OUT/results.csv (mask_source, reviewed_by, "

@@ -11,12 +11,15 @@ from pathlib import Path
 from vitiscore.commands import EXIT_OK
 from vitiscore.commands.arguments import refine_arguments, verbosity
 
+# The line `vitiscore --help` lists for this command.
+HELP = "serve a local page where a rater checks and corrects every photo's mask"
+
 
 def add_arguments(commands) -> None:
     review = commands.add_parser(
         "review",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help="serve a local page where a rater checks and corrects every photo's mask",
+        help=HELP,
         description="Serve the review page of a scoring run on 127.0.0.1 and print its URL (with a random "
         "token; requests without it are refused). Per photo: the face crop with its mask, a threshold slider, "
         "brush and eraser, undo, accept, exclude with a reason, keyboard shortcuts. Every save writes "

@@ -17,16 +17,21 @@ from vitiscore.commands.arguments import (
     verbosity,
 )
 from vitiscore.errors import UsageError
-from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
-from vitiscore.files import DEFAULT_MAX_PIXELS
-from vitiscore.measure.area import DEFAULT_FACE_HAND_UNITS
+
+# The line `vitiscore --help` lists for this command.
+HELP = "score photos into an output folder"
 
 
 def add_arguments(commands) -> None:
+    # Imported here, not above: `vitiscore --help` imports every command module and should not load OpenCV.
+    from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
+    from vitiscore.files import DEFAULT_MAX_PIXELS
+    from vitiscore.measure.area import DEFAULT_FACE_HAND_UNITS
+
     score = commands.add_parser(
         "score",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help="score photos into an output folder",
+        help=HELP,
         description="Score every photo (files, or folders searched recursively) and write OUT/results.csv "
         "(one row per photo, failures included), OUT/run.json, lossless masks and overlays. "
         "Exit code 0: all photos scored; 3: some could not be scored (their rows say why); "

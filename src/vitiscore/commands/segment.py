@@ -17,14 +17,18 @@ from vitiscore.commands.arguments import (
     verbosity,
 )
 from vitiscore.errors import UsageError
-from vitiscore.files import DEFAULT_MAX_PIXELS
+
+# The line `vitiscore --help` lists for this command.
+HELP = "segment depigmented skin in whole photos (no face needed)"
 
 
 def add_arguments(commands) -> None:
+    from vitiscore.files import DEFAULT_MAX_PIXELS  # here: `vitiscore --help` stays light
+
     segment = commands.add_parser(
         "segment",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help="segment depigmented skin in whole photos (no face needed)",
+        help=HELP,
         description="Run the depigmentation model on every photo as a whole (close-ups of a cheek or a hand "
         "too; no face is looked for) and write OUT/masks/<image_id>_depigmented.png (1-bit black and white, the "
         "photo's size), OUT/results.csv (depigmented_fraction of the whole photo), OUT/results.jsonl (the journal "

@@ -9,12 +9,15 @@ from vitiscore.commands import EXIT_OK
 from vitiscore.commands.arguments import Extend, positive_float, verbosity
 from vitiscore.errors import UsageError
 
+# The line `vitiscore --help` lists for this command.
+HELP = "agreement of the tool's scores with clinicians' scores (ICC, CCC, Bland-Altman, kappa...)"
+
 
 def add_arguments(commands) -> None:
     validate = commands.add_parser(
         "validate",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help="agreement of the tool's scores with clinicians' scores (ICC, CCC, Bland-Altman, kappa...)",
+        help=HELP,
         description="Join PRED and REF on the key column(s), report unmatched rows, and write OUT/agreement.json, "
         "OUT/agreement.csv, OUT/pairs.csv, OUT/unmatched.csv, a Bland-Altman plot and a scatter plot. "
         "Differences are PRED minus REF. Exit code 0: done; 2: usage error (bad columns, fewer than 3 "

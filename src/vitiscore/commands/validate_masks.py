@@ -8,12 +8,15 @@ import sys
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
 from vitiscore.commands.arguments import verbosity
 
+# The line `vitiscore --help` lists for this command.
+HELP = "agreement of predicted masks with reference masks (Dice, IoU, HD95, ASD)"
+
 
 def add_arguments(commands) -> None:
     masks = commands.add_parser(
         "validate-masks",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help="agreement of predicted masks with reference masks (Dice, IoU, HD95, ASD)",
+        help=HELP,
         description="Pair the masks of PRED_DIR and REF_DIR by image id (file name without extension and without "
         "a trailing _depigmented, _mask, _gt, _ref or _label) and write OUT/mask_agreement.csv (per "
         "image), OUT/mask_agreement.json (means with bootstrap 95 % CIs) and OUT/unmatched.csv. "
