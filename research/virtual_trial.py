@@ -341,13 +341,60 @@ def evaluate(truth: dict[str, dict], results: list[dict], per_subject: list[dict
                 add(group, f"{prefix}{endpoint}_rate", sum(calls) / len(calls), low, high, n=len(calls))
                 if not prefix:
                     add(group, f"{endpoint}_true_rate", sum(true_calls) / len(true_calls), n=len(true_calls))
+                    _call_uncertainty(add, group, endpoint, subjects, by_subject, true_calls, calls)
+        covered = [
+            -float(by_subject[s]["pct_change_high"]) / 100
+            <= truth[s]["true_improvement"]
+            <= -float(by_subject[s]["pct_change_low"]) / 100
+            for s in evaluable
+            if _number(by_subject[s].get("pct_change_low"))
+        ]
+        if covered:
+            add(group, "improvement_interval_coverage", float(np.mean(covered)), n=len(covered))
     return out
 
 
-def run_mode(folder: Path, out_dir: Path, mode: str, workers: int) -> tuple[list[dict], list[dict], float]:
-    """Score the trial photos in ``folder`` into ``out_dir`` with the model or the true masks, then compare the
-    visits; returns (results rows, per-subject rows, seconds)."""
+def _call_uncertainty(add, group, endpoint, subjects, by_subject, true_calls, calls) -> None:
+    """What the calls' probabilities say: the expected rate, the share of patients whose call is flagged doubtful,
+    and the share of the wrong calls among them (--uncertainty runs only)."""
+    p = [by_subject.get(s, {}).get(f"p_{endpoint}") for s in subjects]
+    if not any(_number(v) for v in p):
+        return
+    expected = [float(v) if _number(v) else c for v, c in zip(p, calls)]
+    add(group, f"{endpoint}_rate_expected", float(np.mean(expected)), n=len(subjects))
+    flagged = [endpoint in (by_subject.get(s, {}).get("doubtful_calls") or "").split(";") for s in subjects]
+    add(group, f"{endpoint}_doubtful_share", float(np.mean(flagged)), n=len(subjects))
+    wrong = [f for f, t, c in zip(flagged, true_calls, calls) if t != c]
+    if wrong:
+        add(group, f"{endpoint}_wrong_calls_flagged", float(np.mean(wrong)), n=len(wrong))
+
+
+def photo_coverage(model_rows: list[dict], mask_rows: list[dict]) -> dict[str, float]:
+    """Share of photos, overall and by ITA band of the target tone, whose fraction scored from the true mask lies
+    inside the model run's interval (photos scored in both runs)."""
+    truth = {
+        r["image_id"]: float(r["depigmented_fraction"]) for r in mask_rows if _number(r.get("depigmented_fraction"))
+    }
+    inside: dict[str, list[bool]] = {}
+    for row in model_rows:
+        if row["image_id"] in truth and _number(row.get("depigmented_fraction_low")):
+            ok = (
+                float(row["depigmented_fraction_low"])
+                <= truth[row["image_id"]]
+                <= float(row["depigmented_fraction_high"])
+            )
+            for group in ("all", row.get("band", "")):
+                inside.setdefault(group, []).append(ok)
+    return {group: float(np.mean(v)) for group, v in inside.items() if group}
+
+
+def run_mode(
+    folder: Path, out_dir: Path, mode: str, workers: int, uncertainty: bool = False
+) -> tuple[list[dict], list[dict], float]:
+    """Score the trial photos in ``folder`` into ``out_dir`` with the model or the true masks (with intervals when
+    ``uncertainty``), then compare the visits; returns (results rows, per-subject rows, seconds)."""
     from vitiscore import compare, score_folder
+    from vitiscore.pipeline import ScoreOptions
 
     started = time.time()
     result = score_folder(
@@ -355,6 +402,7 @@ def run_mode(folder: Path, out_dir: Path, mode: str, workers: int) -> tuple[list
         out_dir,
         manifest=folder / "manifest.csv",
         masks=folder / "masks" if mode == "masks" else None,
+        options=ScoreOptions(uncertainty=uncertainty),
         overlays=False,
         overwrite=True,
         progress=False,
@@ -376,6 +424,7 @@ def main(argv=None) -> int:
         "--itas", type=float, nargs="+", help="target ITAs (degrees) the patients cycle through (default: one per band)"
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--uncertainty", action="store_true", help="score with intervals and check their calibration")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from vitiscore.training import datasets
@@ -387,11 +436,22 @@ def main(argv=None) -> int:
     log.info("%d patients painted in %.0f s", len(truth), time.time() - started)
     rows, summary = [], {"patients": len(truth), "seed": args.seed, "runs": {}}
     for appearance in args.appearances:
-        for mode in args.modes:
+        scored = {}
+        for mode in sorted(args.modes, key=lambda m: m != "masks"):  # the true masks first: photo coverage
             results, per_subject, seconds = run_mode(
-                args.out / "photos" / appearance, args.out / "runs" / f"{appearance}-{mode}", mode, args.workers
+                args.out / "photos" / appearance,
+                args.out / "runs" / f"{appearance}-{mode}",
+                mode,
+                args.workers,
+                args.uncertainty,
             )
+            scored[mode] = results
             metrics = evaluate(truth, results, per_subject)
+            if mode == "model" and "masks" in scored:
+                bands = {s: t["band"] for s, t in truth.items()}
+                model_rows = [dict(r, band=bands.get(r.get("subject_id"), "")) for r in results]
+                for group, share in photo_coverage(model_rows, scored["masks"]).items():
+                    metrics.append({"group": group, "metric": "photo_interval_coverage", "value": share})
             rows += [{"appearance": appearance, "mode": mode, **m} for m in metrics]
             summary["runs"][f"{appearance}-{mode}"] = {
                 "seconds": round(seconds, 1),

@@ -145,3 +145,26 @@ def test_a_face_not_found_the_way_the_upright_check_guessed_is_looked_for_on_the
     guessed = score_image(astronaut, segmenter=load_segmenter("classical"))
     assert guessed.status == "ok" and guessed.turned_deg == 0
     assert guessed.depigmented_fraction == upright.depigmented_fraction
+
+
+def test_uncertainty_gives_an_interval_that_holds_the_score_and_reaches_the_row(astronaut, astronaut_landmarks):
+    from vitiscore.batch.rows import result_row
+    from vitiscore.face import region
+    from vitiscore.segment import load_segmenter
+    from vitiscore.training import synth
+
+    labels = region(astronaut, astronaut_landmarks).photo_labels(astronaut.shape)
+    truth = synth.demo_lesions(astronaut.shape[:2], astronaut_landmarks.points, labels > 0, "baseline", seed=3)
+    photo = synth.paint_depigmentation(synth.retone(astronaut, "tan"), truth)
+    options = ScoreOptions(uncertainty=True)
+    segmenter = load_segmenter(options.model)
+    scored = score_image(photo, options, segmenter)
+    assert scored.fraction_low <= scored.depigmented_fraction <= scored.fraction_high
+    assert scored.fraction_high - scored.fraction_low > 0  # mirrored, darker, brighter and reframed copies differ
+    assert "uncertainty" in scored.timings
+    row = result_row("p", "p.png", scored, options, segmenter, "")
+    assert row["fvasi_low"] == round(scored.fvasi * scored.fraction_low / scored.depigmented_fraction, 6)
+    # Without the option nothing is added; a mask drawn elsewhere varies with the reframed facial area only.
+    assert np.isnan(score_image(photo, ScoreOptions(), segmenter).fraction_low)
+    drawn = score_image(photo, options, mask=truth)
+    assert drawn.fraction_low <= drawn.depigmented_fraction <= drawn.fraction_high

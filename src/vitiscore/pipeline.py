@@ -19,6 +19,7 @@ from vitiscore import files as files_mod
 from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
 from vitiscore.files import marks as marks_mod
+from vitiscore.intervals import photo_interval
 from vitiscore.measure import area as area_mod
 from vitiscore.measure import fvasi as fvasi_mod
 from vitiscore.measure import quality
@@ -31,7 +32,7 @@ from vitiscore.segment.refine import RefineSettings, refine
 
 log = logging.getLogger(__name__)
 
-STAGES = ("decode", "landmarks", "facial_area", "segmentation", "scoring")
+STAGES = ("decode", "landmarks", "facial_area", "segmentation", "scoring", "uncertainty")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class ScoreOptions:
             ``low_resolution``.
         max_pose_deg: a head turn (yaw) or tilt (pitch) beyond this many degrees is flagged ``pose``.
         hairline_max: band limit of the forehead, as a multiple of the nasion-to-chin distance above the nasion.
+        uncertainty: also give each photo an interval of its depigmented fraction (:mod:`vitiscore.intervals`;
+            the model runs on three more copies of the crop and the face is found on two reframings).
     """
 
     model: str = DEFAULT_MODEL
@@ -63,6 +66,7 @@ class ScoreOptions:
     turn_upright: bool = True
     max_pose_deg: float = 25.0
     hairline_max: float = DEFAULT_HAIRLINE_MAX
+    uncertainty: bool = False
 
     def __post_init__(self):
         if self.eyelids not in EYELID_CHOICES:
@@ -105,6 +109,8 @@ class FaceScore:
     the cut that made the mask; ``frame_units`` and ``frame_depigmented`` are ``labels`` and ``depigmented``
     brought back into that frame (:class:`vitiscore.measure.mask_score.MaskScore`). ``marks_used`` is the number
     of a rater's marks inside the analysis frame that the model was adapted to (0: the model's own mask).
+    ``fraction_low`` and ``fraction_high`` bound the depigmented fraction's 90 % interval (0-1; NaN unless asked
+    for with ``ScoreOptions.uncertainty``).
 
     Surface-true measures (:mod:`vitiscore.measure.surface`): ``surface`` (fractions over the seen facial surface,
     units with their clinical degrees), ``elements`` (the per-triangle table, for fusing views and comparing
@@ -149,6 +155,8 @@ class FaceScore:
     frame_units: np.ndarray | None = field(default=None, repr=False)
     frame_depigmented: np.ndarray | None = field(default=None, repr=False)
     marks_used: int = 0
+    fraction_low: float = float("nan")
+    fraction_high: float = float("nan")
 
     @property
     def ok(self) -> bool:
@@ -316,11 +324,12 @@ def _score_rgb(
             landmarks=landmarks,
             timings=timings,
         )
-    probability, threshold = None, float("nan")
+    probability, threshold, model_mask = None, float("nan"), None
     frame_marks = marks_mod.to_frame(refined[0], facial.box, facial.scale)
     if mask is None:
         seg = refine(segmenter, crop, facial.mask, frame_marks, refined[1])
         probability, threshold = seg.probability, seg.threshold
+        model_mask = seg.mask & facial.mask if not (frame_marks and refined[1].steps) else None
         depigmented = photo_mask(seg.mask & facial.mask, facial.box, facial.scale, labels)
     else:
         depigmented = mask
@@ -332,8 +341,24 @@ def _score_rgb(
     normal_skin = facial.mask & ~scored.frame_depigmented
     lightness, b_star, ita = normal_skin_ita(crop, normal_skin)
     band = ita_band(ita)
-    flags = _quality_flags(landmarks, options, area_pixels, facial, band)
+    flags = quality.photo_flags(
+        landmarks, area_pixels, facial.forehead_hair_stop, band, options.min_eye_distance_px, options.max_pose_deg
+    )
     timings["scoring"] = time.perf_counter() - tick
+    interval = (float("nan"), float("nan"))
+    if options.uncertainty:
+        tick = time.perf_counter()
+        interval = photo_interval(
+            rgb,
+            facial,
+            scored.frame_depigmented,
+            scored.measure.depigmented_fraction,
+            options.eyelids,
+            options.hairline_max,
+            segmenter,
+            model_mask,
+        )
+        timings["uncertainty"] = time.perf_counter() - tick
     return FaceScore(
         status="ok",
         flags=flags,
@@ -369,23 +394,6 @@ def _score_rgb(
         frame_units=scored.frame_units,
         frame_depigmented=scored.frame_depigmented,
         marks_used=len(frame_marks) if mask is None and refined[1].steps else 0,
+        fraction_low=interval[0],
+        fraction_high=interval[1],
     )
-
-
-def _quality_flags(landmarks, options: ScoreOptions, area_pixels: np.ndarray, facial, band: str) -> list[str]:
-    flags = []
-    if landmarks.n_faces > 1:
-        flags.append("multiple_faces")
-    if landmarks.found_on != "photo":
-        flags.append("face_found_enhanced")
-    if landmarks.eye_distance_px < options.min_eye_distance_px:
-        flags.append("low_resolution")
-    angles = (landmarks.yaw_deg, landmarks.pitch_deg, landmarks.roll_deg)
-    if max(abs(a) for a in angles) > options.max_pose_deg:
-        flags.append("pose")
-    flags += quality.exposure_flags(area_pixels)
-    if facial.forehead_hair_stop < 0.3:
-        flags.append("hairline_not_found")
-    if band in ("light", "very_light"):
-        flags.append("light_skin")
-    return flags

@@ -79,6 +79,21 @@ _UNIT_COLUMNS = tuple(
     )
 )
 
+# `vitiscore score --uncertainty`: how far the photo's score moves under changes that should not matter.
+INTERVAL_COLUMNS = (
+    _c(
+        "depigmented_fraction_low",
+        "number",
+        "0-1",
+        "lower end of the 90 % interval of depigmented_fraction (--uncertainty): the 5th percentile over the model's "
+        "masks of the crop mirrored, darker and brighter and the facial areas of the photo reframed; empty without "
+        "--uncertainty or after a rater's review",
+    ),
+    _c("depigmented_fraction_high", "number", "0-1", "upper end of that interval (95th percentile)"),
+    _c("fvasi_low", "number", "0-face HU", "lower end of the 90 % interval of fvasi"),
+    _c("fvasi_high", "number", "0-face HU", "upper end of the 90 % interval of fvasi"),
+)
+
 RESULTS = Table(
     file="results.csv",
     command="vitiscore score",
@@ -135,6 +150,7 @@ RESULTS = Table(
         _c("face_hand_units", "number", "HU", "the face's size in hand units (see hu_source)"),
         _c("depigmented_hand_units", "number", "HU", "depigmented_fraction x face_hand_units"),
         _c("fvasi", "number", "0-face HU", "flat F-VASI: unit fractions x unit pixel shares x face HU"),
+        *INTERVAL_COLUMNS,
         _c("depigmented_fraction_surface", "number", "0-1", "depigmented share of the seen facial skin surface"),
         _c("fvasi_surface", "number", "0-face HU", "surface F-VASI: depigmented_fraction_surface x face HU"),
         _c("fvasi_clinical", "number", "0-face HU", "clinical-style F-VASI: involved area x binned degree per unit"),
@@ -337,6 +353,13 @@ FUSED = Table(
         _c("n_photos", "integer", "", "photos of the subject and visit in the manifest, scored or not"),
         _c("depigmented_fraction_fused", "number", "0-1", "depigmented share of the facial surface, views fused"),
         _c("fvasi_fused", "number", "0-face HU", "surface F-VASI of the fused views"),
+        _c(
+            "fvasi_fused_low",
+            "number",
+            "0-face HU",
+            "lower end of the 90 % interval of fvasi_fused, carried from the views' intervals (--uncertainty)",
+        ),
+        _c("fvasi_fused_high", "number", "0-face HU", "upper end of that interval"),
         _c("fvasi_clinical_fused", "number", "0-face HU", "clinical-style F-VASI of the fused views"),
         _c("unseen_fraction", "number", "0-1", "share of the facial surface no view saw well"),
         _c("view_shares", "list", "", "`view=share` of the measured surface each view contributed"),
@@ -386,6 +409,30 @@ PER_SUBJECT = Table(
         _c("status", "text", "", "`evaluable`, `imputed_nonresponder`, `excluded_missing` or `not_evaluable`"),
         _c("reason", "text", "", "why the subject is not evaluable, imputed or excluded"),
         *(_c(name, "0/1", "", f"at least {name[6:]} % reduction from baseline") for name in ENDPOINT_NAMES),
+        _c(
+            "pct_change_low",
+            "number",
+            "%",
+            "lower end of the 90 % interval of pct_change, from both visits' score intervals (score --uncertainty); "
+            "empty when a visit has none",
+        ),
+        _c("pct_change_high", "number", "%", "upper end of that interval"),
+        *(
+            _c(
+                f"p_{name}",
+                "number",
+                "0-1",
+                f"probability of at least {name[6:]} % reduction given both visits' score intervals (0 for an imputed "
+                "non-responder)",
+            )
+            for name in ENDPOINT_NAMES
+        ),
+        _c(
+            "doubtful_calls",
+            "list",
+            "",
+            "endpoints whose call could go either way (probability 0.1-0.9): review these subjects' masks first",
+        ),
         _c("baseline_image_ids", "list", "", "photos behind the baseline score"),
         _c("followup_image_ids", "list", "", "photos behind the follow-up score"),
     ),
@@ -422,6 +469,21 @@ COHORT = Table(
         _c("ci_low", "number", "0-1", "lower bound of the 95 % interval of the rate"),
         _c("ci_high", "number", "0-1", "upper bound of the 95 % interval of the rate"),
         _c("ci_method", "text", "", "`clopper-pearson` (exact) or `wilson`"),
+        _c(
+            "rate_expected",
+            "number",
+            "0-1",
+            "mean over the subjects of the probability of the response (score --uncertainty; empty without it)",
+        ),
+        _c(
+            "ci_low_with_measurement",
+            "number",
+            "0-1",
+            "lower end of the 95 % interval of the rate counting each call's uncertainty as well as the sampling "
+            "(subjects resampled, each call drawn from its probability)",
+        ),
+        _c("ci_high_with_measurement", "number", "0-1", "upper end of that interval"),
+        _c("n_doubtful", "integer", "", "subjects whose call of this endpoint could go either way"),
         _c("n_imputed", "integer", "", "subjects counted as non-responders for a missing follow-up"),
         _c("n_excluded_missing", "integer", "", "subjects left out for a missing follow-up (`--missing exclude`)"),
         _c("n_not_evaluable", "integer", "", "subjects without a usable baseline"),

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from vitiscore import files as files_mod
+from vitiscore import schema
 from vitiscore.batch import lock
 from vitiscore.batch.manifest import ManifestEntry
 from vitiscore.batch.rows import COLUMNS, BatchResult, mask_columns
@@ -163,6 +164,8 @@ def _rescored_columns(out_dir: Path, row: dict, review: review_log.Review, defau
     triangles = f"{RESCORED_DIR}/triangles/{image_id}.csv"
     write_table(out_dir / triangles, scored.elements)
     columns = mask_columns(scored)
+    # The model's interval says nothing of a rater's mask.
+    columns.update(dict.fromkeys(c.name for c in schema.INTERVAL_COLUMNS))
     columns.update(
         triangles=triangles,
         mask_depigmented=f"{review_log.REVIEW_DIR}/{review.mask.name}",

@@ -3,12 +3,14 @@ and what a batch returns."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from vitiscore import schema
 from vitiscore.files.masks import MaskSet
+from vitiscore.measure import uncertainty
 from vitiscore.measure.mask_score import MaskScore
 from vitiscore.pipeline import FaceScore, ScoreOptions
 from vitiscore.segment import Segmenter
@@ -118,6 +120,15 @@ def result_row(
             ita_deg=num(score.ita_deg, 2),
             ita_band=score.ita_band,
             forehead_hair_stop=num(score.forehead_hair_stop, 3),
+        )
+    if score.measure is not None and math.isfinite(score.fraction_low):
+        fraction, low, high = score.depigmented_fraction, score.fraction_low, score.fraction_high
+        fvasi_interval = uncertainty.carry(score.fvasi, fraction, low, high, score.face_hand_units)
+        row.update(
+            depigmented_fraction_low=num(low),
+            depigmented_fraction_high=num(high),
+            fvasi_low=num(fvasi_interval[0]),
+            fvasi_high=num(fvasi_interval[1]),
         )
     if score.crop_box is not None:
         row.update(

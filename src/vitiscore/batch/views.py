@@ -13,7 +13,7 @@ from pathlib import Path
 from vitiscore import files as files_mod
 from vitiscore import schema
 from vitiscore.batch.manifest import ManifestEntry
-from vitiscore.measure import fvasi
+from vitiscore.measure import fvasi, uncertainty
 from vitiscore.measure import scale as scale_mod
 from vitiscore.measure import surface as surface_mod
 
@@ -62,8 +62,20 @@ def fuse_rows(out_dir: Path, rows: list[dict], entries: list[ManifestEntry], fac
             hu_source=hu_source,
             hand_unit_cm2=round(hand.cm2, 2) if hand.cm2 is not None else None,
         )
+        out.update(_fused_interval(usable, out["fvasi_fused"], face_hu))
         fused.append(out)
     return fused
+
+
+def _fused_interval(views: list[dict], fused_fvasi: float, face_hu: float) -> dict:
+    """fvasi_fused_low/high: the views' mean interval of the depigmented fraction carried to the fused score;
+    empty unless every view has one."""
+    columns = ("depigmented_fraction", "depigmented_fraction_low", "depigmented_fraction_high")
+    if not all(_finite(r.get(c)) for r in views for c in columns):
+        return {}
+    fraction, low, high = (sum(float(r[c]) for r in views) / len(views) for c in columns)
+    fused_low, fused_high = uncertainty.carry(fused_fvasi, fraction, low, high, face_hu)
+    return {"fvasi_fused_low": round(fused_low, 6), "fvasi_fused_high": round(fused_high, 6)}
 
 
 def write_fused(out_dir: Path, fused: list[dict]) -> None:

@@ -71,6 +71,13 @@ def add_arguments(commands) -> None:
     model = score.add_argument_group("model")
     model_argument(model)
     model.add_argument(
+        "--uncertainty",
+        action="store_true",
+        help="give every score a 90 %% interval (results.csv *_low/*_high; compare then gives each subject the "
+        "probability of each response and flags the calls that could go either way): the model also segments the "
+        "face mirrored, darker and brighter, and the face is found again on the photo reframed",
+    )
+    model.add_argument(
         "--masks",
         metavar="MASK_DIR",
         help="score masks drawn elsewhere instead of running the model: MASK_DIR/<image_id>.png or "
@@ -152,6 +159,7 @@ def run(args) -> int:
         turn_upright=not args.no_turn_upright,
         max_pose_deg=args.max_pose,
         hairline_max=args.hairline_max,
+        uncertainty=args.uncertainty,
     )
     if not args.inputs and not args.manifest:
         raise UsageError("give photos to score: INPUT paths or --manifest CSV")

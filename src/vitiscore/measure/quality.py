@@ -40,3 +40,33 @@ def exposure_flags(area_pixels: np.ndarray) -> list[str]:
     if underexposed(brightest):
         flags.append("underexposed")
     return flags
+
+
+def photo_flags(
+    landmarks,
+    area_pixels: np.ndarray,
+    forehead_hair_stop: float,
+    band: str,
+    min_eye_distance_px: float,
+    max_pose_deg: float,
+) -> list[str]:
+    """The quality flags of a scored photo (see :class:`vitiscore.pipeline.FaceScore`) from its
+    :class:`~vitiscore.face.FaceLandmarks`, its facial area's pixels ((n, 3) uint8), where the forehead stopped
+    (``forehead_hair_stop``, below 0.3: at the band limit, not at hair), its normal skin's ITA band, and the limits
+    of ``low_resolution`` (pixels between the iris centres) and ``pose`` (degrees)."""
+    flags = []
+    if landmarks.n_faces > 1:
+        flags.append("multiple_faces")
+    if landmarks.found_on != "photo":
+        flags.append("face_found_enhanced")
+    if landmarks.eye_distance_px < min_eye_distance_px:
+        flags.append("low_resolution")
+    angles = (landmarks.yaw_deg, landmarks.pitch_deg, landmarks.roll_deg)
+    if max(abs(a) for a in angles) > max_pose_deg:
+        flags.append("pose")
+    flags += exposure_flags(area_pixels)
+    if forehead_hair_stop < 0.3:
+        flags.append("hairline_not_found")
+    if band in ("light", "very_light"):
+        flags.append("light_skin")
+    return flags

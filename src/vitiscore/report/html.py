@@ -224,18 +224,23 @@ def _compare_section(out_dir: Path, compare_dir: Path) -> str:
         if (compare_dir / "cohort.csv").is_file()
         else []
     )
+    measured = any(r.get("rate_expected") for r in cohort)
     rows = "".join(
         "<tr>"
         + "".join(
             f"<td>{_e(r.get(c))}</td>" for c in ("followup", "stratum_by", "stratum", "endpoint", "n", "responders")
         )
         + f"<td>{_e(_percent(r.get('rate')))}</td>"
-        + f"<td>{_e(_percent(r.get('ci_low')))}–{_e(_percent(r.get('ci_high')))}</td></tr>"
+        + f"<td>{_e(_percent(r.get('ci_low')))}–{_e(_percent(r.get('ci_high')))}</td>"
+        + (f"<td>{_e(_with_measurement(r))}</td><td>{_e(r.get('n_doubtful'))}</td>" if measured else "")
+        + "</tr>"
         for r in cohort
     )
+    extra = "<th>expected rate % (95 % CI with measurement)</th><th>doubtful calls</th>" if measured else ""
     cohort_html = (
         "<table class='data'><thead><tr><th>follow-up</th><th>stratum by</th><th>stratum</th><th>endpoint</th>"
-        f"<th>n</th><th>responders</th><th>rate %</th><th>95 % CI %</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<th>n</th><th>responders</th><th>rate %</th><th>95 % CI %</th>{extra}</tr></thead><tbody>{rows}</tbody>"
+        "</table>"
     )
     pictures = []
     for index, path in enumerate(sorted(compare_dir.glob("*.png"))):
@@ -243,7 +248,8 @@ def _compare_section(out_dir: Path, compare_dir: Path) -> str:
         _thumbnail(files_mod.load_photo(path).rgb, out_dir / thumb)
         pictures.append(f"<img src='{_url(thumb)}' alt='{_e(path.stem)}' loading='lazy'>")
     subjects = []
-    for index, row in enumerate(per_subject):
+    # Subjects whose call could go either way first: the ones to review.
+    for index, row in sorted(enumerate(per_subject), key=lambda item: not item[1].get("doubtful_calls")):
         picture = ""
         if row.get("map") and (compare_dir / row["map"]).is_file():
             thumb = f"{FILES_DIR}/compare_map_{index}.jpg"
@@ -261,11 +267,28 @@ def _compare_section(out_dir: Path, compare_dir: Path) -> str:
             f"<figure class='card wide'><figcaption><b>{_e(row['subject_id'])}</b> {_e(row.get('baseline'))} → "
             f"{_e(row.get('followup'))}: {_e(_number(row.get('baseline_score')))} → "
             f"{_e(_number(row.get('followup_score')))} ({_e(_number(row.get('pct_change'), 1))} %), "
-            f"{_e(row.get('status'))}</figcaption><div class='pair'>{visits}{picture}</div></figure>"
+            f"{_e(row.get('status'))}{_e(_call_doubt(row))}</figcaption><div class='pair'>{visits}{picture}</div>"
+            "</figure>"
         )
     return (
         f"<section id='compare'><h2>Visits compared</h2><p>From {_e(compare_dir.name)}/.</p>{cohort_html}"
         f"<div class='cards'>{''.join(pictures)}</div><div class='cards'>{''.join(subjects)}</div></section>"
+    )
+
+
+def _with_measurement(row: dict) -> str:
+    return (
+        f"{_percent(row.get('rate_expected'))} ({_percent(row.get('ci_low_with_measurement'))}–"
+        f"{_percent(row.get('ci_high_with_measurement'))})"
+    )
+
+
+def _call_doubt(row: dict) -> str:
+    if not row.get("pct_change_low"):
+        return ""
+    text = f"; 90 % interval {_number(row['pct_change_low'], 1)} to {_number(row['pct_change_high'], 1)} %"
+    return text + (
+        f"; could go either way: {row['doubtful_calls'].replace(';', ', ')}" if row["doubtful_calls"] else ""
     )
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from vitiscore import schema
 from vitiscore.agreement import stats
 from vitiscore.errors import UsageError
+from vitiscore.visits import uncertainty
 from vitiscore.visits.one_frame import subject_change
 from vitiscore.visits.scores import ScoreTable, VisitScore, read_covariates, read_scores
 
@@ -206,15 +207,34 @@ def _subject_row(
                 status="imputed_nonresponder",
                 reason=reason + "; counted as a non-responder",
                 **{name: 0 for name in ENDPOINT_NAMES},
+                **{f"p_{name}": 0.0 for name in ENDPOINT_NAMES},
             )
         else:
             row.update(status="excluded_missing", reason=reason + "; excluded")
     else:
         row.update(status="evaluable", reason="", change=f - b, pct_change=100.0 * (f - b) / b, **responder_flags(b, f))
+        row.update(_call_uncertainty(base, follow))
         one_frame = subject_change(table.results_dir, base.photos, follow.photos)
         if one_frame is not None and math.isfinite(one_frame.improvement):
             row.update(pct_change_one_frame=-100.0 * one_frame.improvement, compared_share=one_frame.compared_share)
     return row
+
+
+def _call_uncertainty(base: VisitScore, follow: VisitScore) -> dict:
+    """The % change interval, each response's probability and the calls that could go either way, when both
+    visits' scores have an interval (:mod:`vitiscore.visits.uncertainty`); nothing otherwise."""
+    visits = ((base.score, base.low, base.high), (follow.score, follow.low, follow.high))
+    if not all(math.isfinite(v) for visit in visits for v in visit):
+        return {}
+    changes = uncertainty.pct_changes(*visits)
+    low, high = uncertainty.change_interval(changes)
+    probabilities = {name: uncertainty.responder_probability(changes, p) for name, p in zip(ENDPOINT_NAMES, ENDPOINTS)}
+    return {
+        "pct_change_low": low,
+        "pct_change_high": high,
+        **{f"p_{name}": p for name, p in probabilities.items()},
+        "doubtful_calls": ";".join(name for name, p in probabilities.items() if uncertainty.doubtful(p)),
+    }
 
 
 def _image_ids(visit_score: VisitScore | None) -> str:
@@ -233,6 +253,10 @@ def _cohort_rows(
         n = len(counted)
         responders = sum(r[name] for r in counted)
         low, high = stats.proportion_ci(responders, n, ci_method, level) if n else (float("nan"), float("nan"))
+        # With the calls' probabilities, the rate's interval counts the measurement as well as the sampling.
+        p = [r[f"p_{name}"] if _finite(r.get(f"p_{name}")) else r[name] for r in counted]
+        measured = any(_finite(r.get(f"p_{name}")) for r in counted if r["status"] == "evaluable")
+        with_measurement = uncertainty.rate_interval(p, level) if measured else (float("nan"), float("nan"))
         out.append(
             {
                 "followup": followup,
@@ -245,6 +269,10 @@ def _cohort_rows(
                 "ci_low": low,
                 "ci_high": high,
                 "ci_method": ci_method,
+                "rate_expected": sum(p) / n if measured else float("nan"),
+                "ci_low_with_measurement": with_measurement[0],
+                "ci_high_with_measurement": with_measurement[1],
+                "n_doubtful": sum(name in (r.get("doubtful_calls") or "").split(";") for r in counted),
                 "n_imputed": sum(r["status"] == "imputed_nonresponder" for r in members),
                 "n_excluded_missing": sum(r["status"] == "excluded_missing" for r in members),
                 "n_not_evaluable": sum(r["status"] == "not_evaluable" for r in members),
@@ -254,3 +282,7 @@ def _cohort_rows(
             }
         )
     return out
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)

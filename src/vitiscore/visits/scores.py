@@ -34,10 +34,13 @@ _MISSING_TEXT = {"", "na", "n/a", "nan", "none", "null", "."}
 
 @dataclass
 class VisitScore:
-    """The score of one subject at one visit, or why there is none (``score`` NaN, ``missing_reason``)."""
+    """The score of one subject at one visit, or why there is none (``score`` NaN, ``missing_reason``); ``low`` and
+    ``high`` bound its 90 % interval where the table gives one (``<score column>_low`` and ``_high``), else NaN."""
 
     score: float
     missing_reason: str = ""
+    low: float = float("nan")
+    high: float = float("nan")
     attributes: dict = field(default_factory=dict)
     photos: list[dict] = field(default_factory=list)
 
@@ -174,7 +177,7 @@ def _table(
         current = scores.get((subject, visit))
         if current is None or (not math.isfinite(current.score) and math.isfinite(value)):
             photos = (current.photos if current else []) + [row]
-            scores[(subject, visit)] = VisitScore(value, reason, attributes=row, photos=photos)
+            scores[(subject, visit)] = VisitScore(value, reason, *_interval(row, score_col, value, where), row, photos)
         elif math.isfinite(value):
             if not allow_duplicates:
                 duplicates.append(f"{subject}/{visit}")
@@ -197,6 +200,14 @@ def _table(
     if not scores:
         raise UsageError(f"{path} has no rows with a subject and visit")
     return ScoreTable(scores=scores, score_col=score_col, source=str(path), columns=columns)
+
+
+def _interval(row: dict, score_col: str, value: float, where: str) -> tuple[float, float]:
+    """The score's interval from ``<score_col>_low`` and ``_high`` when both are given and hold the score."""
+    low, high = (_number(row.get(f"{score_col}_{end}") or "", where + f"_{end}") for end in ("low", "high"))
+    if math.isfinite(value) and math.isfinite(low) and math.isfinite(high) and low <= value <= high:
+        return low, high
+    return float("nan"), float("nan")
 
 
 def read_covariates(path: str | Path) -> dict[str, dict]:
