@@ -6,6 +6,7 @@
     python -m research.bench data/samples --engine ray --workers 2 # the Ray engine (a local Ray)
     python -m research.bench data/samples --megapixels 12 --devices cpu cuda   # GPU, and its numbers vs the CPU's
     python -m research.bench data/samples --model classical
+    python -m research.bench data/samples --megapixels 12 --uncertainty   # the cost of the intervals
 
 Prints one JSON report per device and worker count, also written to bench.json in the output folder (a temporary one by
 default). ``ms_per_photo_by_stage`` sums the stages over all workers (CPU-time-like: with 2 workers the wall
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for the network (default 2)")
     parser.add_argument("--crop-runs", type=int, default=30, help="timed network runs on one crop (default 30)")
     parser.add_argument("-o", "--out", default=None, help="output folder (default: a temporary one)")
+    parser.add_argument("--uncertainty", action="store_true", help="score with intervals (score --uncertainty)")
     args = parser.parse_args()
     if min(args.threads, args.crop_runs, args.copies, args.repeat, *args.workers) < 1:
         parser.error("--threads, --crop-runs, --copies, --repeat and --workers must be at least 1")
@@ -91,7 +93,7 @@ def main() -> None:
             rgb = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
         for copy in range(args.copies):
             Image.fromarray(rgb).save(source / f"{path.stem}_{copy}.jpg", quality=92)
-    options = ScoreOptions(model=args.model) if args.model else ScoreOptions()
+    options = ScoreOptions(uncertainty=args.uncertainty, **({"model": args.model} if args.model else {}))
     score_folder([source], work / "warmup", options, progress=False)  # loads the models once
     size = load_photo(next(source.iterdir())).rgb.shape
     reports = [

@@ -48,6 +48,7 @@ from vitiscore.colour import lab_to_rgb, rgb_to_lab
 from vitiscore.measure.skin_tone import ita_band
 from vitiscore.training.appearance import milky_shape
 from vitiscore.training.augment import to_linear, to_srgb8
+from vitiscore.visits.uncertainty import rate_interval
 
 log = logging.getLogger("research.virtual_trial")
 
@@ -361,7 +362,7 @@ def _call_uncertainty(add, group, endpoint, subjects, by_subject, true_calls, ca
     if not any(_number(v) for v in p):
         return
     expected = [float(v) if _number(v) else c for v, c in zip(p, calls)]
-    add(group, f"{endpoint}_rate_expected", float(np.mean(expected)), n=len(subjects))
+    add(group, f"{endpoint}_rate_expected", float(np.mean(expected)), *rate_interval(expected), n=len(subjects))
     flagged = [endpoint in (by_subject.get(s, {}).get("doubtful_calls") or "").split(";") for s in subjects]
     add(group, f"{endpoint}_doubtful_share", float(np.mean(flagged)), n=len(subjects))
     wrong = [f for f, t, c in zip(flagged, true_calls, calls) if t != c]

@@ -1,7 +1,7 @@
 """The members of a scored photo whose spread gives its interval (``vitiscore score --uncertainty``): the model's
-masks of the face crop mirrored, darker and brighter (one network batch), and the facial areas found when the photo
-is reframed (cut by a few per cent at two opposite corners, as a second photograph of the same visit would frame
-it). The interval itself is :func:`vitiscore.measure.uncertainty.member_interval`.
+masks of the face crop mirrored, darker and brighter (one network batch), and the facial areas found on the photo
+taken again as a second photograph of the same visit might take it (zoomed, turned, shifted and exposed a little
+differently). The interval itself is :func:`vitiscore.measure.uncertainty.member_interval`.
 """
 
 from __future__ import annotations
@@ -10,15 +10,21 @@ import cv2
 import numpy as np
 
 from vitiscore import face as face_mod
-from vitiscore.measure.mask_score import frame_mask
-from vitiscore.measure.uncertainty import member_interval
+from vitiscore.face.facial_area import frame_size
+from vitiscore.measure.uncertainty import AREA_RESIDUAL, member_interval, widen
 from vitiscore.segment.protocol import Segmenter
 
 # The darker and brighter copies' sRGB values scaled by these: about -10 % and +10 % of linear light, by which two
 # visits' photos differ.
 EXPOSURES = (0.955, 1.045)
-# Share of the photo's width and height cut at each reframing: the shift between two visits' photos.
-REFRAME_SHARE = 0.03
+# The photo taken again as a second photograph of the same visit might take it: (zoom, turn in degrees, shift as
+# shares of the width and height, exposure as above); the differences between two visits' photos.
+REFRAMINGS = (
+    (0.97, -1.5, 0.02, 0.01, EXPOSURES[0]),
+    (1.03, 1.5, -0.02, -0.01, EXPOSURES[1]),
+    (0.98, 1.0, -0.01, 0.02, EXPOSURES[1]),
+    (1.02, -1.0, 0.01, -0.02, EXPOSURES[0]),
+)
 
 
 def model_masks(segmenter: Segmenter, crop: np.ndarray, area: np.ndarray) -> list[np.ndarray]:
@@ -31,22 +37,30 @@ def model_masks(segmenter: Segmenter, crop: np.ndarray, area: np.ndarray) -> lis
 
 
 def reframed_areas(rgb: np.ndarray, box, scale: float, eyelids: str, hairline_max: float) -> list[np.ndarray]:
-    """The facial areas ((h, w) bool, in the analysis frame ``box``/``scale`` of the photo) found on ``rgb`` cut by
-    :data:`REFRAME_SHARE` at its top-left and at its bottom-right corner; a reframing on which no face is found
-    adds none."""
-    height, width = rgb.shape[:2]
-    dy, dx = round(height * REFRAME_SHARE), round(width * REFRAME_SHARE)
+    """The facial areas ((h, w) bool, in the analysis frame ``box``/``scale`` of the photo) found on ``rgb`` taken
+    again as :data:`REFRAMINGS` say, each brought back onto the photo; a reframing on which no face is found adds
+    none. The photo is reframed at the analysis frame's resolution (``scale``): the frame is all that is measured,
+    and a 12 MP photo would otherwise cost seconds."""
+    x0, y0 = box[:2]
+    frame_width, frame_height = frame_size(box, scale)
+    small = rgb if scale >= 1 else cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    height, width = small.shape[:2]
+    top, left = round(y0 * scale), round(x0 * scale)
     areas = []
-    for y0, x0, y1, x1 in ((dy, dx, height, width), (0, 0, height - dy, width - dx)):
-        part = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    for zoom, angle, shift_x, shift_y, exposure in REFRAMINGS:
+        move = cv2.getRotationMatrix2D((width / 2, height / 2), angle, zoom)
+        move[:, 2] += (shift_x * width, shift_y * height)
+        again = cv2.warpAffine(small, move, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        again = cv2.convertScaleAbs(again, alpha=exposure)
         try:
-            landmarks = face_mod.locate(part)
+            landmarks = face_mod.locate(again)
         except face_mod.NoFaceError:
             continue
-        facial = face_mod.region(part, landmarks, eyelids=eyelids, hairline_max=hairline_max)
-        inside = np.zeros((height, width), bool)
-        inside[y0:y1, x0:x1] = facial.photo_labels(part.shape) > 0
-        areas.append(frame_mask(inside, box, scale))
+        facial = face_mod.region(again, landmarks, eyelids=eyelids, hairline_max=hairline_max)
+        inside = (facial.photo_labels(again.shape) > 0).astype(np.uint8)
+        back = cv2.warpAffine(inside, move, (width, height), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+        crop = back[top : top + frame_height, left : left + frame_width]
+        areas.append(cv2.resize(crop, (frame_width, frame_height), interpolation=cv2.INTER_NEAREST) > 0)
     return areas
 
 
@@ -69,7 +83,7 @@ def fraction_interval(
     elsewhere); ``area_members`` are the facial areas of the reframed photo. A member's fraction is ``fraction``
     moved by what its facial area changes in the scored mask's share plus what its mask changes in the model's
     share within that area. Without members the interval is (fraction, fraction)."""
-    members = [fraction]
+    members = []
     for other in [area, *area_members]:
         moved_area = _share(scored, other) - _share(scored, area)
         members += [fraction + moved_area]
@@ -90,8 +104,13 @@ def photo_interval(
     model: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """The interval (low, high; 0-1) of a scored photo's depigmented ``fraction``: ``facial`` is its
-    :class:`~vitiscore.face.FacialArea`, ``scored`` the scored mask in its analysis frame, ``model`` the model's mask
-    there (None for a mask drawn elsewhere or adapted to marks: then only the facial area varies)."""
+    :class:`~vitiscore.face.FacialArea`, ``scored`` the scored mask in its analysis frame; ``segmenter`` the model
+    that drew it (None for a mask drawn elsewhere) and ``model`` its own mask there (None also for a mask adapted to
+    marks: then the model is not run on the augmented crops). The members' interval is widened by the residual
+    errors they do not see: the facial area's (:data:`~vitiscore.measure.uncertainty.AREA_RESIDUAL`) and the
+    model's (its ``residual_error``; none for a model without one)."""
     members = model_masks(segmenter, facial.crop, facial.mask) if model is not None else []
     areas = reframed_areas(rgb, facial.box, facial.scale, eyelids, hairline_max)
-    return fraction_interval(fraction, scored, facial.mask, model, members, areas)
+    low, high = fraction_interval(fraction, scored, facial.mask, model, members, areas)
+    residuals = [AREA_RESIDUAL] + ([getattr(segmenter, "residual_error", (0.0, 0.0))] if segmenter else [])
+    return widen(fraction, low, high, residuals)

@@ -355,7 +355,7 @@ def _score_rgb(
             scored.measure.depigmented_fraction,
             options.eyelids,
             options.hairline_max,
-            segmenter,
+            segmenter if mask is None else None,
             model_mask,
         )
         timings["uncertainty"] = time.perf_counter() - tick

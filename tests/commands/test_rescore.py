@@ -28,7 +28,7 @@ def reviewed_run(tmp_path_factory):
         lines.append(f"{name}.jpg,astronaut_{subject},{visit},frontal")
     (photos / "manifest.csv").write_text("\n".join(lines) + "\n")
     out = tmp_path_factory.mktemp("out") / "run"
-    proc = run_cli("score", "--manifest", str(photos / "manifest.csv"), "-o", str(out))
+    proc = run_cli("score", "--manifest", str(photos / "manifest.csv"), "-o", str(out), "--uncertainty")
     assert proc.returncode == 0, proc.stderr
     scored_csv = (out / "results.csv").read_bytes()
     scored_fused = (out / "fused.csv").read_bytes()
@@ -79,6 +79,13 @@ def test_added_patch_changes_depigmented_px_by_exactly_the_patch_inside_the_faci
     share = int(after["depigmented_px"]) / int(after["facial_area_px"])
     assert float(after["fvasi"]) == pytest.approx(share * float(after["face_hand_units"]), abs=2e-6)
     assert after["mask_source"] == "reviewed" and after["reviewed_by"] == "dr_a" and after["reviewed_at"]
+    # The model's interval says nothing of the rater's mask: cleared, here and in the fused row; kept elsewhere.
+    assert before["fvasi_low"] and before["depigmented_fraction_high"]
+    assert after["fvasi_low"] == after["fvasi_high"] == after["depigmented_fraction_low"] == ""
+    fused = _rows(out / "fused.csv")
+    assert fused[("astronaut_tan", "baseline")]["fvasi_fused_low"] == ""
+    assert fused[("astronaut_brown", "baseline")]["fvasi_fused_low"] != ""
+    assert _rows(out / "results.csv")["brown_baseline"]["fvasi_low"] == model["brown_baseline"]["fvasi_low"]
     assert after["mask_depigmented"] == "reviewed/tan_baseline_depigmented.png"
     assert Image.open(out / after["mask_depigmented"]).mode == "1"  # 1-bit, as the model's masks
     assert (out / after["overlay"]).is_file() and after["overlay"].startswith("rescored/")

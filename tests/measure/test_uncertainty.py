@@ -7,11 +7,13 @@ from vitiscore.intervals import fraction_interval
 from vitiscore.measure.uncertainty import carry, member_interval
 
 
-def test_member_interval_is_the_5th_to_95th_percentile_and_holds_the_score():
-    # 20 members, 19 at 0.1 and one at 0.5: the 95th percentile lies 0.05 x 0.4 of the way (linear) from 0.1 to 0.5.
-    assert member_interval([0.1] * 19 + [0.5], 0.1) == pytest.approx((0.1, 0.12))
-    assert member_interval([0.2, 0.3], 0.1) == pytest.approx((0.1, 0.295))  # widened to hold the score reported
-    assert member_interval([0.25], 0.25) == (0.25, 0.25)
+def test_member_interval_is_the_prediction_interval_of_one_more_member():
+    # Members 0.19, 0.20, 0.21: s = 0.01, n = 3; Student's t for 2 degrees of freedom at 0.95 is 2.920 (table), so
+    # the half-width is 2.920 x 0.01 x sqrt(4/3) = 0.0337.
+    low, high = member_interval([0.19, 0.20, 0.21], 0.20)
+    assert low == pytest.approx(0.20 - 0.03372, abs=2e-5) and high == pytest.approx(0.20 + 0.03372, abs=2e-5)
+    assert member_interval([0.0, 0.01, 0.02], 0.01)[0] == 0.0  # cut at 0
+    assert member_interval([0.25], 0.25) == (0.25, 0.25) == member_interval([0.25, 0.25, 0.25], 0.25)
     with pytest.raises(ValueError):
         member_interval([float("nan")], 0.1)
 
@@ -36,11 +38,21 @@ def test_fraction_interval_members_worked_by_hand():
     more[2, :10] = True
     less[1, :10] = False
     low, high = fraction_interval(0.2, scored, area, scored, [more, less], [reframed])
-    # The scored fraction; in the scored area: the scored mask, then the two members (0.3, 0.1); in the reframed
-    # area: the scored mask (10/90), then the members moved by their own change there (20/90 and 0/90 against 10/90).
-    members = [0.2, 0.2, 0.3, 0.1, 10 / 90, 10 / 90 + 20 / 90 - 10 / 90, 10 / 90 + 0 - 10 / 90]
-    assert (low, high) == pytest.approx(tuple(np.quantile(members, [0.05, 0.95])))
+    # In the scored area: the scored mask (0.2), then the two members (0.3, 0.1); in the reframed area: the scored
+    # mask (10/90), then the members moved by their own change there (20/90 and 0/90 against 10/90).
+    members = [0.2, 0.3, 0.1, 10 / 90, 10 / 90 + 20 / 90 - 10 / 90, 10 / 90 + 0 - 10 / 90]
+    assert (low, high) == pytest.approx(member_interval(members, 0.2))
     # A mask drawn elsewhere: only the facial area moves it.
-    assert fraction_interval(0.2, scored, area, area_members=[reframed]) == pytest.approx(
-        (0.2 - 0.9 * (0.2 - 1 / 9), 0.2)
-    )
+    drawn = fraction_interval(0.2, scored, area, area_members=[reframed])
+    assert drawn == pytest.approx(member_interval([0.2, 10 / 90], 0.2))
+
+
+def test_widen_adds_the_residual_errors_in_quadrature():
+    from vitiscore.measure.uncertainty import Z, widen
+
+    # Members' SD 0.01; residuals 0.02 absolute and 10 % of 0.2: variance 0.0001 + 0.0004 + 0.0004, SD 0.03.
+    low, high = widen(0.2, 0.2 - Z * 0.01, 0.2 + Z * 0.01, [(0.02, 0.0), (0.0, 0.1)])
+    assert Z == pytest.approx(1.6449, abs=1e-4)
+    assert (low, high) == pytest.approx((0.2 - Z * 0.03, 0.2 + Z * 0.03))
+    assert widen(0.0, 0.0, 0.0, [(0.01, 0.5)]) == pytest.approx((0.0, Z * 0.01))  # cut at 0
+    assert widen(0.3, 0.3, 0.3, []) == (0.3, 0.3)

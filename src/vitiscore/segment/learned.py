@@ -256,6 +256,10 @@ class LearnedSegmenter:
         self.sha256 = sha
         self.config = spec.config
         self.threshold = float(spec.thresholds["threshold"])
+        # The error of the depigmented fraction that the model's own variability does not show, as (absolute,
+        # relative) standard deviations (vitiscore.measure.uncertainty.widen); (0, 0) when not calibrated.
+        residual = spec.thresholds.get("residual_error") or {}
+        self.residual_error = (float(residual.get("absolute", 0.0)), float(residual.get("relative", 0.0)))
         self.input_size = int(spec.config["input_size"])
         norm = spec.config["normalisation"]
         self._mean = np.asarray(norm["mean"], np.float32) * 255.0
