@@ -1,10 +1,13 @@
 """The review log, ``OUT/reviewed/review.csv``, and what it says about each photo.
 
-Each save on the review page writes ``OUT/reviewed/<id>_depigmented.png`` atomically and then appends one row
-(:data:`vitiscore.schema.REVIEW`) to the log, fsynced. The last row of an image decides its state: excluded (with
-the rater's reason) or reviewed (its mask). A reviewed mask counts only when its SHA-256 is the one its last row
-recorded and the photo is the one that was reviewed: a mask written by a save that was killed before its row, or
-changed by hand, or a review of a photo since replaced, is reported and not applied.
+A save is all or nothing: the new mask is written to ``OUT/reviewed/pending/<id>_depigmented.png``, then its row
+(:data:`vitiscore.schema.REVIEW`) is appended to the log and fsynced (the moment the save counts), then the mask
+replaces ``OUT/reviewed/<id>_depigmented.png``. A save cut off before its row leaves the earlier state as it was
+(its pending mask is dropped by the next save); one cut off after its row has its mask in ``pending/``, which
+counts and is moved into place by the next save (:func:`settle`). The last row of an image decides its state:
+excluded (with the rater's reason) or reviewed (its mask). A reviewed mask counts only when its SHA-256 is the one
+its last row recorded and the photo is the one that was reviewed: a mask changed by hand, or a review of a photo
+since replaced, is reported and not applied.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from vitiscore.errors import UsageError
 from vitiscore.files import file_sha256, read_jsonl, read_score_run, read_table_csv
 
 REVIEW_DIR = "reviewed"
+PENDING_DIR = "pending"
 LOG_NAME = "review.csv"
 ACTIONS = ("accept", "edit", "exclude")
 COLUMNS = schema.REVIEW.names
@@ -51,6 +55,36 @@ def log_path(out_dir: Path) -> Path:
 
 def mask_path(out_dir: Path, image_id: str) -> Path:
     return Path(out_dir) / REVIEW_DIR / f"{image_id}_depigmented.png"
+
+
+def pending_path(out_dir: Path, image_id: str) -> Path:
+    """Where a save puts its mask until its row is in the log."""
+    return Path(out_dir) / REVIEW_DIR / PENDING_DIR / f"{image_id}_depigmented.png"
+
+
+def _last_record(out_dir: Path, image_id: str) -> dict | None:
+    return next((r for r in reversed(read_log(out_dir)) if r.get("image_id") == image_id), None)
+
+
+def _logged_mask(out_dir: Path, image_id: str, record: dict) -> Path | None:
+    """The file holding the mask ``record`` vouches for: in place, or still pending; None if neither does."""
+    for path in (mask_path(out_dir, image_id), pending_path(out_dir, image_id)):
+        if path.is_file() and file_sha256(path) == record.get("mask_sha256_after"):
+            return path
+    return None
+
+
+def settle(out_dir: Path, image_id: str) -> None:
+    """Finish or drop what a cut-off save of ``image_id`` left: a pending mask that the log vouches for is moved into
+    place; one it does not (the save was cut off before its row) is removed."""
+    pending = pending_path(out_dir, image_id)
+    if not pending.is_file():
+        return
+    record = _last_record(out_dir, image_id)
+    if record is not None and record.get("action") != "exclude" and _logged_mask(out_dir, image_id, record) == pending:
+        os.replace(pending, mask_path(out_dir, image_id))
+    else:
+        pending.unlink()
 
 
 def utc_now() -> str:
@@ -123,15 +157,15 @@ def reviews(out_dir: Path, rows: list[dict]) -> dict[str, Review]:
         elif record["action"] == "exclude":
             out[image_id] = Review("excluded", record, reason=record.get("reason", ""))
         else:
-            path = mask_path(out_dir, image_id)
-            if not path.is_file():
+            path, logged = mask_path(out_dir, image_id), _logged_mask(out_dir, image_id, record)
+            if logged is not None:
+                out[image_id] = Review("reviewed", record, mask=logged)
+            elif not path.is_file():
                 out[image_id] = Review("invalid", record, problem=f"{path.name} is missing")
-            elif file_sha256(path) != record.get("mask_sha256_after"):
+            else:
                 out[image_id] = Review(
                     "invalid", record, problem=f"{path.name} is not the mask review.csv recorded (changed by hand?)"
                 )
-            else:
-                out[image_id] = Review("reviewed", record, mask=path)
     for image_id in photos.keys() - last.keys():
         path = mask_path(out_dir, image_id)
         if path.is_file():  # said, not passed over: whose mask it is and when it was drawn are unknown

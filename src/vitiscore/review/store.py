@@ -1,14 +1,15 @@
-"""What one save on the review page does: the photo-sized mask written atomically to
-``reviewed/<id>_depigmented.png``, then its row appended to ``reviewed/review.csv`` (:mod:`vitiscore.review.log`).
+"""What one save on the review page does: the photo-sized mask written to ``reviewed/pending/``, its row appended
+to ``reviewed/review.csv``, then the mask moved to ``reviewed/<id>_depigmented.png`` (:mod:`vitiscore.review.log`).
 
-Order matters for "nothing lost": the mask is complete on disk before the row that vouches for it exists, and
-the row records the mask's SHA-256, so a save cut off between the two leaves a mask without a row, which
-``vitiscore rescore`` reports and does not apply, never a row that names a half-written mask.
+Order matters for "nothing lost": the mask is complete on disk before the row that vouches for it exists (the row
+records its SHA-256), and the earlier accepted mask is replaced only after that row is on disk, so a save cut off
+at any moment leaves either the earlier state or the new one, never a row that names a half-written mask.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,7 @@ def save_review(
         raise UsageError(f"{row.get('image_id')}: the photo was not scored ({row.get('status')}); nothing to review")
     if action not in ("save", "exclude"):
         raise UsageError(f"action must be 'save' or 'exclude', got {action!r}")
+    review_log.settle(out_dir, row["image_id"])
     before, before_path = current_mask(out_dir, row)
     record = dict.fromkeys(review_log.COLUMNS, "")
     record.update(
@@ -102,8 +104,8 @@ def save_review(
             strokes.append(stroke)
         after = apply_strokes(after, *strokes, box, scale)
     data = png_bytes(np.asarray(after, bool))  # 1-bit, as the model's masks
-    path = review_log.mask_path(out_dir, row["image_id"])
-    write_bytes(path, data)
+    pending = review_log.pending_path(out_dir, row["image_id"])
+    write_bytes(pending, data)
     n_added, n_removed = int((after & ~before).sum()), int((before & ~after).sum())
     record.update(
         action="edit" if n_added or n_removed else "accept",
@@ -113,4 +115,5 @@ def save_review(
         mask_sha256_after=hashlib.sha256(data).hexdigest(),
     )
     review_log.append(out_dir, record)
+    os.replace(pending, review_log.mask_path(out_dir, row["image_id"]))
     return record
