@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import math
 import os
 from dataclasses import dataclass
 
@@ -164,6 +165,10 @@ def _detect_boxes(rgb: np.ndarray, small: np.ndarray) -> list[tuple[int, int, in
 # clearly better (by the margin) than the photo's own.
 UPRIGHT_SCORE = 0.85
 TURN_MARGIN = 0.1
+# A half turn is taken only when the face the mesh finds that way is this much more frontal (degrees of roll, pitch
+# and yaw added); chosen on upright painted faces that the detector preferred upside down
+# (docs/experiments/2026-12-07-facial-area-hair.md).
+HALF_TURN_MARGIN = 5.0
 
 
 def _detection_score(small: np.ndarray) -> float:
@@ -187,7 +192,26 @@ def upright_turns(rgb: np.ndarray, shrunk: np.ndarray | None = None) -> int:
         # The shrunk photo turned, not the photo: a quarter of the pixels to move, and the detector sees the same.
         scores[k] = _detection_score(np.ascontiguousarray(np.rot90(small, k)))
     best = max(scores, key=scores.get)
-    return best if best and scores[best] >= scores[0] + TURN_MARGIN else 0
+    if not best or scores[best] < scores[0] + TURN_MARGIN:
+        return 0
+    return 0 if best == 2 and not _half_turn_shows_a_more_frontal_face(rgb, small) else best
+
+
+def _frontality(rgb: np.ndarray, small: np.ndarray) -> float:
+    """|roll| + |pitch| + |yaw| (degrees) of the face the mesh finds in ``rgb``; infinite when it finds none."""
+    try:
+        face = locate(rgb, shrunk=small)
+    except NoFaceError:
+        return math.inf
+    return abs(face.roll_deg) + abs(face.pitch_deg) + abs(face.yaw_deg)
+
+
+def _half_turn_shows_a_more_frontal_face(rgb: np.ndarray, small: np.ndarray) -> bool:
+    """Whether the mesh finds a clearly more frontal face (by :data:`HALF_TURN_MARGIN`) on ``rgb`` turned half a
+    circle than as it is. The detector scores a face upside down nearly as high as upright, and an upright face
+    carrying white patches often higher; the mesh fitted to an upside-down face is tilted and turned."""
+    turned = _frontality(np.ascontiguousarray(np.rot90(rgb, 2)), np.ascontiguousarray(np.rot90(small, 2)))
+    return turned + HALF_TURN_MARGIN < _frontality(rgb, small)
 
 
 def _clahe(rgb: np.ndarray) -> np.ndarray:
