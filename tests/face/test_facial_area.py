@@ -175,3 +175,21 @@ def test_hair_just_outside_the_forehead_zone_counts_the_same_when_only_the_zone_
     windowed = fa._forehead_in_window(rgb, zone, outline, points, up)
     assert not whole[0][40].all()  # the strands' texture reaches into the zone's top rows
     assert np.array_equal(windowed[0], whole[0]) and windowed[1] == whole[1]
+
+
+def test_a_white_patch_below_the_hairline_is_forehead_and_the_hair_above_it_is_not():
+    from vitiscore.face.facial_area import _forehead_skin
+
+    # The upright face of _upright_forehead_points at twice the size (nasion-chin 200 px): even skin, a chalk-white
+    # band with sharp borders across the upper forehead (rows 30-79, a quarter of the face's height), hair above it
+    # (rows 0-19). The band's border reads as texture; it used to wall the fill off below the band.
+    points = _upright_forehead_points() * 2
+    lab = np.empty((400, 200, 3), np.float32)
+    lab[:] = (65.0, 15.0, 18.0)
+    lab[30:80] = (92.0, 7.5, 9.0)
+    lab[:20] = (20.0, 5.0, 8.0)
+    zone = np.zeros((400, 200), bool)
+    zone[:118, 20:180] = True
+    forehead, hair_stop = _forehead_skin(lab, zone, points, np.array([0.0, -1.0]))
+    assert forehead[30:80, 40:160].all()  # the patch, wall to wall
+    assert not forehead[:18].any() and hair_stop > 0.9  # and it still stops at the hair

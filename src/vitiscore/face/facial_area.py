@@ -9,8 +9,9 @@ Definition used (TRuE-V wording, with the decisions this tool had to make writte
 * Eyelids: an option. ``exclude`` (default) removes the lid skin between the lid margin and the mesh's third
   ring around the eye; ``include`` scores it as part of the periorbital unit. Every output records the choice.
 * Forehead above the mesh: the mesh stops 1-3 cm short of the hairline. The forehead is grown upward from the
-  brows through skin-coloured pixels and stops at the first hair (darker than the person's own skin, or of a
-  different colour and not lighter). It never goes beyond a plausible band: the hairline is at most
+  brows through skin-coloured pixels and stops at the first hair (darker than the person's own skin, of a
+  different colour and not lighter, or finely textured); the border of a smooth white patch is not taken for
+  hair, so that a patch at the hairline is kept. It never goes beyond a plausible band: the hairline is at most
   ``hairline_max`` x the nasion-to-chin distance above the nasion (0.85 by default; the labelled hairline on the
   70 frontal FASSEG faces lies at 0.27-0.82, mean 0.60, of that distance).
 
@@ -275,6 +276,10 @@ def _opening_radius(face_height: float) -> int:
     return max(1, int(OPENING_SHARE * face_height))
 
 
+def _disc(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
 def _forehead_skin(
     lab: np.ndarray, zone: np.ndarray, points: np.ndarray, up: np.ndarray, offset: tuple[int, int] = (0, 0)
 ) -> tuple[np.ndarray, float]:
@@ -313,6 +318,13 @@ def _forehead_skin(
     fine = lab[..., 0] - cv2.GaussianBlur(lab[..., 0], (0, 0), FINE_SIGMA)
     texture = np.sqrt(cv2.GaussianBlur(fine * fine, (0, 0), TEXTURE_SIGMA))
     textured = texture > 2.5 * max(float(np.median(texture[ref])), 0.5)
+    # A white patch's border is a lightness step, which reads as texture along it: near a smooth lighter patch
+    # (depigmented skin; grey hair is lighter but textured) texture is not hair, or the patch walls the fill off.
+    patch = (delta_l > max(6.0, 2.0 * spread[0])) & ~textured
+    radius = _opening_radius(face_height)
+    patch = cv2.morphologyEx(patch.astype(np.uint8), cv2.MORPH_OPEN, _disc(radius))
+    reach = _gaussian_reach(FINE_SIGMA) + _gaussian_reach(TEXTURE_SIGMA)
+    textured &= ~cv2.dilate(patch, _disc(reach)).astype(bool)
     hair = darker | yellower | textured
     # Hair is a region, not single pixels: where over a third of the neighbourhood (1 % of the face height)
     # looks like hair, it is hair. This keeps pores and freckles out and makes the edge stable between
@@ -325,9 +337,7 @@ def _forehead_skin(
     forehead = np.isin(comp, keep[keep > 0])
     # Skin seen through a parting or between strands makes thin spikes into the hair: an opening about 2 % of
     # the face height wide removes them, then only what still touches the seeds is kept.
-    radius = _opening_radius(face_height)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    opened = cv2.morphologyEx(forehead.astype(np.uint8), cv2.MORPH_OPEN, kernel)
+    opened = cv2.morphologyEx(forehead.astype(np.uint8), cv2.MORPH_OPEN, _disc(radius))
     n, comp = cv2.connectedComponents(opened, connectivity=4)
     keep = np.unique(comp[seeds & opened.astype(bool)])
     forehead = np.isin(comp, keep[keep > 0])
