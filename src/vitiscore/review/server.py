@@ -32,6 +32,7 @@ import json
 import logging
 import secrets
 import threading
+import warnings
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -133,9 +134,11 @@ class ReviewSession:
         row = self.rows[image_id]
         added = removed = None
         if body.get("strokes"):
-            strokes = _decode_picture(body["strokes"])
+            strokes = _decode_picture(body["strokes"], frame_size(*frame_of(row)))
             added, removed = strokes[..., 0] > 127, strokes[..., 1] > 127
         threshold = body.get("threshold")
+        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))):
+            raise UsageError(f"threshold must be a number from 0 to 1 or null, got {json.dumps(threshold)[:40]}")
         probability = None
         if body.get("refined"):
             probability = self.refined.get(image_id)
@@ -186,15 +189,23 @@ class ReviewSession:
         return {"probability": data, "threshold": threshold, "n_marks": len(on_frame)}
 
 
-def _decode_picture(data_url: str) -> np.ndarray:
-    """An RGBA picture from a ``data:image/png;base64,...`` URL (the page's stroke layer)."""
+def _decode_picture(data_url: str, size: tuple[int, int]) -> np.ndarray:
+    """An RGBA picture from a ``data:image/png;base64,...`` URL (the page's stroke layer), which must be ``size``
+    ((width, height), the face crop's) as its header declares it: checked before any pixel is decoded, so that a
+    small file declaring a huge picture costs nothing."""
     if not isinstance(data_url, str) or not data_url.startswith("data:image/png;base64,"):
         raise UsageError("strokes must be a PNG data URL")
     try:
         raw = base64.b64decode(data_url.split(",", 1)[1], validate=True)
-        with Image.open(io.BytesIO(raw)) as image:
-            return np.asarray(image.convert("RGBA"))
-    except (binascii.Error, OSError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # a bomb is refused, not decoded
+            with Image.open(io.BytesIO(raw)) as image:
+                if image.size != tuple(size):
+                    raise UsageError(
+                        f"strokes must be {size[0]}x{size[1]} px (the face crop), got {image.size[0]}x{image.size[1]}"
+                    )
+                return np.asarray(image.convert("RGBA"))
+    except (binascii.Error, OSError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UsageError(f"strokes are not a readable PNG: {exc}") from None
 
 
@@ -208,7 +219,8 @@ class _Handler(BaseHTTPRequestHandler):
     token: str
 
     def log_message(self, format, *args):  # noqa: A002 - the standard library's signature
-        log.debug("%s %s", self.address_string(), format % args)
+        # The request line carries the token in its query: never into a log.
+        log.debug("%s %s", self.address_string(), (format % args).replace(self.token, "<token>"))
 
     def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
         self.send_response(status)
@@ -238,6 +250,12 @@ class _Handler(BaseHTTPRequestHandler):
         if not hmac.compare_digest(given.encode(), self.token.encode()):
             self._json(HTTPStatus.FORBIDDEN, {"error": "missing or wrong token: open the URL the command printed"})
             return False
+        # A page elsewhere that learnt the token must not make the rater's browser save: a browser names the page
+        # that sent a request in Origin, and the review page's own requests come from this server.
+        origin = (self.headers.get("Origin") or "").lower()
+        if self.command == "POST" and origin and origin not in {f"http://{name}:{port}" for name in LOCAL_NAMES}:
+            self._json(HTTPStatus.FORBIDDEN, {"error": "requests from other pages are refused"})
+            return False
         return True
 
     def _photo(self, parts: list[str]) -> str | None:
@@ -264,7 +282,10 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
         except FileNotFoundError as exc:
-            self._json(HTTPStatus.NOT_FOUND, {"error": str(exc)})
+            # The file's name, never its absolute path.
+            self._json(
+                HTTPStatus.NOT_FOUND, {"error": f"a file of this run is missing: {Path(exc.filename or '').name}"}
+            )
 
     def do_POST(self):  # noqa: N802 - the standard library's name
         url = urlsplit(self.path)
@@ -277,7 +298,8 @@ class _Handler(BaseHTTPRequestHandler):
         image_id = self._photo(parts)
         if image_id is None:
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        length = self.headers.get("Content-Length") or ""
+        length = int(length) if length.isdigit() else 0
         if not 0 < length <= MAX_BODY:
             self._json(HTTPStatus.BAD_REQUEST, {"error": "empty or too large request"})
             return
@@ -289,7 +311,7 @@ class _Handler(BaseHTTPRequestHandler):
                 answer = self.session.refine(image_id, body)
             else:
                 answer = {"saved": self.session.save(image_id, body), **self.session.photos()}
-        except ValueError as exc:
+        except (ValueError, TypeError, KeyError) as exc:  # what a malformed request body raises
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
             return
         self._json(HTTPStatus.OK, answer)

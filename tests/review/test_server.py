@@ -1,0 +1,120 @@
+"""The review server answers every malformed or hostile request with a clear refusal, in bounded time, and never
+shows its token or the run's absolute paths."""
+
+import base64
+import http.client
+import json
+import logging
+import shutil
+import struct
+import threading
+import time
+import zlib
+
+import pytest
+from PIL import Image
+
+from tests.support import SAMPLES
+from vitiscore import score_folder
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from vitiscore.review.server import make_server
+
+    photos = tmp_path_factory.mktemp("photos")
+    shutil.copy(SAMPLES / "tan_baseline.jpg", photos / "tan_baseline.jpg")
+    out = tmp_path_factory.mktemp("out") / "run"
+    score_folder([photos], out, progress=False, workers=1, overlays=False)
+    httpd, url = make_server(out, "dr_test")
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield out, httpd, url.split("token=")[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _post(httpd, token, path, body: bytes, **headers):
+    port = httpd.server_address[1]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    sent = {"Host": f"127.0.0.1:{port}", "X-Vitiscore-Token": token, "Content-Length": str(len(body)), **headers}
+    connection.putrequest("POST", path, skip_host=True, skip_accept_encoding=True)
+    for name, value in sent.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    connection.send(body)
+    response = connection.getresponse()
+    return response.status, json.loads(response.read() or b"{}")
+
+
+def _strokes(width: int, height: int) -> str:
+    """A PNG data URL whose header declares ``width`` x ``height`` RGBA pixels and whose data is a few bytes: the
+    small file that declares a huge picture."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    png = (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def test_malformed_requests_get_a_400_not_silence(server):
+    out, httpd, token = server
+    save = "/api/photo/tan_baseline/save"
+    status, answer = _post(httpd, token, save, json.dumps({"action": "save", "threshold": [1]}).encode())
+    assert status == 400 and "threshold" in answer["error"]  # no response and a stack trace before
+    status, _ = _post(httpd, token, save, b"{}", **{"Content-Length": "abc"})
+    assert status == 400
+    status, answer = _post(
+        httpd, token, save, json.dumps({"action": "save", "strokes": "data:image/png;base64,!"}).encode()
+    )
+    assert status == 400
+
+
+def test_a_small_stroke_file_declaring_a_huge_picture_is_refused_before_decoding(server, monkeypatch):
+    out, httpd, token = server
+    # 12000 x 12000 took 11.7 s and 1.9 GB before a 400; 20000 x 20000 raised an uncaught error. The declared size
+    # is now refused from the header: no pixel is decoded (Image.convert is never reached).
+    decoded = []
+    monkeypatch.setattr(Image.Image, "convert", lambda *a, **k: decoded.append(1))
+    for side in (12000, 20000):
+        body = json.dumps({"action": "save", "strokes": _strokes(side, side)}).encode()
+        status, answer = _post(httpd, token, "/api/photo/tan_baseline/save", body)
+        assert status == 400 and ("face crop" in answer["error"] or "readable" in answer["error"])
+    assert decoded == []
+
+
+def test_a_save_from_another_page_is_refused(server):
+    out, httpd, token = server
+    body = json.dumps({"action": "save"}).encode()
+    status, _ = _post(httpd, token, "/api/photo/tan_baseline/save", body, Origin="http://evil.example")
+    assert status == 403
+    port = httpd.server_address[1]
+    status, _ = _post(httpd, token, "/api/photo/tan_baseline/save", body, Origin=f"http://127.0.0.1:{port}")
+    assert status == 200
+
+
+def test_the_token_never_reaches_the_log_and_a_404_shows_no_path(server, caplog):
+    out, httpd, token = server
+    port = httpd.server_address[1]
+    with caplog.at_level(logging.DEBUG, logger="vitiscore"):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", f"/api/photos?token={token}", headers={"Host": f"127.0.0.1:{port}"})
+        assert connection.getresponse().status == 200
+        time.sleep(0.2)
+    assert caplog.records and token not in caplog.text
+    moved = out / "crops" / "tan_baseline.jpg"
+    moved.rename(moved.with_suffix(".bak"))
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request(
+            "GET", "/api/photo/tan_baseline/crop", headers={"Host": f"127.0.0.1:{port}", "X-Vitiscore-Token": token}
+        )
+        response = connection.getresponse()
+        text = response.read().decode()
+        assert response.status == 404 and str(out) not in text and "tan_baseline" in text
+    finally:
+        moved.with_suffix(".bak").rename(moved)
