@@ -260,3 +260,21 @@ def test_a_ctrl_c_right_after_a_journal_line_leaves_that_row_in_results_csv(tmp_
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "interrupted" and run["finished"] == 2 and run["photos"] == 6
     assert run["counts"] == {"ok": 2}
+
+
+def test_skip_existing_redoes_a_photo_whose_mask_is_cut_short_or_whose_map_is_empty(tmp_path):
+    # Both were taken as done, and `report` then crashed on them.
+    photos = _photos(tmp_path / "photos", "tan_baseline.jpg", "brown_week24.jpg")
+    out = tmp_path / "out"
+    first = {r["image_id"]: r for r in score_folder([photos], out, CLASSICAL, progress=False).rows}
+    mask = out / first["tan_baseline"]["mask_depigmented"]
+    mask.write_bytes(mask.read_bytes()[: mask.stat().st_size // 2])
+    (out / first["brown_week24"]["probability"]).write_bytes(b"")
+    again = score_folder([photos], out, CLASSICAL, skip_existing=True, progress=False)
+    assert again.run["reused"] == 0 and again.run["scored_this_run"] == 2
+    assert {r["image_id"]: r["depigmented_px"] for r in again.rows} == {
+        i: r["depigmented_px"] for i, r in first.items()
+    }
+    assert main(["report", str(out)]) == 0
+    third = score_folder([photos], out, CLASSICAL, skip_existing=True, progress=False)
+    assert third.run["reused"] == 2

@@ -25,6 +25,8 @@ import shutil
 import uuid
 from pathlib import Path
 
+from PIL import Image
+
 from vitiscore.errors import UsageError
 from vitiscore.files.storage import file_sha256, read_jsonl, read_run_json, write_jsonl
 
@@ -48,20 +50,39 @@ def settings_sha256(options: dict, model_sha256: str, version: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def finished_rows(out_dir: Path, settings: str, required_files: tuple[str, ...]) -> dict[str, dict]:
+def finished_rows(
+    out_dir: Path, settings: str, required_files: tuple[str, ...], file_columns: tuple[str, ...] = ()
+) -> dict[str, dict]:
     """Rows of the journal of ``out_dir`` that a run with ``settings`` can reuse, by image id: status ok, the same
-    settings, a ``photo_sha256``, and the files named by the columns ``required_files`` still on disk. A later
-    line of the same photo replaces an earlier one. Whether the photo is still the same one is for the caller to
-    check against ``photo_sha256``."""
+    settings, a ``photo_sha256``, the files named by the columns ``required_files`` still on disk and whole
+    (:func:`whole_file`), and so is every other file a column of ``file_columns`` names. A later line of the same
+    photo replaces an earlier one. Whether the photo is still the same one is for the caller to check against
+    ``photo_sha256``."""
     done = {}
     for record in read_jsonl(Path(out_dir) / "results.jsonl"):
         if record.get("status") != "ok" or record.get("settings_sha256") != settings:
             done.pop(record.get("image_id"), None)
             continue
-        files = [record.get(c) for c in required_files]
-        if all(f and (Path(out_dir) / f).is_file() for f in files) and record.get("photo_sha256"):
+        named = [record.get(c) for c in file_columns if c not in required_files and record.get(c)]
+        files = [record.get(c) for c in required_files] + named
+        if all(f and whole_file(Path(out_dir) / f) for f in files) and record.get("photo_sha256"):
             done[record["image_id"]] = record
     return done
+
+
+def whole_file(path: Path) -> bool:
+    """Whether an output file can be used again: a regular file, not empty, and, for a picture, one that reads to
+    its end (a truncated mask or an emptied probability map is redone, not reused)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        return True
+    try:
+        with Image.open(path) as image:
+            image.load()  # decodes every row: a file cut short raises here
+    except (OSError, SyntaxError, ValueError):
+        return False
+    return True
 
 
 def journal_rows(journal: Path, image_ids: list[str]) -> list[dict]:
@@ -179,7 +200,7 @@ def begin(
     reusable rows (:func:`finished_rows`) of those photos by image id, else none; every file of the earlier run
     that those rows do not name (in ``file_columns``) is removed, and the journal is rewritten to hold just those
     rows, so that it stays the record of this run (a photo left out of this run leaves no row or file behind)."""
-    reuse = finished_rows(out_dir, settings, required_files) if skip_existing else {}
+    reuse = finished_rows(out_dir, settings, required_files, file_columns) if skip_existing else {}
     reuse = {image_id: row for image_id, row in reuse.items() if image_id in image_ids}
     keep = {r[c] for r in reuse.values() for c in file_columns if r.get(c)}
     removed = clear(out_dir, keep)
