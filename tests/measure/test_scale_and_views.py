@@ -84,6 +84,17 @@ def test_manifest_errors_name_the_problem(tmp_path):
         read_manifest(_write(tmp_path / "m.csv", "path,subject_id,visit,view,height_cm\na.png,s1,v,f,tall\n"))
     with pytest.raises(ValueError, match="twice"):
         read_manifest(_write(tmp_path / "m.csv", "path,subject_id,visit,view\na.png,s1,v,f\na.png,s1,v,g\n"))
+    # Two photos of one subject, visit and view were fused silently, counting that view's skin twice.
+    (tmp_path / "b.png").write_bytes(b"x")
+    with pytest.raises(ValueError, match="lines 2 and 3: two photos of subject s1, visit v, view f"):
+        read_manifest(_write(tmp_path / "m.csv", "path,subject_id,visit,view\na.png,s1,v,f\nb.png,s1,v,f\n"))
+    # 100,000 missing photos made one 3.7 MB line: the count and the first five.
+    lines = "".join(f"gone_{i}.png,s{i},v,f\n" for i in range(100_000))
+    with pytest.raises(FileNotFoundError) as missing:
+        read_manifest(_write(tmp_path / "m.csv", "path,subject_id,visit,view\n" + lines))
+    message = str(missing.value)
+    assert "100000 photo(s)" in message and "gone_4.png" in message and "gone_5.png" not in message
+    assert len(message) < 500
 
 
 @pytest.mark.slow

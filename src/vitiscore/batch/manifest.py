@@ -31,13 +31,17 @@ class ManifestEntry:
     hand: scale_mod.HandUnit
 
 
+# A manifest naming many missing photos is one mistake (a wrong folder): this many are named, then the count.
+MISSING_SHOWN = 5
+
+
 def read_manifest(path: str | Path) -> list[ManifestEntry]:
     """Read and check a manifest.
 
     Raises:
-        FileNotFoundError: the manifest, or a photo it names, does not exist (all missing photos are named).
+        FileNotFoundError: the manifest, or a photo it names, does not exist (the count, and the first few named).
         ValueError: a required column is missing, a required cell is empty, a number cannot be read or is out
-            of range, or the same photo is listed twice.
+            of range, the same photo is listed twice, or one subject, visit and view has two photos.
     """
     path = Path(path)
     columns, rows = read_table_csv(path, "manifest")
@@ -65,7 +69,7 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
             )
         except ValueError as exc:
             raise UsageError(f"manifest {path}, subject {subject}: {exc}") from None
-    entries, absent, seen = [], [], {}
+    entries, absent, seen, views = [], [], {}, {}
     for line, row in enumerate(rows, start=2):
         photo = Path(row["path"])
         photo = photo if photo.is_absolute() else path.parent / photo
@@ -76,7 +80,16 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
         if key in seen:
             raise UsageError(f"manifest {path} lists {row['path']} twice (lines {seen[key]} and {line})")
         seen[key] = line
+        view = (row["subject_id"], row["visit"], row["view"])
+        if view in views:
+            # Fused as two views, two photos of one view would count that view's skin twice.
+            raise UsageError(
+                f"manifest {path} lines {views[view]} and {line}: two photos of subject {view[0]}, visit {view[1]}, "
+                f"view {view[2]}; name the views apart (e.g. {view[2]}_2) or keep one photo"
+            )
+        views[view] = line
         entries.append(ManifestEntry(photo, row["subject_id"], row["visit"], row["view"], hands[row["subject_id"]]))
     if absent:
-        raise MissingInputError(f"manifest {path} names photos that do not exist: " + "; ".join(absent))
+        shown = "; ".join(absent[:MISSING_SHOWN]) + ("; ..." if len(absent) > MISSING_SHOWN else "")
+        raise MissingInputError(f"manifest {path} names {len(absent)} photo(s) that do not exist: {shown}")
     return entries
