@@ -2,9 +2,9 @@
 small changes that should not matter (the model's variability under test-time augmentation, the facial area's
 when the photo is reframed slightly), and the same interval carried to any other score of the photo.
 
-The interval is what those changes move the score by; it is not a bound on the model's bias (a patch the model
-never marks moves no member). Whether it covers the truth is measured on the virtual-trial benchmark
-(``research/virtual_trial.py``).
+Those changes cannot show a bias (a patch the model never marks moves no member), so the interval adds a residual
+error, chosen on a virtual trial so that the improvement intervals cover the truth at their level
+(:func:`widen`; ``research/calibrate_intervals.py``); where the model is biased (light skin) they still do not.
 """
 
 from __future__ import annotations
