@@ -172,6 +172,17 @@ def test_categorical_degrees_and_responder_calls(tmp_path):
     assert calls["specificity"]["value"] == pytest.approx(2 / 3)
 
 
+def test_the_summary_of_two_category_calls_shows_what_calls_have(tmp_path):
+    # It printed ICC, a proportional bias, the weighted kappas and "kappa sensitivity" for 0/1 calls.
+    from vitiscore.report.tables import report_text
+
+    pred, ref = _tables(tmp_path, [1, 1, 0, 0, 1, 0], {"fvasi": [1, 0, 0, 1, 1, 0]})
+    text = report_text(validate(pred, ref, "image_id", categorical=True, n_resamples=50)[0])
+    assert "fvasi: Cohen's kappa 0.333" in text and "fvasi: sensitivity 0.667" in text
+    assert "ICC" not in text.split("note:")[0] and "proportional" not in text and "kappa linear" not in text
+    assert "describe continuous scores, not calls" in text
+
+
 def test_strata_get_their_own_numbers(tmp_path):
     values = [0.2, 0.9, 1.4, 2.0, 2.5, 0.7, 1.1]
     pred, ref = _tables(

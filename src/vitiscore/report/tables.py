@@ -57,8 +57,8 @@ def _estimate(entry) -> str:
     value, low, high = (entry.get(k) for k in ("value", "ci_low", "ci_high"))
     if value is None or not math.isfinite(value):
         return "undefined"
-    if low is None or not (math.isfinite(low) and math.isfinite(high)):
-        return f"{value:.3f}"
+    if low is None or not (math.isfinite(low) and math.isfinite(high)) or low >= high:
+        return f"{value:.3f}"  # an interval of no width says nothing
     return f"{value:.3f} ({low:.3f} to {high:.3f})"
 
 
@@ -68,12 +68,32 @@ def _subjects(report: dict) -> str:
 
 
 def report_text(report: dict) -> str:
-    """A readable summary for the terminal."""
+    """A readable summary for the terminal: for two-category calls (responder or not) the agreement of the calls
+    only, since the statistics of continuous scores say nothing of calls (agreement.csv still holds them)."""
     ba = report["bland_altman"]
     lines = [
         f"n = {report['n']} pairs ({_subjects(report)}); {report['n_unmatched']} unmatched, "
         f"{report['n_dropped_missing']} with a missing value",
         f"reference: {report['reference']}",
+    ]
+    categorical = report.get("categorical", {})
+    if len(categorical.get("categories", ())) == 2:
+        for column, entry in categorical.items():
+            if column != "categories":
+                lines += [
+                    f"{column}: Cohen's kappa {_estimate(entry['unweighted'])}",
+                    f"{column}: sensitivity {_estimate(entry['sensitivity'])}" if "sensitivity" in entry else "",
+                    f"{column}: specificity {_estimate(entry['specificity'])}" if "specificity" in entry else "",
+                ]
+        lines = [line for line in lines if line]
+        lines.append(
+            "note: two categories: weighted kappas equal the unweighted one, and ICC, CCC, correlations and "
+            "Bland-Altman describe continuous scores, not calls (agreement.csv keeps them)"
+        )
+        lines += [f"note: {note}" for note in report.get("notes", [])]
+        lines.append(f"CIs: {report['ci_method']}")
+        return "\n".join(lines)
+    lines += [
         f"ICC(2,1) absolute agreement  {_estimate(report['icc']['ICC2'])}",
         f"ICC(3,1) consistency         {_estimate(report['icc']['ICC3'])}",
     ]
@@ -86,7 +106,7 @@ def report_text(report: dict) -> str:
     ]
     if "proportional_slope" in ba:
         lines.append(f"proportional bias: slope {ba['proportional_slope']:.3f}, p = {ba['proportional_p']:.3g}")
-    for column, entry in report.get("categorical", {}).items():
+    for column, entry in categorical.items():
         if column != "categories":
             lines += [f"{column}: kappa {name} {_estimate(v)}" for name, v in entry.items()]
     for column, values in report.get("strata", {}).items():
