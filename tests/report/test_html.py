@@ -22,3 +22,19 @@ def test_a_photo_named_with_hash_and_percent_has_working_thumbnail_links(tmp_pat
     for source in sources:
         link = urllib.parse.urlsplit(source.replace("&amp;", "&"))
         assert not link.fragment and (out / urllib.parse.unquote(link.path)).is_file(), source
+
+
+def test_the_report_and_the_score_command_say_which_f_vasi_to_report(tmp_path):
+    # Neither said what flat, surface and clinical mean, nor which to report.
+    from tests.support import run_cli
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(SAMPLES / "tan_baseline.jpg", photos / "tan_baseline.jpg")
+    out = tmp_path / "out"
+    proc = run_cli("score", str(photos), "-o", str(out), "--model", "classical")
+    assert proc.returncode == 0 and "The F-VASI to report: fvasi_surface in results.csv" in proc.stdout
+    page = write_report(out).read_text()
+    definitions = page.split("<section id='definitions'>")[1].split("</section>")[0]
+    for term in ("fvasi_fused", "fvasi_surface", "flat", "clinical", "light_skin", "doubtful_calls"):
+        assert term in definitions

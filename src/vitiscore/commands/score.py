@@ -189,4 +189,6 @@ def run(args) -> int:
         sys.stdout.write(f"\n{len(result.rows)} photos: {counts}. Results in {args.out}/results.csv\n")
         if result.fused is not None:
             sys.stdout.write(f"{len(result.fused)} subject-visits fused into {args.out}/fused.csv\n")
+        endpoint = "fvasi_fused in fused.csv" if result.fused is not None else "fvasi_surface in results.csv"
+        sys.stdout.write(f"The F-VASI to report: {endpoint} (the report says why)\n")
     return EXIT_OK if result.all_ok else EXIT_SOME_FAILED

@@ -341,6 +341,27 @@ SCRIPT = """
 """
 
 
+# What the numbers and flags mean and which F-VASI to report, for a reader who has only this page.
+DEFINITIONS = (
+    "<section id='definitions'><h2>What the numbers mean</h2><ul>"
+    "<li><b>Which F-VASI to report:</b> <code>fvasi_fused</code> (fused.csv) when each visit has several views, "
+    "else <code>fvasi_surface</code>; <code>compare</code> uses the fused score when there is one.</li>"
+    "<li><b>flat</b> (<code>fvasi</code>): depigmented pixels of the facial area x the face's hand units; it "
+    "under-counts the sides of the face, which a frontal photo foreshortens.</li>"
+    "<li><b>surface</b>: each pixel weighted by the skin surface it shows (from the face mesh).</li>"
+    "<li><b>clinical</b>: per facial unit, the involved area x the degree binned as a clinician scores "
+    "(0/10/25/50/75/90/100 %); quote it beside the endpoint when comparing with clinicians.</li>"
+    "<li><b>Intervals</b> (<code>score --uncertainty</code>): 90 % for a photo's score, the probability of each "
+    "response per subject, and <code>doubtful_calls</code>: the calls that could go either way, to review first."
+    "</li>"
+    "<li><b>Flags</b> (a scored photo to check): <code>light_skin</code> (the model misses most on light skin), "
+    "<code>pose</code>, <code>low_resolution</code>, <code>overexposed</code>, <code>underexposed</code>, "
+    "<code>multiple_faces</code> (the largest was scored), <code>hairline_not_found</code>, "
+    "<code>face_found_enhanced</code> (found on a contrast-normalised copy). A photo not scored has a "
+    "<code>status</code> other than ok and no number.</li></ul></section>"
+)
+
+
 def write_report(out_dir, compare_dir=None) -> Path:
     """Write ``OUT/report.html`` (and its thumbnails) for the scoring run in ``out_dir``; return its path.
 
@@ -360,7 +381,7 @@ def write_report(out_dir, compare_dir=None) -> Path:
         raise UsageError(f"{compare_dir} holds no per_subject.csv of `vitiscore compare`")
     if (out_dir / FILES_DIR).is_dir():
         shutil.rmtree(out_dir / FILES_DIR)
-    sections = [_run_section(run, rows), _photo_table(rows), _failures(rows), _photo_cards(out_dir, rows)]
+    sections = [_run_section(run, rows), DEFINITIONS, _photo_table(rows), _failures(rows), _photo_cards(out_dir, rows)]
     if compare_dir is not None:
         sections.append(_compare_section(out_dir, Path(compare_dir)))
     title = f"vitiscore report: {out_dir.resolve().name}"
