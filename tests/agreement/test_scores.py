@@ -315,3 +315,16 @@ def test_subjects_are_counted_from_the_key_and_few_clusters_are_noted(tmp_path):
     clustered, _ = validate(pred, ref, ["subject_id", "visit"], subject_col="subject_id", n_resamples=200)
     assert clustered["n_subjects"] == 3 and any("only 3 subjects" in note for note in clustered["notes"])
     assert "Analytic, per row: icc_references" in clustered["ci_method"]
+
+
+def test_validate_names_the_columns_it_compared_and_points_to_the_fused_scores(tmp_path):
+    # It compared the flat per-photo `fvasi` by default without saying so, while compare reads fused.csv.
+    from vitiscore.report.tables import report_text
+
+    pred, ref = _tables(tmp_path, [0.1, 0.5, 0.9, 1.2], {"clinician": [0.2, 0.4, 1.0, 1.1]})
+    results = pred.rename(pred.with_name("results.csv"))
+    text = report_text(validate(results, ref, "image_id", ref_cols=["clinician"], n_resamples=20)[0])
+    assert "compared: fvasi of results.csv with clinician of ref.csv" in text and "fused.csv" not in text
+    results.with_name("fused.csv").write_text("subject_id,visit,fvasi_fused\n")
+    text = report_text(validate(results, ref, "image_id", ref_cols=["clinician"], n_resamples=20)[0])
+    assert "the F-VASI to report is fvasi_fused" in text

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -301,6 +302,7 @@ def validate(
     report = {
         "prediction": str(pred_path),
         "reference": str(ref_path),
+        "reference_file": str(ref_path),
         "on": list(on) if not isinstance(on, str) else [on],
         "pred_col": pred_col,
         "ref_cols": pairs.ref_cols,
@@ -316,6 +318,13 @@ def validate(
             pairs,
         )
     report.update(agreement(pairs, categorical, loa_sd, level, n_resamples, seed))
+    fused = Path(pred_path).with_name("fused.csv")
+    if Path(pred_path).name == "results.csv" and fused.is_file() and pred_col in ("fvasi", "fvasi_surface"):
+        # compare reads the fused scores by itself; validate compares exactly the column it is given.
+        report["notes"].append(
+            f"{fused} sits beside the predictions: with several views per visit the F-VASI to report is "
+            f"fvasi_fused, compared with `vitiscore validate {fused} ... --pred-col fvasi_fused --on subject_id visit`"
+        )
     report["strata"] = {}
     for column, values in pairs.strata.items():
         report["strata"][column] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from vitiscore.agreement.stats import AGREEMENT_STATISTICS
 
@@ -74,7 +75,8 @@ def report_text(report: dict) -> str:
     lines = [
         f"n = {report['n']} pairs ({_subjects(report)}); {report['n_unmatched']} unmatched, "
         f"{report['n_dropped_missing']} with a missing value",
-        f"reference: {report['reference']}",
+        f"compared: {report.get('pred_col')} of {Path(str(report.get('prediction'))).name} with {report['reference']} "
+        f"of {Path(str(report.get('reference_file', ''))).name or 'the reference'}",
     ]
     categorical = report.get("categorical", {})
     if len(categorical.get("categories", ())) == 2:
