@@ -16,5 +16,9 @@ class MissingInputError(UsageError, FileNotFoundError):
     """A file or folder named as input does not exist."""
 
 
+class DiskFullError(UsageError):
+    """The disk holding the output folder is full; the message says how much is free and how to go on."""
+
+
 class MissingDependencyError(ImportError):
     """A package this command needs is not installed; the message holds the command that installs it."""

@@ -278,3 +278,28 @@ def test_skip_existing_redoes_a_photo_whose_mask_is_cut_short_or_whose_map_is_em
     assert main(["report", str(out)]) == 0
     third = score_folder([photos], out, CLASSICAL, skip_existing=True, progress=False)
     assert third.run["reused"] == 2
+
+
+def test_a_full_disk_says_where_how_much_is_free_and_how_to_go_on(tmp_path, monkeypatch):
+    # It ended in a traceback and exit 1.
+    import errno
+
+    from vitiscore import files as files_mod
+    from vitiscore.errors import DiskFullError
+
+    photos = _photos(tmp_path / "photos", "tan_baseline.jpg", "brown_week24.jpg")
+    out = tmp_path / "out"
+    written = files_mod.append_jsonl
+
+    def append(path, row):
+        if files_mod.read_jsonl(path):  # the second photo's line: the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written(path, row)
+
+    monkeypatch.setattr(files_mod, "append_jsonl", append)
+    with pytest.raises(DiskFullError, match="--skip-existing") as full:
+        score_folder([photos], out, CLASSICAL, progress=False, workers=1)
+    assert str(out) in str(full.value) and "MB free" in str(full.value)
+    monkeypatch.undo()
+    again = score_folder([photos], out, CLASSICAL, skip_existing=True, progress=False)
+    assert again.run["reused"] == 1 and again.run["scored_this_run"] == 1

@@ -18,6 +18,7 @@ when it ends, with the hash of its settings), the journal ``results.jsonl``, the
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from vitiscore.errors import UsageError
+from vitiscore.errors import DiskFullError, UsageError
 from vitiscore.files.storage import file_sha256, read_jsonl, read_run_json, write_jsonl
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,18 @@ def whole_file(path: Path) -> bool:
     except (OSError, SyntaxError, ValueError):
         return False
     return True
+
+
+def raise_if_disk_full(out_dir: Path, error: OSError) -> None:
+    """Raise :class:`~vitiscore.errors.DiskFullError` for ``error`` when it is a full disk: where, how much is free
+    and how to go on, instead of a traceback (the journal and the last results.csv stay as they were)."""
+    if error.errno == errno.ENOSPC:
+        free = shutil.disk_usage(out_dir).free / 1e6
+        raise DiskFullError(
+            f"the disk holding {out_dir} is full ({free:.0f} MB free): the photos finished so far are kept "
+            "(results.jsonl, and results.csv as it last was); free some space and run the same command with "
+            "--skip-existing to go on"
+        ) from error
 
 
 def journal_rows(journal: Path, image_ids: list[str]) -> list[dict]:

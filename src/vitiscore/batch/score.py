@@ -341,28 +341,32 @@ def score_folder(
             return [found[k] for k in sorted(found)]
 
         try:
-            for index, (row, timings) in engines.run(job, tasks, workers, engine, ray_address, gpus):
-                for stage, seconds in timings.items():
-                    stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
-                if row["status"] != "ok":
-                    log.warning("%s: %s (%s)", row["path"], row["status"], row["error"])
-                files_mod.append_jsonl(journal, row)
-                found[tasks[index].position] = row
-                done += 1
-                bar.update(1)
-                if time.monotonic() - last_csv > 10:
-                    files_mod.write_csv(out_dir / "results.csv", in_order(), COLUMNS)
-                    last_csv = time.monotonic()
-        except KeyboardInterrupt:
-            kept = run_folder.journal_rows(journal, ids)
-            interrupted = {**record, "status": "interrupted", "photos": len(paths), "finished": len(kept)}
-            files_mod.write_json(out_dir / "run.json", {**interrupted, "counts": status_counts(kept)})
+            try:
+                for index, (row, timings) in engines.run(job, tasks, workers, engine, ray_address, gpus):
+                    for stage, seconds in timings.items():
+                        stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
+                    if row["status"] != "ok":
+                        log.warning("%s: %s (%s)", row["path"], row["status"], row["error"])
+                    files_mod.append_jsonl(journal, row)
+                    found[tasks[index].position] = row
+                    done += 1
+                    bar.update(1)
+                    if time.monotonic() - last_csv > 10:
+                        files_mod.write_csv(out_dir / "results.csv", in_order(), COLUMNS)
+                        last_csv = time.monotonic()
+            except KeyboardInterrupt:
+                kept = run_folder.journal_rows(journal, ids)
+                interrupted = {**record, "status": "interrupted", "photos": len(paths), "finished": len(kept)}
+                files_mod.write_json(out_dir / "run.json", {**interrupted, "counts": status_counts(kept)})
+                raise
+            finally:
+                bar.close()
+                # From the journal, the record of what is on disk: a Ctrl-C between a row's journal line and its
+                # place in memory must not leave that row out of results.csv.
+                files_mod.write_csv(out_dir / "results.csv", run_folder.journal_rows(journal, ids), COLUMNS)
+        except OSError as exc:
+            run_folder.raise_if_disk_full(out_dir, exc)
             raise
-        finally:
-            bar.close()
-            # From the journal, the record of what is on disk: a Ctrl-C between a row's journal line and its place in
-            # memory must not leave that row out of results.csv.
-            files_mod.write_csv(out_dir / "results.csv", run_folder.journal_rows(journal, ids), COLUMNS)
         rows = in_order()
         fused = None
         if entries:
