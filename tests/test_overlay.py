@@ -33,3 +33,14 @@ def test_the_picture_keeps_the_photo_below_a_header_band():
     assert np.array_equal(photo[10, 10], rgb[10, 10])  # outside the face: the photo as it was
     inside = photo[125, 90].astype(int)  # inside the lesion: tinted, not hidden (the skin still shows)
     assert inside[1] < 120 and inside[0] > 120 and abs(inside[1] - 120 * (1 - overlay.DEPIGMENTED_ALPHA)) <= 1
+
+
+@pytest.mark.parametrize("width", [120, 200, 302, 1500])
+def test_every_legend_item_is_drawn_whole_at_any_width(width):
+    # On a narrow overlay the legend ran off the picture and the magenta swatch was missing.
+    band = overlay._header(width, "")
+    for label, colour in overlay.LEGEND:
+        swatch = np.all(band == np.array(colour, np.uint8), axis=-1)
+        assert swatch.sum() >= 9, label  # a filled square of the text's height
+    # Nothing drawn touches the right edge: no item is cut.
+    assert np.all(band[:, -3:] == 32)

@@ -56,20 +56,26 @@ def wrap_caption(caption: str, width: int, scale: float) -> list[str]:
 
 
 def _header(width: int, caption: str) -> np.ndarray:
-    """The dark band above the picture: the caption's lines, then the colour legend."""
+    """The dark band above the picture: the caption's lines, then the colour legend, its items wrapped onto as many
+    lines as the width needs (a narrow picture cut the legend off)."""
     scale = font_scale(width)
     (_, text_h), baseline = cv2.getTextSize("Ag", FONT, scale, 1)
     step = text_h + baseline + 6
     lines = wrap_caption(caption, width, scale) if caption else []
-    band = np.full((step * (len(lines) + 1) + 6, width, 3), 32, np.uint8)
+    items, x, row = [], 6, 0
+    for label, colour in LEGEND:
+        size = text_h + 4 + cv2.getTextSize(label, FONT, scale, 1)[0][0]
+        if x > 6 and x + size > width - 6:
+            x, row = 6, row + 1
+        items.append((x, row, label, colour))
+        x += size + 2 * text_h
+    band = np.full((step * (len(lines) + row + 1) + 6, width, 3), 32, np.uint8)
     for i, line in enumerate(lines):
         cv2.putText(band, line, (6, step * (i + 1) - baseline), FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
-    x, y = 6, step * (len(lines) + 1) - baseline
-    for label, colour in LEGEND:
+    for x, row, label, colour in items:
+        y = step * (len(lines) + row + 1) - baseline
         cv2.rectangle(band, (x, y - text_h), (x + text_h, y), colour, cv2.FILLED)
-        x += text_h + 4
-        cv2.putText(band, label, (x, y), FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
-        x += cv2.getTextSize(label, FONT, scale, 1)[0][0] + 2 * text_h
+        cv2.putText(band, label, (x + text_h + 4, y), FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
     return band
 
 
