@@ -3,6 +3,7 @@ shows its token or the run's absolute paths."""
 
 import base64
 import http.client
+import io
 import json
 import logging
 import shutil
@@ -11,6 +12,7 @@ import threading
 import time
 import zlib
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -135,3 +137,60 @@ def test_the_token_never_reaches_the_log_and_a_404_shows_no_path(server):
         assert response.status == 404 and str(out) not in text and "tan_baseline" in text
     finally:
         moved.with_suffix(".bak").rename(moved)
+
+
+def _fuzz_bodies(rng, width, height):
+    """Seeded request bodies for the save and refine endpoints: wrong types, sizes and encodings, and a few valid."""
+    blank = _png(width, height)
+    actions = ["save", "exclude", "", None, 1, [], {}, "x" * 5000, "SAVE"]
+    thresholds = [None, 0.5, -1, 2, float("nan"), float("inf"), "0.5", [1], {}, True, 1e308, 0]
+    strokes = [None, "", "data:image/png;base64,", "data:image/png;base64,!!!", "data:text/plain,abc", blank,
+               _png(3, 3), _strokes(40000, 40000), 17, ["a"]]  # fmt: skip
+    reasons = ["", "blurred", "é" * 2000, 123, None, ["x"], "x" * 1001]
+    marks = [None, [], [1], "marks", [{"x": "a", "y": 1, "label": 1}], [{"x": 1e9, "y": 1, "label": 1}],
+             [{"x": 1, "y": 1, "label": 7}], [{"x": 1, "y": 1, "label": 1, "radius": -3}], {"x": 1}]  # fmt: skip
+    raw = [b"", b"{", b"[]", b"null", b"\xff\xfe\x00", b"1e999", b'{"action": "save", "threshold": NaN}', b'"text"']
+    for _ in range(300):
+        kind = rng.integers(4)
+        if kind == 0:
+            yield "save", raw[rng.integers(len(raw))]
+        elif kind == 1:
+            yield "refine", json.dumps({"marks": marks[rng.integers(len(marks))]}).encode()
+        else:
+            body = {
+                "action": actions[rng.integers(len(actions))],
+                "threshold": thresholds[rng.integers(len(thresholds))],
+                "strokes": strokes[rng.integers(len(strokes))],
+                "reason": reasons[rng.integers(len(reasons))],
+            }
+            if rng.random() < 0.2:
+                body["refined"] = True
+            yield "save", json.dumps(body).encode()
+
+
+def _png(width, height):
+    buffer = io.BytesIO()
+    Image.new("RGBA", (width, height)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def test_three_hundred_malformed_requests_each_get_a_well_formed_answer(server):
+    from vitiscore.face.facial_area import frame_size
+    from vitiscore.measure.mask_score import frame_of
+    from vitiscore.review import log as review_log
+
+    out, httpd, token = server
+    row = next(r for r in review_log.model_rows(out) if r["image_id"] == "tan_baseline")
+    width, height = frame_size(*frame_of(row))
+    statuses = []
+    for endpoint, body in _fuzz_bodies(np.random.default_rng(0), width, height):
+        status, answer = _post(httpd, token, f"/api/photo/tan_baseline/{endpoint}", body)
+        assert status in (200, 400), (endpoint, body[:200], status)
+        assert isinstance(answer, dict) and (status == 200 or answer.get("error")), (endpoint, body[:200])
+        statuses.append(status)
+    assert statuses.count(400) > 200 and 200 in statuses  # mostly refused, and the valid saves saved
+    port = httpd.server_address[1]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/api/photos", headers={"Host": f"127.0.0.1:{port}", "X-Vitiscore-Token": token})
+    assert connection.getresponse().status == 200  # still serving
+    assert review_log.reviews(out, [row])[row["image_id"]].state in ("reviewed", "excluded")  # the log reads
