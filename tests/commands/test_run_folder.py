@@ -43,7 +43,12 @@ def test_a_rerun_leaves_nothing_stale_and_compare_ignores_another_runs_fused_tab
     score_folder([], out, CLASSICAL, manifest=SAMPLES / "manifest.csv", progress=False)
     assert (out / "fused.csv").is_file() and (out / "masks" / "brown_week24_depigmented.png").is_file()
     photos = _photos(tmp_path / "photos", "light_baseline.jpg", "light_week24.jpg")
-    score_folder([photos], out, CLASSICAL, progress=False)  # same settings, other photos, no manifest
+    # Same settings, other photos, no manifest: other inputs are refused like other settings (they replaced the
+    # manifest run and its fused.csv silently).
+    with pytest.raises(ValueError, match="leaves out"):
+        score_folder([photos], out, CLASSICAL, progress=False)
+    assert (out / "fused.csv").is_file()
+    score_folder([photos], out, CLASSICAL, progress=False, overwrite=True)
     assert not (out / "fused.csv").exists()
     assert sorted(p.name for p in (out / "masks").iterdir()) == sorted(
         f"light_{v}_{m}.png" for v in ("baseline", "week24") for m in ("depigmented", "facial_area", "units")
@@ -303,3 +308,16 @@ def test_a_full_disk_says_where_how_much_is_free_and_how_to_go_on(tmp_path, monk
     monkeypatch.undo()
     again = score_folder([photos], out, CLASSICAL, skip_existing=True, progress=False)
     assert again.run["reused"] == 1 and again.run["scored_this_run"] == 1
+
+
+def test_a_report_never_shows_a_comparison_of_another_run(tmp_path):
+    # A folder run replacing a manifest run left compare/ behind, and the report showed it beside the new rows.
+    from vitiscore.report.html import write_report
+
+    out = tmp_path / "out"
+    score_folder([], out, CLASSICAL, manifest=SAMPLES / "manifest.csv", progress=False)
+    write_comparison(compare(out / "results.csv", "baseline", ["week24"]), out / "compare")
+    assert "astronaut_tan" in write_report(out).read_text().split("id='compare'")[1]
+    score_folder([], out, CLASSICAL, manifest=SAMPLES / "manifest.csv", progress=False, overwrite=True)
+    section = write_report(out).read_text().split("id='compare'")[1]
+    assert "compares another scoring run" in section and "astronaut_tan" not in section

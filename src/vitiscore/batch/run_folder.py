@@ -140,14 +140,17 @@ def claim(
     skip_existing: bool,
     command: str = "score",
     inputs: dict | None = None,
+    photos: set[str] | None = None,
 ) -> dict | None:
     """Check that this run may write into ``out_dir``; return the earlier run's ``run.json`` (or None).
-    ``inputs`` maps an argument's name (``--masks``) to the path it gives, or None.
+    ``inputs`` maps an argument's name (``--masks``) to the path it gives, or None; ``photos`` are this run's
+    photos as its rows name them (paths relative to ``out_dir``).
 
     Raises:
-        ValueError: ``out_dir`` holds a run with other settings and neither ``overwrite`` nor ``skip_existing``
-            is given (the message names what differs), or both are given; ``out_dir`` holds files of
-            :data:`RUN_FILES` or :data:`RUN_FOLDERS` without a vitiscore ``run.json``; an input lies among them.
+        ValueError: ``out_dir`` holds a run with other settings, or of photos this run leaves out, and neither
+            ``overwrite`` nor ``skip_existing`` is given (the message names what differs), or both are given;
+            ``out_dir`` holds files of :data:`RUN_FILES` or :data:`RUN_FOLDERS` without a vitiscore ``run.json``;
+            an input lies among them.
     """
     if overwrite and skip_existing:
         raise UsageError("--overwrite and --skip-existing exclude each other")
@@ -175,6 +178,16 @@ def claim(
             f"{out_dir} holds an earlier run with other settings ({what}): give --overwrite to "
             "replace it, --skip-existing to reuse what still fits, or another output folder"
         )
+    if earlier and photos is not None and not (overwrite or skip_existing):
+        # Other photos are other inputs: a run of a folder must not quietly replace a manifest run beside its
+        # comparison. A run of more photos (an interrupted run started again) replaces nothing it leaves out.
+        left_out = {row.get("path") for row in read_jsonl(out_dir / "results.jsonl")} - photos - {None}
+        if left_out:
+            raise UsageError(
+                f"{out_dir} holds an earlier run of {len(left_out)} photo(s) this run leaves out (e.g. "
+                f"{sorted(left_out)[0]}): give --overwrite to replace it, --skip-existing to keep what fits, or "
+                "another output folder"
+            )
     return earlier
 
 

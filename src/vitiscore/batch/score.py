@@ -244,6 +244,7 @@ def score_folder(
             overwrite,
             skip_existing,
             inputs={"--masks": masks, "--marks": marks},
+            photos={os.path.relpath(resolved_path(p), out_dir.resolve()) for p in paths},
         )
         journal = out_dir / "results.jsonl"
         # A run that writes overlays reuses only rows that have theirs (one of a --no-overlays run has none).

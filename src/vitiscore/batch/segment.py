@@ -213,6 +213,7 @@ def segment_folder(
             skip_existing,
             command="segment",
             inputs={"--marks": marks},
+            photos={os.path.relpath(resolved_path(p), out_dir.resolve()) for p in paths},
         )
         has_skin = bool(getattr(segmenter, "has_skin_head", False))
         required = REQUIRED_FILES + (("mask_skin",) if has_skin else ())

@@ -66,8 +66,8 @@ def resume_arguments(group) -> None:
     group.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace an earlier run in OUT made with other settings (its files are removed first; a rerun with the "
-        "same settings always replaces its own files)",
+        help="replace an earlier run in OUT made with other settings or of photos this run leaves out (its files are "
+        "removed first; a rerun of the same photos with the same settings always replaces its own files)",
     )
 
 

@@ -11,6 +11,7 @@ and the plots.
 from __future__ import annotations
 
 import html
+import json
 import shutil
 import urllib.parse
 from collections import Counter
@@ -25,6 +26,7 @@ from vitiscore.face.facial_area import frame_labels
 from vitiscore.files.masks import read_labels, read_mask
 from vitiscore.measure.mask_score import frame_mask, frame_of
 from vitiscore.report import overlay
+from vitiscore.report.definitions import DEFINITIONS
 
 FILES_DIR = "report_files"
 THUMB_SIDE = 360
@@ -217,7 +219,13 @@ def _failures(rows: list[dict]) -> str:
     )
 
 
-def _compare_section(out_dir: Path, compare_dir: Path) -> str:
+def _compare_section(out_dir: Path, compare_dir: Path, run_id: str | None) -> str:
+    if _compared_run(compare_dir) not in (None, run_id):
+        return (
+            f"<section id='compare'><h2>Visits compared</h2><p class='flags'>{_e(compare_dir.name)}/ compares "
+            "another scoring run than this one: run <code>vitiscore compare</code> on this run's results again."
+            "</p></section>"
+        )
     _, per_subject = files_mod.read_table_csv(compare_dir / "per_subject.csv", "per-subject table")
     cohort = (
         files_mod.read_table_csv(compare_dir / "cohort.csv", "cohort table")[1]
@@ -274,6 +282,14 @@ def _compare_section(out_dir: Path, compare_dir: Path) -> str:
         f"<section id='compare'><h2>Visits compared</h2><p>From {_e(compare_dir.name)}/.</p>{cohort_html}"
         f"<div class='cards'>{''.join(pictures)}</div><div class='cards'>{''.join(subjects)}</div></section>"
     )
+
+
+def _compared_run(compare_dir: Path) -> str | None:
+    """The id of the scoring run that ``vitiscore compare`` compared in ``compare_dir`` (None if not recorded)."""
+    try:
+        return json.loads((compare_dir / "cohort.json").read_text(encoding="utf-8"))["settings"].get("run_id")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _with_measurement(row: dict) -> str:
@@ -341,27 +357,6 @@ SCRIPT = """
 """
 
 
-# What the numbers and flags mean and which F-VASI to report, for a reader who has only this page.
-DEFINITIONS = (
-    "<section id='definitions'><h2>What the numbers mean</h2><ul>"
-    "<li><b>Which F-VASI to report:</b> <code>fvasi_fused</code> (fused.csv) when each visit has several views, "
-    "else <code>fvasi_surface</code>; <code>compare</code> uses the fused score when there is one.</li>"
-    "<li><b>flat</b> (<code>fvasi</code>): depigmented pixels of the facial area x the face's hand units; it "
-    "under-counts the sides of the face, which a frontal photo foreshortens.</li>"
-    "<li><b>surface</b>: each pixel weighted by the skin surface it shows (from the face mesh).</li>"
-    "<li><b>clinical</b>: per facial unit, the involved area x the degree binned as a clinician scores "
-    "(0/10/25/50/75/90/100 %); quote it beside the endpoint when comparing with clinicians.</li>"
-    "<li><b>Intervals</b> (<code>score --uncertainty</code>): 90 % for a photo's score, the probability of each "
-    "response per subject, and <code>doubtful_calls</code>: the calls that could go either way, to review first."
-    "</li>"
-    "<li><b>Flags</b> (a scored photo to check): <code>light_skin</code> (the model misses most on light skin), "
-    "<code>pose</code>, <code>low_resolution</code>, <code>overexposed</code>, <code>underexposed</code>, "
-    "<code>multiple_faces</code> (the largest was scored), <code>hairline_not_found</code>, "
-    "<code>face_found_enhanced</code> (found on a contrast-normalised copy). A photo not scored has a "
-    "<code>status</code> other than ok and no number.</li></ul></section>"
-)
-
-
 def write_report(out_dir, compare_dir=None) -> Path:
     """Write ``OUT/report.html`` (and its thumbnails) for the scoring run in ``out_dir``; return its path.
 
@@ -383,7 +378,7 @@ def write_report(out_dir, compare_dir=None) -> Path:
         shutil.rmtree(out_dir / FILES_DIR)
     sections = [_run_section(run, rows), DEFINITIONS, _photo_table(rows), _failures(rows), _photo_cards(out_dir, rows)]
     if compare_dir is not None:
-        sections.append(_compare_section(out_dir, Path(compare_dir)))
+        sections.append(_compare_section(out_dir, Path(compare_dir), run.get("run_id")))
     title = f"vitiscore report: {out_dir.resolve().name}"
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"

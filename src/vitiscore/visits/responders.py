@@ -31,6 +31,7 @@ from pathlib import Path
 from vitiscore import schema
 from vitiscore.agreement import stats
 from vitiscore.errors import UsageError
+from vitiscore.files import read_run_json
 from vitiscore.visits import uncertainty
 from vitiscore.visits.one_frame import subject_change
 from vitiscore.visits.scores import ScoreTable, VisitScore, read_covariates, read_scores
@@ -145,8 +146,11 @@ def compare(
             cohort += _cohort_rows(members, followup, stratum_by, stratum, ci_method, level)
     for row in cohort:
         row.update(baseline=baseline, score_col=table.score_col)
+    run = read_run_json(table.results_dir) if table.results_dir is not None else None
     settings = {
         "scores": table.source,
+        # The scoring run compared, so that a report never shows a comparison of another run.
+        "run_id": (run or {}).get("run_id"),
         "score_col": table.score_col,
         "baseline": baseline,
         "followups": followups,
