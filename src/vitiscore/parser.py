@@ -1,5 +1,6 @@
-"""Command-line arguments of ``vitiscore``: the top-level parser, with each command's arguments declared by its
-own module in :mod:`vitiscore.commands` (``add_arguments``); cli.py runs the commands."""
+"""Command-line arguments of ``vitiscore``: the top-level parser, one subparser per command made here from its
+module's ``HELP`` and ``DESCRIPTION``, with the command's arguments declared by that module in
+:mod:`vitiscore.commands` (``add_arguments``); cli.py runs the commands."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 import difflib
 import functools
 import importlib
-from argparse import ArgumentParser
+from argparse import ArgumentDefaultsHelpFormatter, ArgumentParser
 from pathlib import Path
 
 from vitiscore.version import __version__
@@ -75,7 +76,10 @@ def build_parser(declare=tuple(COMMANDS)) -> argparse.ArgumentParser:
     for name in COMMANDS:
         module = command_module(name)
         if name in declare:
-            module.add_arguments(commands)
+            sub = commands.add_parser(
+                name, help=module.HELP, description=module.DESCRIPTION, formatter_class=ArgumentDefaultsHelpFormatter
+            )
+            module.add_arguments(sub)
         else:
             commands.add_parser(name, help=module.HELP)
     return parser

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from vitiscore.commands import EXIT_OK
@@ -10,22 +9,19 @@ from vitiscore.commands.arguments import Extend, non_negative_float, verbosity
 
 # The line `vitiscore --help` lists for this command.
 HELP = "turn scores of two or more visits into per-subject change and F-VASI25/50/75/90 response rates"
+DESCRIPTION = (
+    "Compare each subject's baseline score with one or more follow-up visits and write "
+    "OUT/per_subject.csv (change, % change, responder flags, why a subject is not evaluable), "
+    "OUT/cohort.csv and OUT/cohort.json (n, responders, rate and 95 % CI per endpoint and "
+    "stratum), plots, and repigmentation maps per subject when SCORES is a vitiscore "
+    "results.csv. A fused.csv beside results.csv (score --manifest) is used in its place. "
+    "Exit code 0: done; 2: usage error."
+)
 
 
-def add_arguments(commands) -> None:
+def add_arguments(compare) -> None:
     from vitiscore.visits.responders import CI_METHODS, MISSING_RULES
 
-    compare = commands.add_parser(
-        "compare",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help=HELP,
-        description="Compare each subject's baseline score with one or more follow-up visits and write "
-        "OUT/per_subject.csv (change, % change, responder flags, why a subject is not evaluable), "
-        "OUT/cohort.csv and OUT/cohort.json (n, responders, rate and 95 % CI per endpoint and "
-        "stratum), plots, and repigmentation maps per subject when SCORES is a vitiscore "
-        "results.csv. A fused.csv beside results.csv (score --manifest) is used in its place. "
-        "Exit code 0: done; 2: usage error.",
-    )
     compare.add_argument(
         "scores",
         metavar="SCORES",

@@ -13,25 +13,22 @@ from vitiscore.errors import UsageError
 
 # The line `vitiscore --help` lists for this command.
 HELP = "fine-tune the model on a study's reviewed or given masks, checked by group cross-validation"
+DESCRIPTION = (
+    "Fine-tune a model on one study's photos and masks: PHOTOS with --masks MASK_DIR, or the raters' "
+    "reviewed masks of review runs (--reviewed OUT...; excluded and unreviewed photos are left out). Face "
+    "photos train on the face crop the scorer uses, others on the whole photo; a share of every batch is the "
+    "project's synthetic pairs, so that clear skin stays clear. Group cross-validation first reports the Dice "
+    "of the base model and of the fine-tuned one on held-out photos; a model worse than its base is not "
+    "written unless --force. MODEL_DIR then holds a complete model folder (config, SHA-256-checked weights, "
+    "threshold, a generated model card) for --model MODEL_DIR in every command. Exit code 0: written; "
+    "3: refused (worse than its base); 2: usage error."
+)
 
 
-def add_arguments(commands) -> None:
+def add_arguments(finetune) -> None:
     from vitiscore.segment import finetuning  # here: `vitiscore --help` stays light
     from vitiscore.segment.registry import DEFAULT_MODEL
 
-    finetune = commands.add_parser(
-        "finetune",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help=HELP,
-        description="Fine-tune a model on one study's photos and masks: PHOTOS with --masks MASK_DIR, or the raters' "
-        "reviewed masks of review runs (--reviewed OUT...; excluded and unreviewed photos are left out). Face "
-        "photos train on the face crop the scorer uses, others on the whole photo; a share of every batch is the "
-        "project's synthetic pairs, so that clear skin stays clear. Group cross-validation first reports the Dice "
-        "of the base model and of the fine-tuned one on held-out photos; a model worse than its base is not "
-        "written unless --force. MODEL_DIR then holds a complete model folder (config, SHA-256-checked weights, "
-        "threshold, a generated model card) for --model MODEL_DIR in every command. Exit code 0: written; "
-        "3: refused (worse than its base); 2: usage error.",
-    )
     finetune.add_argument("inputs", nargs="*", metavar="PHOTOS", help="photo files or folders (with --masks)")
     finetune.add_argument("--masks", metavar="MASK_DIR", help="their masks, as for `vitiscore score --masks`")
     finetune.add_argument("--reviewed", nargs="+", metavar="OUT", help="output folders of reviewed score runs")

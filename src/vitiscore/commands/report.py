@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from vitiscore.commands import EXIT_OK
@@ -10,19 +9,16 @@ from vitiscore.commands.arguments import verbosity
 
 # The line `vitiscore --help` lists for this command.
 HELP = "write OUT/report.html: the run, every photo's overlay, failures, and the visits compared"
+DESCRIPTION = (
+    "Write one self-contained page, OUT/report.html, that opens from disk with no network: the "
+    "run (model, settings, counts by status and flag), a sortable, filterable table of every photo, each "
+    "photo's face-cropped overlay beside the plain crop, failures with their reasons and, when OUT/compare "
+    "exists (or --compare), each subject's visits side by side with the repigmentation map and the cohort "
+    "table and plots. Thumbnails go to OUT/report_files/. Exit code 0: written; 2: usage error."
+)
 
 
-def add_arguments(commands) -> None:
-    report = commands.add_parser(
-        "report",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help=HELP,
-        description="Write one self-contained page, OUT/report.html, that opens from disk with no network: the "
-        "run (model, settings, counts by status and flag), a sortable, filterable table of every photo, each "
-        "photo's face-cropped overlay beside the plain crop, failures with their reasons and, when OUT/compare "
-        "exists (or --compare), each subject's visits side by side with the repigmentation map and the cohort "
-        "table and plots. Thumbnails go to OUT/report_files/. Exit code 0: written; 2: usage error.",
-    )
+def add_arguments(report) -> None:
     report.add_argument("out_dir", metavar="OUT", help="output folder of `vitiscore score`")
     report.add_argument("--compare", metavar="DIR", help="output folder of `vitiscore compare` (default: OUT/compare)")
     verbosity(report)

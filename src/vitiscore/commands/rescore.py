@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from vitiscore.commands import EXIT_OK
@@ -11,19 +10,16 @@ from vitiscore.commands.arguments import verbosity
 
 # The line `vitiscore --help` lists for this command.
 HELP = "recompute a run's scores from the raters' reviewed masks (no model, no photos needed)"
+DESCRIPTION = (
+    "Recompute every score of a scoring run from OUT/reviewed/ where a rater saved a mask, and "
+    "from the model's masks elsewhere: flat, surface and clinical F-VASI, cm², fused.csv. Photos a rater "
+    "excluded get status excluded with the reason. Rewrites OUT/results.csv (mask_source, reviewed_by, "
+    "reviewed_at), keeps the model's rows in OUT/results_model.csv and records the review in OUT/run.json. "
+    "Exit code 0: done; 2: usage error."
+)
 
 
-def add_arguments(commands) -> None:
-    rescore = commands.add_parser(
-        "rescore",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help=HELP,
-        description="Recompute every score of a scoring run from OUT/reviewed/ where a rater saved a mask, and "
-        "from the model's masks elsewhere: flat, surface and clinical F-VASI, cm², fused.csv. Photos a rater "
-        "excluded get status excluded with the reason. Rewrites OUT/results.csv (mask_source, reviewed_by, "
-        "reviewed_at), keeps the model's rows in OUT/results_model.csv and records the review in OUT/run.json. "
-        "Exit code 0: done; 2: usage error.",
-    )
+def add_arguments(rescore) -> None:
     rescore.add_argument("out_dir", metavar="OUT", help="output folder of `vitiscore score`")
     verbosity(rescore)
 

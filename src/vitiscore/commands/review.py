@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import logging
 import sys
@@ -13,19 +12,16 @@ from vitiscore.commands.arguments import refine_arguments, verbosity
 
 # The line `vitiscore --help` lists for this command.
 HELP = "serve a local page where a rater checks and corrects every photo's mask"
+DESCRIPTION = (
+    "Serve the review page of a scoring run on 127.0.0.1 and print its URL (with a random "
+    "token; requests without it are refused). Per photo: the face crop with its mask, a threshold slider, "
+    "brush and eraser, undo, accept, exclude with a reason, keyboard shortcuts. Every save writes "
+    "OUT/reviewed/<image_id>_depigmented.png and a row of OUT/reviewed/review.csv. Stop with Ctrl-C; run "
+    "`vitiscore rescore OUT` to score the reviewed masks."
+)
 
 
-def add_arguments(commands) -> None:
-    review = commands.add_parser(
-        "review",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help=HELP,
-        description="Serve the review page of a scoring run on 127.0.0.1 and print its URL (with a random "
-        "token; requests without it are refused). Per photo: the face crop with its mask, a threshold slider, "
-        "brush and eraser, undo, accept, exclude with a reason, keyboard shortcuts. Every save writes "
-        "OUT/reviewed/<image_id>_depigmented.png and a row of OUT/reviewed/review.csv. Stop with Ctrl-C; run "
-        "`vitiscore rescore OUT` to score the reviewed masks.",
-    )
+def add_arguments(review) -> None:
     review.add_argument("out_dir", metavar="OUT", help="output folder of `vitiscore score`")
     review.add_argument(
         "--rater", help="the rater's name, recorded with every save (default: the login name of this account)"

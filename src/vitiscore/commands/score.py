@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
@@ -20,23 +19,20 @@ from vitiscore.errors import UsageError
 
 # The line `vitiscore --help` lists for this command.
 HELP = "score photos into an output folder"
+DESCRIPTION = (
+    "Score every photo (files, or folders searched recursively) and write OUT/results.csv "
+    "(one row per photo, failures included), OUT/run.json, lossless masks and overlays. "
+    "Exit code 0: all photos scored; 3: some could not be scored (their rows say why); "
+    "2: usage error."
+)
 
 
-def add_arguments(commands) -> None:
+def add_arguments(score) -> None:
     # Imported here, not above: `vitiscore --help` imports every command module and should not load OpenCV.
     from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
     from vitiscore.files import DEFAULT_MAX_PIXELS
     from vitiscore.measure.area import DEFAULT_FACE_HAND_UNITS
 
-    score = commands.add_parser(
-        "score",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help=HELP,
-        description="Score every photo (files, or folders searched recursively) and write OUT/results.csv "
-        "(one row per photo, failures included), OUT/run.json, lossless masks and overlays. "
-        "Exit code 0: all photos scored; 3: some could not be scored (their rows say why); "
-        "2: usage error.",
-    )
     score.add_argument("inputs", nargs="*", metavar="INPUT", help="photo files or folders of photos")
     score.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
     score.add_argument(

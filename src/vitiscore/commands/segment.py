@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
@@ -20,21 +19,18 @@ from vitiscore.errors import UsageError
 
 # The line `vitiscore --help` lists for this command.
 HELP = "segment depigmented skin in whole photos (no face needed)"
+DESCRIPTION = (
+    "Run the depigmentation model on every photo as a whole (close-ups of a cheek or a hand "
+    "too; no face is looked for) and write OUT/masks/<image_id>_depigmented.png (1-bit black and white, the "
+    "photo's size), OUT/results.csv (depigmented_fraction of the whole photo), OUT/results.jsonl (the journal "
+    "that --skip-existing resumes from) and OUT/run.json. "
+    "Exit code 0: all photos segmented; 3: some could not be read; 2: usage error."
+)
 
 
-def add_arguments(commands) -> None:
+def add_arguments(segment) -> None:
     from vitiscore.files import DEFAULT_MAX_PIXELS  # here: `vitiscore --help` stays light
 
-    segment = commands.add_parser(
-        "segment",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help=HELP,
-        description="Run the depigmentation model on every photo as a whole (close-ups of a cheek or a hand "
-        "too; no face is looked for) and write OUT/masks/<image_id>_depigmented.png (1-bit black and white, the "
-        "photo's size), OUT/results.csv (depigmented_fraction of the whole photo), OUT/results.jsonl (the journal "
-        "that --skip-existing resumes from) and OUT/run.json. "
-        "Exit code 0: all photos segmented; 3: some could not be read; 2: usage error.",
-    )
     inputs_and_out(segment)
     model_argument(segment)
     marks_arguments(segment)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from vitiscore.commands import EXIT_OK
@@ -11,18 +10,15 @@ from vitiscore.errors import UsageError
 
 # The line `vitiscore --help` lists for this command.
 HELP = "agreement of the tool's scores with clinicians' scores (ICC, CCC, Bland-Altman, kappa...)"
+DESCRIPTION = (
+    "Join PRED and REF on the key column(s), report unmatched rows, and write OUT/agreement.json, "
+    "OUT/agreement.csv, OUT/pairs.csv, OUT/unmatched.csv, a Bland-Altman plot and a scatter plot. "
+    "Differences are PRED minus REF. Exit code 0: done; 2: usage error (bad columns, fewer than 3 "
+    "matched pairs)."
+)
 
 
-def add_arguments(commands) -> None:
-    validate = commands.add_parser(
-        "validate",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help=HELP,
-        description="Join PRED and REF on the key column(s), report unmatched rows, and write OUT/agreement.json, "
-        "OUT/agreement.csv, OUT/pairs.csv, OUT/unmatched.csv, a Bland-Altman plot and a scatter plot. "
-        "Differences are PRED minus REF. Exit code 0: done; 2: usage error (bad columns, fewer than 3 "
-        "matched pairs).",
-    )
+def add_arguments(validate) -> None:
     validate.add_argument("pred", metavar="PRED", help="CSV of the tool's scores (e.g. results.csv)")
     validate.add_argument("ref", metavar="REF", help="CSV of the reference (clinicians') scores")
     validate.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from vitiscore.commands import EXIT_OK, EXIT_SOME_FAILED
@@ -10,19 +9,16 @@ from vitiscore.commands.arguments import verbosity
 
 # The line `vitiscore --help` lists for this command.
 HELP = "agreement of predicted masks with reference masks (Dice, IoU, HD95, ASD)"
+DESCRIPTION = (
+    "Pair the masks of PRED_DIR and REF_DIR by image id (file name without extension and without "
+    "a trailing _depigmented, _mask, _gt, _ref or _label) and write OUT/mask_agreement.csv (per "
+    "image), OUT/mask_agreement.json (means with bootstrap 95 % CIs) and OUT/unmatched.csv. "
+    "Both empty: Dice 1, distances 0; one empty: Dice 0, distances = image diagonal. "
+    "Exit code 0: all pairs compared; 3: some pairs could not be; 2: usage error."
+)
 
 
-def add_arguments(commands) -> None:
-    masks = commands.add_parser(
-        "validate-masks",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help=HELP,
-        description="Pair the masks of PRED_DIR and REF_DIR by image id (file name without extension and without "
-        "a trailing _depigmented, _mask, _gt, _ref or _label) and write OUT/mask_agreement.csv (per "
-        "image), OUT/mask_agreement.json (means with bootstrap 95 % CIs) and OUT/unmatched.csv. "
-        "Both empty: Dice 1, distances 0; one empty: Dice 0, distances = image diagonal. "
-        "Exit code 0: all pairs compared; 3: some pairs could not be; 2: usage error.",
-    )
+def add_arguments(masks) -> None:
     masks.add_argument(
         "pred_dir",
         metavar="PRED_DIR",

@@ -166,8 +166,8 @@ def _detect_boxes(rgb: np.ndarray, small: np.ndarray) -> list[tuple[int, int, in
 UPRIGHT_SCORE = 0.85
 TURN_MARGIN = 0.1
 # A half turn is taken only when the face the mesh finds that way is this much more frontal (degrees of roll, pitch
-# and yaw added); chosen on upright painted faces that the detector preferred upside down
-# (docs/experiments/2026-12-07-facial-area-hair.md).
+# and yaw added): the mesh fitted to an upright face turned over comes out tilted and turned, while a face found
+# as it is may be a few degrees off frontal without being upside down.
 HALF_TURN_MARGIN = 5.0
 
 

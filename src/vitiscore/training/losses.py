@@ -30,9 +30,8 @@ def dice_bce_loss(logits, target, lesion_images_only: bool = False):
     An image without lesions adds 1 - 1 / (1 + S), S the sum of its probabilities: every false positive costs,
     and the last few the most (the gradient is 1 / (1 + S)² per pixel, thousands of times a lesion image's).
     With ``lesion_images_only`` the Dice is averaged over the images that have a lesion only, and clear images
-    get BCE alone; a batch without any lesion is then BCE alone. It was tried because that steep cost might
-    teach the network to under-call faint lesions that resemble clear negatives (very light skin); on v4's
-    stage 3 it did not help (docs/experiments/2026-11-training-log.md)."""
+    get BCE alone; a batch without any lesion is then BCE alone: the steep cost of a false positive on a clear
+    image might teach the network to under-call faint lesions that resemble clear negatives (very light skin)."""
     import torch
 
     bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
