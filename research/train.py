@@ -43,11 +43,13 @@ import numpy as np
 
 from vitiscore.agreement.masks import agreement
 from vitiscore.segment.learned import run_network
+from vitiscore.segment.relative_colour import INPUT_CHANNELS
 from vitiscore.training import datasets
 from vitiscore.training.appearance import APPEARANCES, lesion_bank
 from vitiscore.training.averaging import average_weights
 from vitiscore.training.batches import IMAGENET_MEAN, IMAGENET_STD, fit_long_side
 from vitiscore.training.config import TrainConfig, check_crop, check_ema_decay, encoder_names
+from vitiscore.training.contrast import fit_contrast, measure_contrasts
 from vitiscore.training.data import NEGATIVE_RATE, jpeg_roundtrip, resized_base, synthesize
 from vitiscore.training.lesion_shapes import load_shape_model
 from vitiscore.training.loop import THRESHOLD_RULES, choose_threshold, float32_only, model_config, train
@@ -72,14 +74,15 @@ def synthetic_pairs(
     bank=None,
     labels: bool = False,
     robust: bool = False,
+    contrast=None,
 ):
     """Synthetic training pairs, or with ``validation`` pairs painted (every one with lesions) on the
-    threshold-validation half of the FASSEG frontal test faces, which neither training nor the synthetic test
-    of research/evaluate.py uses. ``pale_scenery_rate``, ``skin_ita_range``, ``negative_rate``,
-    ``light_hair_rate`` (training pairs only): see :func:`vitiscore.training.data.synthesize`. Each pair's
-    lesions look like one of ``appearances`` (:mod:`vitiscore.training.appearance`, drawn in equal shares; the
-    "transplant" appearance takes its lesions from ``bank``). ``labels`` (training pairs only) gives label
-    maps for a skin head; ``robust`` adds the robustness suite's changes to the capture variety."""
+    threshold-validation half of the FASSEG frontal test faces, which neither training nor the synthetic test of
+    research/evaluate.py uses. ``pale_scenery_rate``, ``skin_ita_range``, ``negative_rate``, ``light_hair_rate``
+    (training pairs only): see :func:`vitiscore.training.data.synthesize`. Each pair's lesions look like one of
+    ``appearances`` (:mod:`vitiscore.training.appearance`, drawn in equal shares; the "transplant" appearance takes
+    its lesions from ``bank``, "contrast" its colours from ``contrast``). ``labels`` (training pairs only) gives
+    label maps for a skin head; ``robust`` adds the robustness suite's changes to the capture variety."""
     shapes = load_shape_model(data_dir / "lesion_shapes" / "distribution-40-new.mat")
     fasseg = data_dir / "faces_fasseg"
     if validation:
@@ -113,6 +116,7 @@ def synthetic_pairs(
                     bank=bank,
                     labels=labels and not validation,
                     robust=robust and not validation,
+                    contrast=contrast,
                 ),
                 size,
             )
@@ -143,12 +147,14 @@ def real_pairs(records, size: int):
 
 def probability_maps(network, pairs, config: TrainConfig) -> list:
     """The network's probability map of each pair's image, eight images per batch, as the exported model
-    will compute it."""
+    will compute it (for a whole photo: colour relative to the skin of the whole image)."""
     mean = np.asarray(IMAGENET_MEAN, np.float32) * 255
     std = np.asarray(IMAGENET_STD, np.float32) * 255
+    relative = config.input_channels != "rgb"
     probs = []
     for i in range(0, len(pairs), 8):
-        probs += run_network(network, [p[0] for p in pairs[i : i + 8]], config.input_size, mean, std)
+        chunk = [p[0] for p in pairs[i : i + 8]]
+        probs += run_network(network, chunk, config.input_size, mean, std, relative=relative)
     return probs
 
 
@@ -283,10 +289,11 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--appearances",
         nargs="+",
-        choices=APPEARANCES,
+        choices=[*APPEARANCES, "contrast"],
         default=["melanin"],
         help="how synthetic lesions look (vitiscore.training.appearance), in equal shares; 'transplant' moves "
-        "lesions of the real training photos onto faces. v4 and earlier: melanin only",
+        "lesions of the real training photos onto faces; 'contrast' colours them by the lesion-minus-surround "
+        "contrast fitted on the real training photos (vitiscore.training.contrast). v4 and earlier: melanin only",
     )
     parser.add_argument(
         "--pretrained-encoder",
@@ -298,6 +305,14 @@ def main(argv=None) -> int:
         "--skin-head",
         action="store_true",
         help="a second output channel that learns where skin is, so that vitiscore segment counts only skin",
+    )
+    parser.add_argument(
+        "--input-channels",
+        choices=INPUT_CHANNELS,
+        default="rgb",
+        help="rgb (v4 and earlier), or rgb+relative-lab: three more channels, each pixel's colour relative to "
+        "the patient's skin (vitiscore.segment.relative_colour); --init from an RGB model starts the new "
+        "channels' weights at zero",
     )
     parser.add_argument(
         "--robust-capture",
@@ -377,6 +392,7 @@ def main(argv=None) -> int:
         bf16=args.bf16,
         pretrained_encoder=args.pretrained_encoder,
         skin_head=args.skin_head,
+        input_channels=args.input_channels,
     )
     if args.pretrained_encoder and args.encoder not in PRETRAINED_ENCODERS:
         parser.error(f"--pretrained-encoder: shipped weights exist for {', '.join(PRETRAINED_ENCODERS)} only")
@@ -390,6 +406,15 @@ def main(argv=None) -> int:
     train_records, val_records = datasets.split_real(datasets.read_real_index(args.data_dir / "vitiligo_real"))
     appearances = tuple(dict.fromkeys(args.appearances))
     bank = lesion_bank(datasets.load_real(r) for r in train_records) if "transplant" in appearances else None
+    contrast = None
+    if "contrast" in appearances:
+        contrast = fit_contrast(measure_contrasts(datasets.load_real(r) for r in train_records))
+        logging.info(
+            "contrast of %d real training lesions: dL* = %.1f %+.3f x surrounding L*",
+            len(contrast.residuals),
+            contrast.intercept,
+            contrast.slope,
+        )
     synthetic, n_bases = synthetic_pairs(
         args.data_dir,
         args.synthetic,
@@ -403,6 +428,7 @@ def main(argv=None) -> int:
         bank=bank,
         labels=args.skin_head,
         robust=args.robust_capture,
+        contrast=contrast,
     )
     real_train = real_pairs(train_records, config.input_size)
     real_val = real_pairs(val_records, config.input_size)
@@ -440,6 +466,7 @@ def main(argv=None) -> int:
             skin_ita_range=ita_range,
             appearances=appearances,
             bank=bank,
+            contrast=contrast,
         )
         real_probs = probability_maps(network, real_val, config)
         synthetic_probs = probability_maps(network, synthetic_val, config)
@@ -476,6 +503,17 @@ def main(argv=None) -> int:
             "negative_rate": args.negative_rate,
             "light_hair_rate": args.light_hair_rate,
             "appearances": list(appearances),
+            **(
+                {
+                    "contrast_fit": {
+                        "lesions": len(contrast.residuals),
+                        "intercept": contrast.intercept,
+                        "slope": contrast.slope,
+                    }
+                }  # fmt: skip
+                if contrast is not None
+                else {}
+            ),
             "pretrained_encoder": PRETRAINED_ENCODERS[args.encoder] if args.pretrained_encoder else None,
             "robust_capture": args.robust_capture,
             "max_clear_fp": args.max_clear_fp,

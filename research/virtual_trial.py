@@ -355,6 +355,41 @@ def evaluate(truth: dict[str, dict], results: list[dict], per_subject: list[dict
     return out
 
 
+def mask_agreement(truth: dict[str, dict], results: list[dict], out_dir: Path, mask_dir: Path) -> list[dict]:
+    """Per group and visit: the median share of each photo's painted lesion area (inside the facial area it was
+    scored in) that the run marked (``painted_recall``, photos with at least 50 such pixels), and the mean share
+    of the facial area's lesion-free skin it marked (``clear_skin_marked``), from the masks ``score`` wrote and
+    the true masks."""
+    from vitiscore.files.masks import read_mask
+
+    by_group: dict[tuple[str, str], dict[str, list]] = {}
+    for row in results:
+        if row["status"] != "ok" or not row.get("mask_depigmented"):
+            continue
+        true = read_mask(mask_dir / f"{row['image_id']}.png")
+        area = read_mask(out_dir / row["mask_facial_area"])
+        marked = read_mask(out_dir / row["mask_depigmented"])
+        lesion, clear = true & area, area & ~true
+        band = truth.get(row["subject_id"], {}).get("band", "")
+        for group in ("all", band):
+            cell = by_group.setdefault((group, row["visit"]), {"recall": [], "clear": []})
+            if lesion.sum() >= 50:
+                cell["recall"].append(float((marked & lesion).sum() / lesion.sum()))
+            if clear.any():
+                cell["clear"].append(float((marked & clear).sum() / clear.sum()))
+    out = []
+    for (group, visit), cell in by_group.items():
+        for metric, values, stat in (
+            ("painted_recall", cell["recall"], np.median),
+            ("clear_skin_marked", cell["clear"], np.mean),
+        ):
+            if values:
+                name = f"{metric}_{visit}"
+                out.append({"group": group, "metric": name, "value": float(stat(values)), "ci_low": math.nan,
+                            "ci_high": math.nan, "n": len(values)})  # fmt: skip
+    return out
+
+
 def _call_uncertainty(add, group, endpoint, subjects, by_subject, true_calls, calls) -> None:
     """What the calls' probabilities say: the expected rate, the share of patients whose call is flagged doubtful,
     and the share of the wrong calls among them (--uncertainty runs only)."""
@@ -390,10 +425,11 @@ def photo_coverage(model_rows: list[dict], mask_rows: list[dict]) -> dict[str, f
 
 
 def run_mode(
-    folder: Path, out_dir: Path, mode: str, workers: int, uncertainty: bool = False
+    folder: Path, out_dir: Path, mode: str, workers: int, uncertainty: bool = False, model: str | None = None
 ) -> tuple[list[dict], list[dict], float]:
-    """Score the trial photos in ``folder`` into ``out_dir`` with the model or the true masks (with intervals when
-    ``uncertainty``), then compare the visits; returns (results rows, per-subject rows, seconds)."""
+    """Score the trial photos in ``folder`` into ``out_dir`` with the model (``model``; None: the default) or the
+    true masks (with intervals when ``uncertainty``), then compare the visits; returns (results rows, per-subject
+    rows, seconds)."""
     from vitiscore import compare, score_folder
     from vitiscore.pipeline import ScoreOptions
 
@@ -403,7 +439,7 @@ def run_mode(
         out_dir,
         manifest=folder / "manifest.csv",
         masks=folder / "masks" if mode == "masks" else None,
-        options=ScoreOptions(uncertainty=uncertainty),
+        options=ScoreOptions(uncertainty=uncertainty, **({"model": model} if model else {})),
         overlays=False,
         overwrite=True,
         progress=False,
@@ -411,6 +447,14 @@ def run_mode(
     )
     comparison = compare(out_dir / "results.csv", "baseline", ["week24"])
     return result.rows, comparison.per_subject, time.time() - started
+
+
+def read_truth(path: Path) -> dict[str, dict]:
+    """The truth.csv of an earlier run, typed as :func:`write_trial` returns it."""
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    numeric = ("face", "ita", "improvement", "baseline_px", "week24_px", "true_improvement")
+    return {r["subject_id"]: {k: (float(v) if k in numeric else v) for k, v in r.items()} for r in rows}
 
 
 def main(argv=None) -> int:
@@ -426,28 +470,47 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--uncertainty", action="store_true", help="score with intervals and check their calibration")
+    parser.add_argument("--model", help="the model to score with (an id or a model folder; default: the shipped one)")
+    parser.add_argument(
+        "--photos-from",
+        type=Path,
+        help="score the photos and truth of an earlier benchmark's OUT (same seed, patients and appearances) "
+        "instead of painting them again, e.g. to compare models on one cohort",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from vitiscore.training import datasets
 
-    faces = datasets.fasseg_frontal_test_halves(args.data_dir / "faces_fasseg")[1]
-    patients = make_cohort(faces, args.patients, args.seed, args.itas)
-    started = time.time()
-    truth = write_trial(faces, patients, args.appearances, args.out / "photos", args.seed)
-    log.info("%d patients painted in %.0f s", len(truth), time.time() - started)
+    photos = (args.photos_from or args.out) / "photos"
+    if args.photos_from:
+        truth = read_truth(args.photos_from / "truth.csv")
+    else:
+        faces = datasets.fasseg_frontal_test_halves(args.data_dir / "faces_fasseg")[1]
+        patients = make_cohort(faces, args.patients, args.seed, args.itas)
+        started = time.time()
+        truth = write_trial(faces, patients, args.appearances, photos, args.seed)
+        log.info("%d patients painted in %.0f s", len(truth), time.time() - started)
+        with open(args.out / "truth.csv", "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(next(iter(truth.values()))))
+            writer.writeheader()
+            writer.writerows(truth.values())
     rows, summary = [], {"patients": len(truth), "seed": args.seed, "runs": {}}
     for appearance in args.appearances:
         scored = {}
         for mode in sorted(args.modes, key=lambda m: m != "masks"):  # the true masks first: photo coverage
             results, per_subject, seconds = run_mode(
-                args.out / "photos" / appearance,
+                photos / appearance,
                 args.out / "runs" / f"{appearance}-{mode}",
                 mode,
                 args.workers,
                 args.uncertainty,
+                args.model,
             )
             scored[mode] = results
             metrics = evaluate(truth, results, per_subject)
+            run_dir = args.out / "runs" / f"{appearance}-{mode}"
+            if mode == "model":
+                metrics += mask_agreement(truth, results, run_dir, photos / appearance / "masks")
             if mode == "model" and "masks" in scored:
                 bands = {s: t["band"] for s, t in truth.items()}
                 model_rows = [dict(r, band=bands.get(r.get("subject_id"), "")) for r in results]
@@ -466,10 +529,6 @@ def main(argv=None) -> int:
         writer.writeheader()
         writer.writerows(rows)
     (args.out / "benchmark.json").write_text(json.dumps(summary, indent=2))
-    with open(args.out / "truth.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(next(iter(truth.values()))))
-        writer.writeheader()
-        writer.writerows(truth.values())
     return 0
 
 

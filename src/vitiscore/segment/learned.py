@@ -26,6 +26,7 @@ import numpy as np
 from vitiscore.errors import UsageError
 from vitiscore.files.storage import file_sha256
 from vitiscore.segment.protocol import Segmentation, check_inputs
+from vitiscore.segment.relative_colour import check_input_channels, relative_lab
 
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
@@ -80,14 +81,15 @@ def import_smp():
 def build_network(architecture: dict):
     """An untrained network from the ``architecture`` part of a config: ``arch`` (smp class name, e.g. "Unet"),
     ``encoder``, ``decoder_channels`` and optionally ``classes`` (output channels: 1, depigmented skin, or 2 with
-    skin as the second). Encoders are never initialised from downloaded weights."""
+    skin as the second) and ``in_channels`` (3, RGB; 6 with colour relative to the skin). Encoders are never
+    initialised from downloaded weights."""
     smp = import_smp()
     try:
         return smp.create_model(
             architecture["arch"],
             encoder_name=architecture["encoder"],
             encoder_weights=None,
-            in_channels=3,
+            in_channels=int(architecture.get("in_channels", 3)),
             classes=int(architecture.get("classes", 1)),
             decoder_channels=tuple(architecture["decoder_channels"]),
         )
@@ -166,34 +168,58 @@ def inference_network(network):
     return network.to(memory_format=torch.channels_last)
 
 
-def network_input(images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray):
-    """The network's input batch ((n, 3, size, size) float32) for ``images`` ((h, w, 3) uint8): each scaled to a
+def network_input(
+    images: list[np.ndarray],
+    size: int,
+    mean: np.ndarray,
+    std: np.ndarray,
+    regions: list[np.ndarray | None] | None = None,
+    relative: bool = False,
+):
+    """The network's input batch ((n, c, size, size) float32) for ``images`` ((h, w, 3) uint8): each scaled to a
     longer side of ``size`` pixels, reflect-padded to a square at its right and bottom, and normalised with
-    ``mean`` and ``std`` (per channel, 0-255 scale). Also returns each image's (height, width) inside the square."""
-    batch = np.empty((len(images), 3, size, size), np.float32)
+    ``mean`` and ``std`` (per channel, 0-255 scale). With ``relative`` three more channels follow the RGB ones:
+    colour relative to the skin of each image's region (``regions``, (h, w) bool each or None for the whole
+    image; :func:`vitiscore.segment.relative_colour.relative_lab`). Also returns each image's (height, width)
+    inside the square."""
+    batch = np.empty((len(images), 6 if relative else 3, size, size), np.float32)
+    regions = regions if regions is not None else [None] * len(images)
     placed = []
-    for i, rgb in enumerate(images):
+    for i, (rgb, region) in enumerate(zip(images, regions, strict=True)):
         h, w = rgb.shape[:2]
         f = size / max(h, w)
         nh, nw = max(1, round(h * f)), max(1, round(w * f))
         small = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
-        square = cv2.copyMakeBorder(small, 0, size - nh, 0, size - nw, cv2.BORDER_REFLECT_101)
-        batch[i] = ((square.astype(np.float32) - mean) / std).transpose(2, 0, 1)
+        planes = (small.astype(np.float32) - mean) / std
+        if relative:
+            if region is not None:
+                region = cv2.resize(region.astype(np.uint8), (nw, nh), interpolation=cv2.INTER_NEAREST) > 0
+            planes = np.concatenate([planes, relative_lab(small, region)], axis=2)
+        square = cv2.copyMakeBorder(planes, 0, size - nh, 0, size - nw, cv2.BORDER_REFLECT_101)
+        batch[i] = square.reshape(size, size, -1).transpose(2, 0, 1)
         placed.append((nh, nw))
     return batch, placed
 
 
 def run_network(
-    network, images: list[np.ndarray], size: int, mean: np.ndarray, std: np.ndarray, channel: int | None = 0
+    network,
+    images: list[np.ndarray],
+    size: int,
+    mean: np.ndarray,
+    std: np.ndarray,
+    channel: int | None = 0,
+    regions: list[np.ndarray | None] | None = None,
+    relative: bool = False,
 ) -> list[np.ndarray]:
     """Probability maps (float32, 0-1, each at its image's size) from ``network`` for ``images`` ((h, w, 3)
-    uint8), prepared by :func:`network_input`. ``channel`` picks the output channel ((h, w) maps); None gives
-    them all ((h, w, c) maps). Runs on the device that holds the network's weights."""
+    uint8), prepared by :func:`network_input` (``regions``, ``relative``: see there). ``channel`` picks the
+    output channel ((h, w) maps); None gives them all ((h, w, c) maps). Runs on the device that holds the
+    network's weights."""
     import torch
 
     if not images:
         return []
-    batch, placed = network_input(images, size, mean, std)
+    batch, placed = network_input(images, size, mean, std, regions, relative)
     with torch.inference_mode():
         device = next(network.parameters()).device
         x = torch.from_numpy(batch).to(device).contiguous(memory_format=torch.channels_last)
@@ -270,6 +296,11 @@ class LearnedSegmenter:
                 f"{spec.path / CONFIG_FILE} asks for {', '.join(unsupported)}, which this version of vitiscore "
                 "does not run at inference; remove the key(s) or use a model folder written by this version"
             )
+        try:
+            # Colour relative to the skin of the area each image is scored in (relative_colour).
+            self.relative = check_input_channels(spec.config.get("input_channels", "rgb")) != "rgb"
+        except ValueError as error:
+            raise ModelFileError(f"{spec.path / CONFIG_FILE}: {error}") from None
         # A second output channel is the probability of skin (segment counts only skin with it).
         self.has_skin_head = int(spec.config["architecture"].get("classes", 1)) == 2
         self._weights = load_file(str(weights))
@@ -285,14 +316,15 @@ class LearnedSegmenter:
         network.load_state_dict(self._weights, strict=True)
         return network
 
-    def probabilities(self, images: list[np.ndarray]) -> list[np.ndarray]:
+    def probabilities(self, images: list[np.ndarray], areas: list[np.ndarray] | None = None) -> list[np.ndarray]:
         """Depigmentation probability (float32, 0-1) of every pixel of each image (each (h, w, 3) uint8),
-        at the image's own size. All images go through the network as one batch."""
-        return [maps[..., 0] for maps in self._maps(images)]
+        at the image's own size; ``areas`` (bool, None: whole images) are where a model that reads colour
+        relative to the skin finds that skin. All images go through the network as one batch."""
+        return [maps[..., 0] for maps in self._maps(images, areas=areas)]
 
-    def _maps(self, images: list[np.ndarray], network=None) -> list[np.ndarray]:
+    def _maps(self, images: list[np.ndarray], network=None, areas=None) -> list[np.ndarray]:
         network = self.network if network is None else network
-        return run_network(network, images, self.input_size, self._mean, self._std, channel=None)
+        return run_network(network, images, self.input_size, self._mean, self._std, None, areas, self.relative)
 
     def predict_batch(self, images: list[np.ndarray], areas: list[np.ndarray], network=None) -> list[Segmentation]:
         """:meth:`predict` for several images at once (one network batch); ``network`` replaces the model's own
@@ -300,7 +332,7 @@ class LearnedSegmenter:
         for rgb, area in zip(images, areas, strict=True):
             check_inputs(rgb, area)
         out = []
-        for maps, area in zip(self._maps(images, network), areas):
+        for maps, area in zip(self._maps(images, network, areas), areas):
             area = area.astype(bool)
             probability = np.where(area, maps[..., 0], 0.0).astype(np.float32)
             skin = maps[..., 1] >= SKIN_THRESHOLD if self.has_skin_head else None

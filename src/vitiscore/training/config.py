@@ -33,6 +33,8 @@ class TrainConfig:
             that comes out is a float32 one like any other (off in v4 and earlier).
         train_encoder: False keeps the encoder as it starts (weights and batch-norm statistics) and trains the
             decoder and head only, e.g. to fine-tune on a few photos without losing what the encoder knew.
+        input_channels: "rgb", or "rgb+relative-lab" for three more input channels, the colour relative to the
+            patient's skin (:mod:`vitiscore.segment.relative_colour`).
         checkpoint_every, validate_every: in steps.
         threads: CPU threads for torch.
     """
@@ -54,12 +56,15 @@ class TrainConfig:
     pretrained_encoder: bool = False
     skin_head: bool = False
     train_encoder: bool = True
+    input_channels: str = "rgb"
     checkpoint_every: int = 200
     validate_every: int = 500
     threads: int = 2
 
     def architecture(self) -> dict:
         architecture = {"arch": self.arch, "encoder": self.encoder, "decoder_channels": list(self.decoder_channels)}
+        if self.input_channels != "rgb":
+            architecture["in_channels"] = 6
         return {**architecture, "classes": 2} if self.skin_head else architecture
 
 

@@ -40,6 +40,7 @@ import numpy as np
 
 from vitiscore.training import appearance as appearances
 from vitiscore.training import augment, synth
+from vitiscore.training.contrast import paint_contrast_lesions
 from vitiscore.training.lesion_shapes import FourierShapeModel
 from vitiscore.training.scenery import lighten_hair, look_alikes, replace_scenery
 from vitiscore.training.skin_tones import SKIN_B_RANGE, SKIN_LIGHTNESS_RANGE, retone_to, retone_to_ita
@@ -104,7 +105,7 @@ def _outline(rng, shapes: FourierShapeModel | None, centre, radius) -> np.ndarra
     return synth.lesion_outline(rng, centre, radius, roughness=0.35)
 
 
-def _lesion_masks(rng: np.random.Generator, base: BaseImage, shapes: FourierShapeModel | None):
+def lesion_outlines(rng: np.random.Generator, base: BaseImage, shapes: FourierShapeModel | None):
     """Yield (mask, strength, feather_px) for each lesion of one image."""
     shape = base.skin.shape
     ys, xs = np.nonzero(base.skin)
@@ -200,21 +201,22 @@ def paint_lesions(
     """Paint one to five lesions on ``rgb`` (the base photo, possibly re-toned) inside ``base.skin``; return the
     new image and the mask of depigmented pixels (islands of repigmentation excluded)."""
     mask = np.zeros(base.skin.shape, bool)
-    for lesion, strength, feather in _lesion_masks(rng, base, shapes):
+    for lesion, strength, feather in lesion_outlines(rng, base, shapes):
         rgb = synth.paint_depigmentation(rgb, lesion, strength=strength, feather_px=feather)
         mask |= lesion
     return rgb, mask
 
 
 def paint_appearance(
-    appearance: str, rgb: np.ndarray, base: BaseImage, rng: np.random.Generator, shapes=None, bank=None
+    appearance: str, rgb: np.ndarray, base: BaseImage, rng: np.random.Generator, shapes=None, bank=None, contrast=None
 ):
-    """Paint lesions of ``appearance`` (:data:`vitiscore.training.appearance.APPEARANCES`) on ``rgb`` inside
-    ``base.skin``; (rgb, mask). "melanin" uses ``shapes`` (the Fourier shape model, or random harmonics without
-    it), "transplant" the real lesions of ``bank``.
+    """Paint lesions of ``appearance`` (:data:`vitiscore.training.appearance.APPEARANCES`, or "contrast") on
+    ``rgb`` inside ``base.skin``; (rgb, mask). "melanin" uses ``shapes`` (the Fourier shape model, or random
+    harmonics without it), "transplant" the real lesions of ``bank``, "contrast" the outlines of "melanin" coloured
+    by ``contrast`` (:class:`vitiscore.training.contrast.ContrastModel`, fitted on real lesions).
 
     Raises:
-        ValueError: unknown ``appearance``, or "transplant" without a ``bank``.
+        ValueError: unknown ``appearance``, "transplant" without a ``bank`` or "contrast" without ``contrast``.
     """
     if appearance == "melanin":
         return paint_lesions(rgb, base, rng, shapes)
@@ -222,6 +224,10 @@ def paint_appearance(
         return appearances.paint_milky_lesions(rgb, base, rng)
     if appearance == "transplant":
         return appearances.paint_transplants(rgb, base, rng, bank)
+    if appearance == "contrast":
+        if contrast is None:
+            raise ValueError("the contrast appearance needs a contrast model fitted on real lesions")
+        return paint_contrast_lesions(rgb, base, rng, contrast, lesion_outlines(rng, base, shapes))
     raise ValueError(f"appearance must be one of {', '.join(appearances.APPEARANCES)}, got {appearance!r}")
 
 
@@ -237,19 +243,20 @@ def synthesize(
     bank=None,
     labels: bool = False,
     robust: bool = False,
+    contrast=None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One synthetic training pair from ``base``: (rgb (h, w, 3) uint8, mask (h, w) bool of depigmented skin), or
     with ``labels`` a uint8 label map instead of the mask (NOT_SKIN, SKIN, LESION: ``base.skin`` is the skin).
 
-    Deterministic for a given generator state. ``negative_rate`` (0-1) is the share of images with no lesion
-    (an all-False mask) but with look-alikes. ``pale_scenery_rate`` (0-1) is the share of images whose scenery
-    (where the base knows it) becomes a pale backdrop; at 0 no random number is drawn for it, so pairs made
-    before the option existed are made again unchanged. ``skin_ita_range`` (low, high degrees): re-tone the
-    skin to an ITA drawn from it (:func:`retone_to_ita`, e.g. SKIN_ITA_RANGE); None re-tones by lightness as
-    the earliest models were trained. ``light_hair_rate`` (0-1) is the share of images whose hair (where the
-    base knows it) turns blond or grey (:func:`lighten_hair`); like the scenery, no draw at 0. ``appearance``
-    names how lesions look and are shaped (:data:`vitiscore.training.appearance.APPEARANCES`; "transplant" needs
-    a ``bank`` of real lesions). ``robust`` adds :func:`robust_capture`. A base with no skin pixels gives the
+    Deterministic for a given generator state. ``negative_rate`` (0-1) is the share of images with no lesion (an
+    all-False mask) but with look-alikes. ``pale_scenery_rate`` (0-1) is the share of images whose scenery (where
+    the base knows it) becomes a pale backdrop; at 0 no random number is drawn for it, so pairs made before the
+    option existed are made again unchanged. ``skin_ita_range`` (low, high degrees): re-tone the skin to an ITA
+    drawn from it (:func:`retone_to_ita`, e.g. SKIN_ITA_RANGE); None re-tones by lightness as the earliest models
+    were trained. ``light_hair_rate`` (0-1) is the share of images whose hair (where the base knows it) turns blond
+    or grey (:func:`lighten_hair`); like the scenery, no draw at 0. ``appearance`` names how lesions look and are
+    shaped (:data:`vitiscore.training.appearance.APPEARANCES`; "transplant" needs a ``bank`` of real lesions,
+    "contrast" a ``contrast`` model). ``robust`` adds :func:`robust_capture`. A base with no skin pixels gives the
     re-captured photo and an empty mask.
     """
     for name, rate in (
@@ -282,7 +289,7 @@ def synthesize(
         return captured(rgb, mask)
     negative = rng.random() < negative_rate
     if not negative:
-        rgb, mask = paint_appearance(appearance, rgb, base, rng, shapes, bank)
+        rgb, mask = paint_appearance(appearance, rgb, base, rng, shapes, bank, contrast)
     n_look_alikes = int(rng.integers(1, 4)) if negative else int(rng.random() < 0.3)
     if n_look_alikes:
         before = rgb

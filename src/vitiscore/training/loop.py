@@ -154,7 +154,7 @@ def train(
         log.info("encoder: %d ImageNet tensors", load_pretrained_encoder(network, config.encoder))
     elif initial_weights is not None:  # a second stage starts from the first stage's network
         try:
-            network.load_state_dict(initial_weights, strict=True)
+            network.load_state_dict(widened_input(initial_weights, network.state_dict()), strict=True)
         except RuntimeError as error:
             raise ValueError(
                 f"initial_weights do not fit a {config.arch} with encoder {config.encoder!r} and "
@@ -229,6 +229,30 @@ def train(
     return network
 
 
+def widened_input(initial: dict, target: dict) -> dict:
+    """``initial`` weights with any first-layer kernel that has fewer input channels than ``target``'s padded with
+    zeros: an RGB network started as one with colour relative to the skin predicts exactly as before, and
+    learns from the new channels only as far as they help."""
+    import torch
+
+    out = dict(initial)
+    for name, tensor in initial.items():
+        want = target.get(name)
+        if (
+            want is not None
+            and tensor.ndim == 4
+            and want.ndim == 4
+            and tensor.shape[1] < want.shape[1]
+            and tensor.shape[0] == want.shape[0]
+            and tensor.shape[2:] == want.shape[2:]
+        ):
+            extra = torch.zeros(
+                (tensor.shape[0], want.shape[1] - tensor.shape[1], *tensor.shape[2:]), dtype=tensor.dtype
+            )
+            out[name] = torch.cat([tensor, extra], dim=1)
+    return out
+
+
 def _training_mode(network, config: TrainConfig) -> None:
     network.train()
     if not config.train_encoder:
@@ -272,7 +296,9 @@ def model_config(config: TrainConfig, model_id: str, training: dict) -> dict:
         "format": "vitiscore-model/1",
         "architecture": config.architecture(),
         "input_size": config.input_size,
-        "input": "RGB, longer side scaled to input_size, padded to a square by reflection",
+        "input": "RGB, longer side scaled to input_size, padded to a square by reflection"
+        + ("; then L*, a*, b* relative to the skin of the area" if config.input_channels != "rgb" else ""),
+        **({"input_channels": config.input_channels} if config.input_channels != "rgb" else {}),
         "normalisation": {"mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD), "scale": "pixel / 255"},
         "output": "one logit per pixel; sigmoid gives the probability of depigmented skin"
         + ("; a second channel gives the probability of skin" if config.skin_head else ""),
