@@ -133,7 +133,7 @@ FLOORS = (
     ("vitiscore.face", "vitiscore.schema"),
     ("vitiscore.segment",),
     ("vitiscore.measure",),
-    ("vitiscore.pipeline", "vitiscore.intervals"),
+    ("vitiscore.pipeline", "vitiscore.intervals", "vitiscore.score_options"),
     ("vitiscore.visits", "vitiscore.agreement"),
     ("vitiscore.report",),
     ("vitiscore.review",),

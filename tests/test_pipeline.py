@@ -168,3 +168,13 @@ def test_uncertainty_gives_an_interval_that_holds_the_score_and_reaches_the_row(
     assert np.isnan(score_image(photo, ScoreOptions(), segmenter).fraction_low)
     drawn = score_image(photo, options, mask=truth)
     assert drawn.fraction_low <= drawn.depigmented_fraction <= drawn.fraction_high
+
+
+def test_a_multi_page_tiff_is_scored_from_its_first_page_and_flagged(astronaut, tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "visit.tif"
+    Image.fromarray(astronaut).save(path, save_all=True, append_images=[Image.fromarray(255 - astronaut)])
+    result = score_image(path)
+    assert result.status == "ok" and "multi_page" in result.flags
+    assert "multi_page" not in score_image(astronaut).flags

@@ -7,88 +7,30 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from vitiscore import face as face_mod
 from vitiscore import files as files_mod
 from vitiscore.errors import UsageError
-from vitiscore.face.facial_area import DEFAULT_HAIRLINE_MAX, EYELID_CHOICES
 from vitiscore.files import marks as marks_mod
 from vitiscore.intervals import photo_interval
 from vitiscore.measure import area as area_mod
-from vitiscore.measure import fvasi as fvasi_mod
 from vitiscore.measure import quality
 from vitiscore.measure import scale as scale_mod
 from vitiscore.measure import surface as surface_mod
 from vitiscore.measure.mask_score import photo_mask, score_mask
 from vitiscore.measure.skin_tone import ita_band, normal_skin_ita
-from vitiscore.segment import DEFAULT_MODEL, Segmenter, load_segmenter
+from vitiscore.score_options import ScoreOptions
+from vitiscore.segment import Segmenter, load_segmenter
 from vitiscore.segment.refine import RefineSettings, refine
 
 log = logging.getLogger(__name__)
 
 STAGES = ("decode", "landmarks", "facial_area", "segmentation", "scoring", "uncertainty")
-
-
-@dataclass(frozen=True)
-class ScoreOptions:
-    """Settings of a scoring run; every one is recorded in the outputs.
-
-    Attributes:
-        model: depigmentation model id (see ``vitiscore.segment.available_models()``).
-        eyelids: "exclude" (default) or "include" the eyelid skin in the facial area.
-        face_hand_units: size of the whole face in hand units (HU), > 0; 3.0 puts F-VASI on the 0-3 scale.
-        max_pixels: photos with more pixels are refused before decoding.
-        turn_upright: a photo saved sideways or upside down without an orientation tag is turned upright before
-            it is scored (``turned_deg`` says by how much); the landmark model finds only upright faces, and on an
-            upside-down face it fits a mesh that looks plausible and is wrong.
-        min_face_eye_distance_px: below this distance between the iris centres (photo pixels) the photo is not
-            scored (status ``face_too_small``): lesions of a few millimetres cannot be told from noise there.
-        min_eye_distance_px: below this distance between the iris centres (photo pixels) the face is flagged
-            ``low_resolution``.
-        max_pose_deg: a head turn (yaw) or tilt (pitch) beyond this many degrees is flagged ``pose``.
-        hairline_max: band limit of the forehead, as a multiple of the nasion-to-chin distance above the nasion.
-        uncertainty: also give each photo an interval of its depigmented fraction (:mod:`vitiscore.intervals`;
-            the model runs on three more copies of the crop and the face is found on two reframings).
-    """
-
-    model: str = DEFAULT_MODEL
-    eyelids: str = "exclude"
-    face_hand_units: float = fvasi_mod.DEFAULT_FACE_HAND_UNITS
-    max_pixels: int = files_mod.DEFAULT_MAX_PIXELS
-    min_eye_distance_px: float = 80.0
-    min_face_eye_distance_px: float = 40.0
-    turn_upright: bool = True
-    max_pose_deg: float = 25.0
-    hairline_max: float = DEFAULT_HAIRLINE_MAX
-    uncertainty: bool = False
-
-    def __post_init__(self):
-        if self.eyelids not in EYELID_CHOICES:
-            raise UsageError(f"eyelids must be one of {EYELID_CHOICES}, got {self.eyelids!r}")
-        _positive("face_hand_units", self.face_hand_units)
-        _positive("max_pixels", self.max_pixels)
-        for name in ("min_eye_distance_px", "min_face_eye_distance_px"):
-            value = getattr(self, name)
-            if not math.isfinite(value) or value < 0:
-                raise UsageError(f"{name} must be >= 0 pixels, got {value}")
-        if not 0 < self.max_pose_deg <= 90:
-            raise UsageError(f"max_pose_deg must be in (0, 90] degrees, got {self.max_pose_deg}")
-        if not 0.3 <= self.hairline_max <= 1.5:
-            raise UsageError(f"hairline_max must be in [0.3, 1.5], got {self.hairline_max}")
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def _positive(name: str, value) -> None:
-    if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise UsageError(f"{name} must be a positive number, got {value!r}")
 
 
 @dataclass
@@ -101,7 +43,8 @@ class FaceScore:
     ``multiple_faces`` (the largest face was scored), ``low_resolution``, ``pose``, ``overexposed`` (over 5 % of
     the facial area clipped), ``hairline_not_found`` (the forehead stopped at the band limit, not at hair),
     ``light_skin`` (normal skin in the light or very light ITA band, over 41 degrees, where depigmentation is
-    hardest to see and every model measured here errs most: review the overlay).
+    hardest to see and every model measured here errs most: review the overlay), ``multi_page`` (the file holds
+    several images and the first was scored).
     Photo-sized arrays (``rgb``, ``labels``, ``depigmented``) are in photo pixels; ``labels`` uses
     ``vitiscore.face.UNIT_LABELS``. The analysis frame: ``crop`` (the face crop the model saw), ``crop_box``
     ((x0, y0, x1, y1) in photo pixels) and ``crop_scale`` (analysis pixels per photo pixel, 0-1];
@@ -205,15 +148,17 @@ def score_image(
         segmenter = segmenter or load_segmenter(options.model)
     timings: dict[str, float] = {}
     tick = time.perf_counter()
+    source_flags: list[str] = []  # what the file says about itself (files.Photo.flags)
     if isinstance(source, np.ndarray):
         if source.ndim != 3 or source.shape[2] != 3 or source.dtype != np.uint8:
             raise UsageError("an array source must be (H, W, 3) uint8 RGB")
         rgb = np.ascontiguousarray(source)
     elif isinstance(source, (str, os.PathLike)):
         try:
-            rgb = files_mod.load_photo(source, options.max_pixels).rgb
+            photo = files_mod.load_photo(source, options.max_pixels)
         except files_mod.PhotoError as exc:
             return FaceScore(status=exc.status, error=str(exc), timings=timings)
+        rgb, source_flags = photo.rgb, photo.flags
     else:
         raise UsageError(f"source must be a path or an RGB array, got {type(source).__name__}")
     timings["decode"] = time.perf_counter() - tick
@@ -249,9 +194,11 @@ def score_image(
             result = _score_rgb(turned[0], turned[1], options, segmenter, timings, hand, turned[2], refined, False)
             if result.status != "no_face":
                 result.turned_deg = 90 * turns
-                return result
+                return _with_source_flags(result, source_flags)
         refined = (marks or [], refinement or RefineSettings())
-        return _score_rgb(rgb, small, options, segmenter, timings, hand, mask, refined)
+        return _with_source_flags(
+            _score_rgb(rgb, small, options, segmenter, timings, hand, mask, refined), source_flags
+        )
     except face_mod.MissingDependencyError:
         raise  # the installation, not the photo: no row can be scored
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop a batch; the row records why
@@ -263,6 +210,12 @@ def score_image(
             height=rgb.shape[0],
             timings=timings,
         )
+
+
+def _with_source_flags(result: FaceScore, source_flags: list[str]) -> FaceScore:
+    if result.status == "ok":
+        result.flags = source_flags + result.flags
+    return result
 
 
 def _score_rgb(

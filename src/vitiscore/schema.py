@@ -126,7 +126,7 @@ RESULTS = Table(
             "quality warnings on a scored photo: `multiple_faces`, `low_resolution`, `pose` (turn, tilt or "
             "in-plane rotation over --max-pose), `overexposed`, `underexposed`, `hairline_not_found`, `light_skin`, "
             "`face_found_enhanced` (the face was found only on a contrast-normalised copy of the photo; see the "
-            "README)",
+            "README), `multi_page` (the file holds several images, e.g. a multi-page TIFF, and the first was scored)",
         ),
         _c(
             "turned_deg",

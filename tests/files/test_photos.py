@@ -191,3 +191,14 @@ def test_ids_never_carry_the_folders_above_the_photos(tmp_path):
     assert image_ids([folder / "x" / "meta.jpg", folder / "y" / "meta.jpg"]) == ["x__meta", "y__meta"]
     assert image_ids([folder / "a.jpg", folder / "b" / "c.jpg"]) == ["a", "c"]
     assert image_ids([]) == []
+
+
+def test_a_multi_page_tiff_is_flagged_and_its_first_page_read(tmp_path):
+    first, second = _gradient(), 255 - _gradient()
+    path = tmp_path / "pages.tif"
+    Image.fromarray(first).save(path, save_all=True, append_images=[Image.fromarray(second)] * 2)
+    photo = load_photo(path)
+    assert photo.pages == 3 and photo.flags == ["multi_page"]
+    assert np.array_equal(photo.rgb, first)
+    Image.fromarray(first).save(tmp_path / "one.tif")
+    assert load_photo(tmp_path / "one.tif").flags == []

@@ -35,12 +35,20 @@ class PhotoError(Exception):
 
 @dataclass(frozen=True)
 class Photo:
-    """A decoded photo: ``rgb`` is an (H, W, 3) uint8 array, upright (EXIF orientation applied)."""
+    """A decoded photo: ``rgb`` is an (H, W, 3) uint8 array, upright (EXIF orientation applied); ``pages`` is how
+    many images the file holds (a multi-page TIFF; only the first is read)."""
 
     rgb: np.ndarray
     source_format: str
     source_mode: str
     exif_rotated: bool
+    pages: int = 1
+
+    @property
+    def flags(self) -> list[str]:
+        """``multi_page`` when the file holds more than one image: which one was meant is for the user to say.
+        (A camera's multi-picture JPEG, MPO, holds one photo and its preview images: not flagged.)"""
+        return ["multi_page"] if self.pages > 1 and self.source_format != "MPO" else []
 
 
 def load_photo(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
@@ -92,6 +100,7 @@ def load_photo(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
                     f"{max_pixels / 1e6:.1f} MP (option --max-megapixels)",
                 )
             source_format, source_mode = image.format, image.mode
+            pages = int(getattr(image, "n_frames", 1) or 1)
             if source_format == "JPEG" and source_mode == "RGB" and _exif_orientation(image) in (None, 1):
                 rgb = _decode_jpeg(path, width, height)
                 if rgb is not None:
@@ -110,7 +119,7 @@ def load_photo(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
                 raise PhotoError(status, f"cannot decode image: {message}") from exc
     if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1:
         raise PhotoError("unreadable", f"decoded image has an unusable shape {rgb.shape}")
-    return Photo(np.ascontiguousarray(rgb), source_format, source_mode, rotated)
+    return Photo(np.ascontiguousarray(rgb), source_format, source_mode, rotated, pages)
 
 
 def shown_size(path: str | os.PathLike) -> tuple[int, int] | None:

@@ -16,6 +16,7 @@ DEFINITIONS = (
     "<li><b>Flags</b> (a scored photo to check): <code>light_skin</code> (the model misses most on light skin), "
     "<code>pose</code>, <code>low_resolution</code>, <code>overexposed</code>, <code>underexposed</code>, "
     "<code>multiple_faces</code> (the largest was scored), <code>hairline_not_found</code>, "
-    "<code>face_found_enhanced</code> (found on a contrast-normalised copy). A photo not scored has a "
+    "<code>face_found_enhanced</code> (found on a contrast-normalised copy), <code>multi_page</code> (the first "
+    "of several images in one file). A photo not scored has a "
     "<code>status</code> other than ok and no number.</li></ul></section>"
 )
