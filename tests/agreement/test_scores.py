@@ -317,14 +317,34 @@ def test_subjects_are_counted_from_the_key_and_few_clusters_are_noted(tmp_path):
     assert "Analytic, per row: icc_references" in clustered["ci_method"]
 
 
-def test_validate_names_the_columns_it_compared_and_points_to_the_fused_scores(tmp_path):
-    # It compared the flat per-photo `fvasi` by default without saying so, while compare reads fused.csv.
+def test_validate_names_the_columns_it_compared_and_follows_compares_endpoint_rule(tmp_path):
+    # It compared the flat per-photo `fvasi` by default without saying so, while compare reads fused.csv; and
+    # pairs.csv had an empty subject column unless --subject-col was given.
+
     from vitiscore.report.tables import report_text
 
-    pred, ref = _tables(tmp_path, [0.1, 0.5, 0.9, 1.2], {"clinician": [0.2, 0.4, 1.0, 1.1]})
-    results = pred.rename(pred.with_name("results.csv"))
+    photos = [(f"s{i}_{v}", f"s{i}", v, 0.1 * i + (0.05 if v == "w" else 0)) for i in range(1, 5) for v in "bw"]
+    results = _write(
+        tmp_path / "results.csv",
+        [{"image_id": i, "subject_id": s, "visit": v, "status": "ok", "fvasi": f} for i, s, v, f in photos],
+    )
+    ref = _write(
+        tmp_path / "ref.csv",
+        [{"image_id": i, "subject_id": s, "visit": v, "clinician": 2 * f} for i, s, v, f in photos],
+    )
     text = report_text(validate(results, ref, "image_id", ref_cols=["clinician"], n_resamples=20)[0])
     assert "compared: fvasi of results.csv with clinician of ref.csv" in text and "fused.csv" not in text
-    results.with_name("fused.csv").write_text("subject_id,visit,fvasi_fused\n")
+    # The same run's fused.csv: per subject and visit it is the endpoint, as in compare; per photo, a note.
+    (tmp_path / "run.json").write_text(json.dumps({"tool": "vitiscore", "run_id": "r1"}))
+    fused = [{"subject_id": s, "visit": v, "fvasi_fused": 2 * f, "run_id": "r1"} for _, s, v, f in photos]
+    _write(tmp_path / "fused.csv", fused)
     text = report_text(validate(results, ref, "image_id", ref_cols=["clinician"], n_resamples=20)[0])
-    assert "the F-VASI to report is fvasi_fused" in text
+    assert "compared: fvasi of results.csv" in text and "fvasi_fused: the F-VASI to report" in text
+    report, pairs = validate(results, ref, ["subject_id", "visit"], ref_cols=["clinician"], n_resamples=20)
+    assert "compared: fvasi_fused of fused.csv with clinician of ref.csv" in report_text(report)
+    assert np.allclose(pairs.pred, pairs.ref[:, 0])  # the fused values, which equal the reference here
+    plain, _ = validate(results, ref, ["subject_id", "visit"], ref_cols=["clinician"], n_resamples=20, use_fused=False)
+    assert plain["pred_col"] == "fvasi"
+    write_validation(report, pairs, tmp_path / "out", plots=False)
+    with open(tmp_path / "out" / "pairs.csv", newline="") as handle:
+        assert [r["subject"] for r in csv.DictReader(handle)] == [s for _, s, _, _ in photos]

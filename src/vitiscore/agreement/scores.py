@@ -35,6 +35,7 @@ from vitiscore.agreement import stats
 from vitiscore.errors import UsageError
 from vitiscore.files import read_table_csv, require_columns
 from vitiscore.measure.fvasi import DEGREES
+from vitiscore.visits.scores import fused_scores
 
 log = logging.getLogger(__name__)
 
@@ -286,9 +287,14 @@ def validate(
     level: float = 0.95,
     n_resamples: int = N_RESAMPLES,
     seed: int = 0,
+    use_fused: bool = True,
 ) -> tuple[dict, Pairs]:
     """Join, then :func:`agreement` overall and per stratum. Returns the report (with ``strata`` and
     ``unmatched``/``dropped`` counts) and the pairs.
+
+    With ``use_fused``, a results.csv whose run also wrote a fused.csv is read as ``compare`` reads it
+    (:func:`vitiscore.visits.scores.fused_scores`): joined on subject and visit, the fused column stands for
+    ``pred_col``; joined on ``image_id``, the per-photo column is compared and a note names the fused one.
 
     Raises:
         TooFewPairs (a ValueError): fewer than 3 matched pairs overall; it carries the pairs, so that the
@@ -298,6 +304,14 @@ def validate(
     """
     if not (isinstance(loa_sd, (int, float)) and loa_sd > 0):
         raise UsageError(f"loa_sd must be a positive number, got {loa_sd!r}")
+    on = [on] if isinstance(on, str) else list(on)
+    fused = fused_scores(Path(pred_path), pred_col, read_table_csv(pred_path, "prediction")[0]) if use_fused else None
+    notes = [] if fused is None else [f"{fused[0]} holds the views of each visit fused, {fused[1]}: "]
+    if fused is not None and "image_id" not in on:  # compare's endpoint rule
+        notes[0] += "compared in place of the per-photo scores, as compare does"
+        pred_path, pred_col = fused[0], fused[1]
+    elif fused is not None:
+        notes[0] += "the F-VASI to report, compared per subject and visit with `--on subject_id visit`"
     pairs = read_pairs(pred_path, ref_path, on, pred_col, ref_cols, subject_col, strata)
     report = {
         "prediction": str(pred_path),
@@ -318,13 +332,7 @@ def validate(
             pairs,
         )
     report.update(agreement(pairs, categorical, loa_sd, level, n_resamples, seed))
-    fused = Path(pred_path).with_name("fused.csv")
-    if Path(pred_path).name == "results.csv" and fused.is_file() and pred_col in ("fvasi", "fvasi_surface"):
-        # compare reads the fused scores by itself; validate compares exactly the column it is given.
-        report["notes"].append(
-            f"{fused} sits beside the predictions: with several views per visit the F-VASI to report is "
-            f"fvasi_fused, compared with `vitiscore validate {fused} ... --pred-col fvasi_fused --on subject_id visit`"
-        )
+    report["notes"] = notes + report.get("notes", [])
     report["strata"] = {}
     for column, values in pairs.strata.items():
         report["strata"][column] = {}

@@ -60,6 +60,12 @@ def add_arguments(validate) -> None:
     validate.add_argument(
         "--loa-sd", type=positive_float, default=1.96, help="limits of agreement at bias -/+ this many SD"
     )
+    validate.add_argument(
+        "--no-fused",
+        action="store_true",
+        help="joined on subject and visit, compare PRED's per-photo column even where its run wrote a fused.csv "
+        "(by default the fused score is the endpoint, as in compare)",
+    )
     validate.add_argument("--no-plots", action="store_true", help="do not draw the plots")
     verbosity(validate)
 
@@ -81,6 +87,7 @@ def run(args) -> int:
             strata=args.strata,
             categorical=args.categorical,
             loa_sd=args.loa_sd,
+            use_fused=not args.no_fused,
         )
     except TooFewPairs as exc:
         write_unmatched(exc.pairs, args.out)  # what did not match is what the user must look at

@@ -31,7 +31,8 @@ def write_validation(report: dict, pairs: Pairs, out_dir, plots: bool = True) ->
         row = dict(zip(key_cols, key))
         row.update(
             {
-                "subject": pairs.subjects[i] if pairs.subjects else None,
+                # Without --subject-col, the subject_id column of either table where there is one.
+                "subject": (pairs.subjects or pairs.subject_ids or [None] * len(pairs.keys))[i],
                 "prediction": pairs.pred[i],
                 **{f"reference_{c}": pairs.ref[i, j] for j, c in enumerate(pairs.ref_cols)},
                 "reference_mean": pairs.ref_mean[i],

@@ -100,27 +100,42 @@ def read_scores(
     path = Path(path)
     columns, rows = read_table_csv(path, "scores")
     pattern = _compile(id_pattern)
-    fused_path = path.with_name("fused.csv")
-    fused_col = FUSED_SCORES.get(score_col)
-    if use_fused and path.name != "fused.csv" and fused_path.is_file() and fused_col and "image_id" in columns:
-        fused_columns, fused_rows = read_table_csv(fused_path, "scores")
-        if fused_col in fused_columns and not _same_run(path.parent, fused_rows):
-            log.warning("%s was written by another run than %s: using the per-photo scores", fused_path, path)
-        elif fused_col in fused_columns:
-            log.info("using the multi-view scores in %s (%s for %s)", fused_path, fused_col, score_col)
-            table = _table(fused_path, fused_columns, fused_rows, fused_col, None)
-            photos = _table(path, columns, rows, score_col, pattern, allow_duplicates=True)
-            for key, visit_score in table.scores.items():
-                if key in photos.scores:
-                    visit_score.attributes = {**photos.scores[key].attributes, **visit_score.attributes}
-                    visit_score.photos = photos.scores[key].photos
-            table.results_dir = path.parent
-            table.columns += [c for c in columns if c not in table.columns]
-            return table
+    fused = fused_scores(path, score_col, columns) if use_fused else None
+    if fused is not None:
+        fused_path, fused_col, fused_columns, fused_rows = fused
+        log.info("using the multi-view scores in %s (%s for %s)", fused_path, fused_col, score_col)
+        table = _table(fused_path, fused_columns, fused_rows, fused_col, None)
+        photos = _table(path, columns, rows, score_col, pattern, allow_duplicates=True)
+        for key, visit_score in table.scores.items():
+            if key in photos.scores:
+                visit_score.attributes = {**photos.scores[key].attributes, **visit_score.attributes}
+                visit_score.photos = photos.scores[key].photos
+        table.results_dir = path.parent
+        table.columns += [c for c in columns if c not in table.columns]
+        return table
     table = _table(path, columns, rows, score_col, pattern)
     if "image_id" in columns and "path" in columns:
         table.results_dir = path.parent
     return table
+
+
+def fused_scores(path: Path, score_col: str, columns: list[str]):
+    """Where the endpoint of a multi-view run is: (fused.csv path, its column for ``score_col``, its columns, its
+    rows) when ``path`` is a results.csv (``columns``: its columns) with a fused.csv of the same run beside it
+    that holds the column :data:`FUSED_SCORES` maps ``score_col`` to; else None (a fused.csv of another run is
+    logged and ignored). ``compare`` and ``validate`` both follow this rule."""
+    path = Path(path)
+    fused_path = path.with_name("fused.csv")
+    fused_col = FUSED_SCORES.get(score_col)
+    if path.name == "fused.csv" or not fused_path.is_file() or not fused_col or "image_id" not in columns:
+        return None
+    fused_columns, fused_rows = read_table_csv(fused_path, "scores")
+    if fused_col not in fused_columns:
+        return None
+    if not _same_run(path.parent, fused_rows):
+        log.warning("%s was written by another run than %s: using the per-photo scores", fused_path, path)
+        return None
+    return fused_path, fused_col, fused_columns, fused_rows
 
 
 def _same_run(results_dir: Path, fused_rows: list[dict]) -> bool:
