@@ -162,11 +162,17 @@ def test_uncertainty_gives_an_interval_that_holds_the_score_and_reaches_the_row(
     assert scored.fraction_low <= scored.depigmented_fraction <= scored.fraction_high
     assert scored.fraction_high - scored.fraction_low > 0  # mirrored, darker, brighter and reframed copies differ
     assert "uncertainty" in scored.timings
+    # Where the model is unsure: on the analysis frame, 0-1, nothing outside the facial area, something inside.
+    assert scored.unsure.shape == scored.crop.shape[:2]
+    assert 0 <= scored.unsure.min() and scored.unsure.max() <= 1 and scored.unsure.max() > 0
+    assert not scored.unsure[scored.frame_units == 0].any()
     row = result_row("p", "p.png", scored, options, segmenter, "")
     assert row["fvasi_low"] == round(scored.fvasi * scored.fraction_low / scored.depigmented_fraction, 6)
     # Without the option nothing is added; a mask drawn elsewhere varies with the reframed facial area only.
-    assert np.isnan(score_image(photo, ScoreOptions(), segmenter).fraction_low)
+    plain = score_image(photo, ScoreOptions(), segmenter)
+    assert np.isnan(plain.fraction_low) and plain.unsure is None
     drawn = score_image(photo, options, mask=truth)
+    assert drawn.unsure is None
     assert drawn.fraction_low <= drawn.depigmented_fraction <= drawn.fraction_high
 
 

@@ -6,6 +6,8 @@ differently). The interval itself is :func:`vitiscore.measure.uncertainty.member
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -27,13 +29,23 @@ REFRAMINGS = (
 )
 
 
-def model_masks(segmenter: Segmenter, crop: np.ndarray, area: np.ndarray) -> list[np.ndarray]:
-    """The model's masks ((h, w) bool, inside ``area``) of the analysis ``crop`` mirrored, darker and brighter,
-    each brought back to the crop's own orientation."""
+def model_members(segmenter: Segmenter, crop: np.ndarray, area: np.ndarray) -> list:
+    """The model's :class:`~vitiscore.segment.protocol.Segmentation` of the analysis ``crop`` mirrored, darker and
+    brighter (one network batch), each brought back to the crop's own orientation, masks inside ``area``."""
     mirrored_area = np.ascontiguousarray(area[:, ::-1])
     images = [np.ascontiguousarray(crop[:, ::-1])] + [cv2.convertScaleAbs(crop, alpha=g) for g in EXPOSURES]
     answers = segmenter.predict_batch(images, [mirrored_area, area, area])
-    return [answers[0].mask[:, ::-1] & area] + [a.mask & area for a in answers[1:]]
+    mirrored = answers[0]
+    answers[0] = replace(mirrored, probability=mirrored.probability[:, ::-1], mask=mirrored.mask[:, ::-1])
+    return [replace(a, mask=a.mask & area) for a in answers]
+
+
+def unsure_map(probabilities: list[np.ndarray], area: np.ndarray) -> np.ndarray:
+    """Where the model is unsure: twice the standard deviation of each pixel's probability over ``probabilities``
+    (the model's own map and its members', each (h, w), 0-1), so 0 (all agree) to 1 (half say 0, half 1); 0
+    outside ``area``."""
+    spread = 2.0 * np.std(np.stack(probabilities), axis=0)
+    return np.where(area, np.clip(spread, 0.0, 1.0), 0.0).astype(np.float32)
 
 
 def reframed_areas(rgb: np.ndarray, box, scale: float, eyelids: str, hairline_max: float) -> list[np.ndarray]:
@@ -102,15 +114,20 @@ def photo_interval(
     hairline_max: float,
     segmenter: Segmenter | None = None,
     model: np.ndarray | None = None,
-) -> tuple[float, float]:
+    probability: np.ndarray | None = None,
+) -> tuple[float, float, np.ndarray | None]:
     """The interval (low, high; 0-1) of a scored photo's depigmented ``fraction``: ``facial`` is its
     :class:`~vitiscore.face.FacialArea`, ``scored`` the scored mask in its analysis frame; ``segmenter`` the model
     that drew it (None for a mask drawn elsewhere) and ``model`` its own mask there (None also for a mask adapted to
     marks: then the model is not run on the augmented crops). The members' interval is widened by the residual
     errors they do not see: the facial area's (:data:`~vitiscore.measure.uncertainty.AREA_RESIDUAL`) and the
-    model's (its ``residual_error``; none for a model without one)."""
-    members = model_masks(segmenter, facial.crop, facial.mask) if model is not None else []
+    model's (its ``residual_error``; none for a model without one). Returns (low, high, the map of
+    :func:`unsure_map` from ``probability``, the model's own map, and its members'; None without them)."""
+    members = model_members(segmenter, facial.crop, facial.mask) if model is not None else []
     areas = reframed_areas(rgb, facial.box, facial.scale, eyelids, hairline_max)
-    low, high = fraction_interval(fraction, scored, facial.mask, model, members, areas)
+    low, high = fraction_interval(fraction, scored, facial.mask, model, [m.mask for m in members], areas)
     residuals = [AREA_RESIDUAL] + ([getattr(segmenter, "residual_error", (0.0, 0.0))] if segmenter else [])
-    return widen(fraction, low, high, residuals)
+    unsure = None
+    if members and probability is not None:
+        unsure = unsure_map([probability] + [m.probability for m in members], facial.mask)
+    return (*widen(fraction, low, high, residuals), unsure)

@@ -53,7 +53,8 @@ class FaceScore:
     brought back into that frame (:class:`vitiscore.measure.mask_score.MaskScore`). ``marks_used`` is the number
     of a rater's marks inside the analysis frame that the model was adapted to (0: the model's own mask).
     ``fraction_low`` and ``fraction_high`` bound the depigmented fraction's 90 % interval (0-1; NaN unless asked
-    for with ``ScoreOptions.uncertainty``).
+    for with ``ScoreOptions.uncertainty``), and ``unsure`` maps where the model is unsure on the frame
+    (:func:`vitiscore.intervals.unsure_map`; None without the interval or for a mask not the model's own).
 
     Surface-true measures (:mod:`vitiscore.measure.surface`): ``surface`` (fractions over the seen facial surface,
     units with their clinical degrees), ``elements`` (the per-triangle table, for fusing views and comparing
@@ -98,6 +99,7 @@ class FaceScore:
     frame_units: np.ndarray | None = field(default=None, repr=False)
     frame_depigmented: np.ndarray | None = field(default=None, repr=False)
     marks_used: int = 0
+    unsure: np.ndarray | None = field(default=None, repr=False)
     fraction_low: float = float("nan")
     fraction_high: float = float("nan")
 
@@ -298,7 +300,7 @@ def _score_rgb(
         landmarks, area_pixels, facial.forehead_hair_stop, band, options.min_eye_distance_px, options.max_pose_deg
     )
     timings["scoring"] = time.perf_counter() - tick
-    interval = (float("nan"), float("nan"))
+    interval = (float("nan"), float("nan"), None)
     if options.uncertainty:
         tick = time.perf_counter()
         interval = photo_interval(
@@ -310,6 +312,7 @@ def _score_rgb(
             options.hairline_max,
             segmenter if mask is None else None,
             model_mask,
+            probability,
         )
         timings["uncertainty"] = time.perf_counter() - tick
     return FaceScore(
@@ -349,4 +352,5 @@ def _score_rgb(
         marks_used=len(frame_marks) if mask is None and refined[1].steps else 0,
         fraction_low=interval[0],
         fraction_high=interval[1],
+        unsure=interval[2],
     )

@@ -221,6 +221,14 @@ RESULTS = Table(
             "the model's depigmentation probability on the analysis frame, 8-bit PNG (0-255 for 0-1; 0 outside the "
             "facial area); empty for masks drawn elsewhere",
         ),
+        _c(
+            "unsure_map",
+            "path",
+            "",
+            "where the model is unsure (--uncertainty), on the analysis frame, 8-bit PNG: twice the SD of each "
+            "pixel's probability over the model's map and its maps of the crop mirrored, darker and brighter (0-255 "
+            "for 0-1: 0 all agree, 255 split evenly); empty without --uncertainty and for masks drawn elsewhere",
+        ),
         _c("crop_box", "list", "px", "the analysis frame in the photo: x0;y0;x1;y1 (x1, y1 exclusive)"),
         _c("crop_scale", "number", "", "analysis-frame pixels per photo pixel (0-1]"),
         _c(

@@ -41,6 +41,8 @@ def reviewed_run(tmp_path_factory):
     row = model["tan_baseline"]
     x0, y0, x1, y1 = (int(v) for v in row["crop_box"].split(";"))
     assert float(row["crop_scale"]) == 1.0  # the demo faces are analysed at photo resolution
+    unsure = np.asarray(Image.open(out / row["unsure_map"]))  # --uncertainty: where the model is unsure
+    assert unsure.shape == (y1 - y0, x1 - x0) and unsure.dtype == np.uint8 and unsure.max() > 0
     area = np.asarray(Image.open(out / row["mask_facial_area"]))[y0:y1, x0:x1] > 0
     cy, cx = (int(v) for v in np.argwhere(area).mean(axis=0))
     patch = np.zeros((y1 - y0, x1 - x0), bool)

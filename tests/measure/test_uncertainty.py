@@ -56,3 +56,35 @@ def test_widen_adds_the_residual_errors_in_quadrature():
     assert (low, high) == pytest.approx((0.2 - Z * 0.03, 0.2 + Z * 0.03))
     assert widen(0.0, 0.0, 0.0, [(0.01, 0.5)]) == pytest.approx((0.0, Z * 0.01))  # cut at 0
     assert widen(0.3, 0.3, 0.3, []) == (0.3, 0.3)
+
+
+def test_unsure_map_is_twice_the_members_sd_inside_the_area():
+    from vitiscore.intervals import unsure_map
+
+    area = np.array([[True, True, True, False]])
+    maps = [np.array([[0.0, 0.2, 0.5, 1.0]]), np.array([[1.0, 0.2, 0.5, 0.0]])]
+    # Per pixel: values (0, 1) -> SD 0.5 -> 1; (0.2, 0.2) -> 0; (0.5, 0.5) -> 0; outside the area -> 0.
+    np.testing.assert_allclose(unsure_map(maps, area), [[1.0, 0.0, 0.0, 0.0]])
+    three = [np.full((1, 1), v) for v in (0.2, 0.4, 0.6)]  # SD sqrt(0.08 / 3)
+    np.testing.assert_allclose(unsure_map(three, np.ones((1, 1), bool)), [[2 * np.sqrt(0.08 / 3)]], rtol=1e-6)
+
+
+def test_the_mirrored_members_map_comes_back_in_the_crops_orientation():
+    from vitiscore.intervals import model_members
+    from vitiscore.segment.protocol import Segmentation
+
+    class Redness:  # a pixel-wise model: its map of the mirrored crop, mirrored back, is its map of the crop
+        def predict_batch(self, images, areas):
+            out = []
+            for rgb, area in zip(images, areas):
+                p = np.where(area, rgb[..., 0] / 255.0, 0.0).astype(np.float32)
+                out.append(Segmentation(p, p >= 0.5, 0.5))
+            return out
+
+    rng = np.random.default_rng(0)
+    crop = rng.integers(0, 256, (6, 9, 3), dtype=np.uint8)
+    area = np.zeros((6, 9), bool)
+    area[1:5, :4] = True  # not symmetric: a map mirrored the wrong way would miss it
+    mirrored = model_members(Redness(), crop, area)[0]
+    np.testing.assert_allclose(mirrored.probability, np.where(area, crop[..., 0] / 255.0, 0.0), atol=1e-6)
+    assert not (mirrored.mask & ~area).any()

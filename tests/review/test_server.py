@@ -194,3 +194,16 @@ def test_three_hundred_malformed_requests_each_get_a_well_formed_answer(server):
     connection.request("GET", "/api/photos", headers={"Host": f"127.0.0.1:{port}", "X-Vitiscore-Token": token})
     assert connection.getresponse().status == 200  # still serving
     assert review_log.reviews(out, [row])[row["image_id"]].state in ("reviewed", "excluded")  # the log reads
+
+
+def test_the_unsure_map_is_served_only_where_the_run_wrote_one(server):
+    out, httpd, token = server
+    port = httpd.server_address[1]
+    headers = {"Host": f"127.0.0.1:{port}", "X-Vitiscore-Token": token}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/api/photos", headers=headers)
+    photos = json.loads(connection.getresponse().read())["photos"]
+    assert [p["has_unsure"] for p in photos] == [False]  # scored without --uncertainty
+    connection.request("GET", "/api/photo/tan_baseline/unsure", headers=headers)
+    response = connection.getresponse()
+    assert response.status == 404 and "--uncertainty" in response.read().decode()

@@ -42,6 +42,10 @@ def write_images(out_dir: Path, image_id: str, score: FaceScore, row: dict, over
         relative = f"probability/{image_id}.png"
         files_mod.write_png(out_dir / relative, probability_png(score.probability))
         row["probability"] = relative
+    if score.unsure is not None:
+        relative = f"unsure/{image_id}.png"
+        files_mod.write_png(out_dir / relative, probability_png(score.unsure))
+        row["unsure_map"] = relative
     if overlays:
         caption = (
             f"{image_id}  F-VASI {score.fvasi:.2f}  depigmented {100 * score.depigmented_fraction:.1f}% "

@@ -149,6 +149,7 @@ FILE_COLUMNS = (
     "landmarks",
     "crop",
     "probability",
+    "unsure_map",
 )
 # What a manifest says about a photo, kept in its row; a reused row must say the same.
 ABOUT_COLUMNS = ("subject_id", "visit", "view", "hand_unit_cm2")

@@ -35,7 +35,17 @@ log = logging.getLogger(__name__)
 
 RUN_FILES = ("results.csv", "results.jsonl", "run.json", "fused.csv", "results_model.csv", "report.html")
 # rescored/ is drawn from a run's masks by `vitiscore rescore`: a new run makes it stale.
-RUN_FOLDERS = ("masks", "overlays", "triangles", "landmarks", "crops", "probability", "report_files", "rescored")
+RUN_FOLDERS = (
+    "masks",
+    "overlays",
+    "triangles",
+    "landmarks",
+    "crops",
+    "probability",
+    "unsure",
+    "report_files",
+    "rescored",
+)
 # Never removed by a run: reviewed/, a rater's masks and review log (``vitiscore review``), is human work; each
 # review records the photo's SHA-256, and ``vitiscore rescore`` ignores a review of a photo that has changed.
 

@@ -13,7 +13,7 @@ Security, for clinical photos:
 * the page loads nothing from outside the machine (``Content-Security-Policy: default-src 'self'``).
 
 API (JSON unless said otherwise): ``GET /`` the page; ``GET /api/photos`` the photos with their review state;
-``GET /api/photo/<id>/<crop|probability|area|mask>`` pictures on the analysis frame (PNG/JPEG); ``POST
+``GET /api/photo/<id>/<crop|probability|unsure|area|mask>`` pictures on the analysis frame (PNG/JPEG); ``POST
 /api/photo/<id>/save`` with ``{"action": "save"|"exclude", "threshold": float|null, "strokes": PNG data URL|null,
 "reason": str, "refined": bool}``; ``POST /api/photo/<id>/refine`` with ``{"marks": [{"x", "y", "label"}, ...]}``
 on the frame adapts the run's model to the marks (:mod:`vitiscore.review.refine`), keeps them in
@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
 MAX_BODY = 64 << 20
-PICTURES = ("crop", "probability", "area", "mask")
+PICTURES = ("crop", "probability", "unsure", "area", "mask")
 
 
 class ReviewSession:
@@ -103,6 +103,7 @@ class ReviewSession:
                     "fraction": row.get("depigmented_fraction"),
                     "threshold": float(row["threshold"]) if row.get("threshold") not in (None, "") else None,
                     "has_probability": bool(row.get("probability")),
+                    "has_unsure": bool(row.get("unsure_map")),
                     "state": state.state if state else "unreviewed",
                     "rater": state.rater if state else "",
                     "reason": state.reason if state else "",
@@ -123,6 +124,10 @@ class ReviewSession:
             if not row.get("probability"):
                 raise MissingInputError("no probability map (the mask was drawn elsewhere)")
             return (self.out_dir / row["probability"]).read_bytes(), "image/png"
+        if kind == "unsure":
+            if not row.get("unsure_map"):
+                raise MissingInputError("no map of where the model is unsure (score without --uncertainty)")
+            return (self.out_dir / row["unsure_map"]).read_bytes(), "image/png"
         box, scale = frame_of(row)
         if kind == "area":
             picture = frame_labels(read_labels(self.out_dir / row["mask_units"]), box, scale) > 0
@@ -284,7 +289,8 @@ class _Handler(BaseHTTPRequestHandler):
         except FileNotFoundError as exc:
             # The file's name, never its absolute path.
             self._json(
-                HTTPStatus.NOT_FOUND, {"error": f"a file of this run is missing: {Path(exc.filename or '').name}"}
+                HTTPStatus.NOT_FOUND,
+                {"error": f"a file of this run is missing: {Path(exc.filename).name}" if exc.filename else str(exc)},
             )
 
     def do_POST(self):  # noqa: N802 - the standard library's name
