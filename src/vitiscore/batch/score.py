@@ -35,6 +35,7 @@ from vitiscore.batch.outputs import write_images
 from vitiscore.batch.rows import ABOUT_COLUMNS, COLUMNS, FILE_COLUMNS, BatchResult, num, result_row
 from vitiscore.batch.run_record import package_versions, status_counts
 from vitiscore.batch.views import fuse_rows, write_fused
+from vitiscore.batch.workers import default_workers
 from vitiscore.errors import UsageError
 from vitiscore.face import require_mediapipe
 from vitiscore.face.facial_area import UNIT_LABELS
@@ -182,9 +183,9 @@ def score_folder(
         marks: a MARKS.csv (:mod:`vitiscore.files.marks`): each marked photo's mask comes from the model adapted to
             its marks (:mod:`vitiscore.segment.refine`, with ``refinement``; ``mask_source`` = ``marks``); other
             photos are scored as usual. Every line is checked before any photo is scored.
-        workers: photos scored at once, each in a process of its own that loads the model once (1: in this
-            process); the results are the same for any number (:mod:`vitiscore.engines`). A photo whose worker
-            dies is tried again alone and then recorded as ``failed``.
+        workers: photos scored at once, each in a process that loads the model once (1: in this process; None:
+            :func:`vitiscore.batch.workers.default_workers`); the results are the same for any number
+            (:mod:`vitiscore.engines`). A photo whose worker dies is tried again alone, then recorded ``failed``.
         engine: "local" (this machine) or "ray" (a Ray cluster, :mod:`vitiscore.engines.ray`; ``workers`` is then
             the number of actors and ``ray_address`` the cluster, none: a local Ray).
         device: where the network runs: "cpu", "cuda" or "auto" (the GPU when torch sees one).
@@ -199,7 +200,7 @@ def score_folder(
         vitiscore.engines.ray.MissingRayError: ``engine="ray"`` without the ``vitiscore[ray]`` extra.
     """
     options = options or ScoreOptions()
-    workers = engines.check_workers(workers)
+    workers = engines.check_workers(workers) if workers is not None or engine != "local" else None
     if engine not in engines.ENGINES:
         raise UsageError(f"engine must be one of {engines.ENGINES}, got {engine!r}")
     if engine == "ray" and device == "cuda" and (ray_address or os.environ.get("RAY_ADDRESS")):
@@ -335,8 +336,8 @@ def score_folder(
                 photo_sha256=fingerprint,
             )
             tasks.append(task)
-        done = 0
-        last_csv = time.monotonic()
+        workers = workers or default_workers([t.path for t in tasks], engines.available_cores(), options.uncertainty)
+        done, last_csv = 0, time.monotonic()
 
         def in_order() -> list[dict]:
             return [found[k] for k in sorted(found)]

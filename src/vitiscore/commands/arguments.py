@@ -77,8 +77,9 @@ def scale_arguments(group) -> None:
         type=positive_int,
         default=None,
         metavar="N",
-        help="photos worked on at once, each worker a process that loads the model once (default: every core; "
-        "1: in this process); results do not depend on N",
+        help="photos worked on at once, each worker a process that loads the model once (default for score: one "
+        "per core when the batch would take one worker over about 20 s, else 1, in this process; for segment: "
+        "every core); results do not depend on N",
     )
     group.add_argument(
         "--device",
