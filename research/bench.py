@@ -7,6 +7,7 @@
     python -m research.bench data/samples --megapixels 12 --devices cpu cuda   # GPU, and its numbers vs the CPU's
     python -m research.bench data/samples --model classical
     python -m research.bench data/samples --megapixels 12 --uncertainty   # the cost of the intervals
+    python -m research.bench data/samples --suite     # the speed issue's table: see below
 
 Prints one JSON report per device and worker count, also written to bench.json in the output folder (a temporary one by
 default). ``ms_per_photo_by_stage`` sums the stages over all workers (CPU-time-like: with 2 workers the wall
@@ -17,6 +18,11 @@ photos: this process with one local worker, else the worker processes or Ray act
 For a learned model it also times the network alone on one face crop at the model's input size
 (``network_ms_per_crop``: median and 10th percentile of --crop-runs runs, after 5 warm-up runs), on --threads
 CPU threads.
+
+``--suite`` measures, in one run: 8 and 32 photos of 2.5 MP and 24 of 12 MP, each with ``--workers 1``, the default
+(None: :func:`vitiscore.batch.workers.default_workers`) and ``--workers 2``; then the 12 MP photos with one worker
+and ``--uncertainty``. It prints one line per case (seconds per photo, wall clock with start-up; the workers
+the default chose; the pipeline/decode ratio) and the ratios the speed targets are stated in.
 
 With several ``--devices`` each later device's report gets ``agreement``: its rows against the first device's
 (statuses that differ, the largest differences of F-VASI and of the depigmented fraction, and the pixels whose
@@ -78,21 +84,17 @@ def main() -> None:
     parser.add_argument("--crop-runs", type=int, default=30, help="timed network runs on one crop (default 30)")
     parser.add_argument("-o", "--out", default=None, help="output folder (default: a temporary one)")
     parser.add_argument("--uncertainty", action="store_true", help="score with intervals (score --uncertainty)")
+    parser.add_argument("--suite", action="store_true", help="the worker and size table (see above); other options off")
     args = parser.parse_args()
     if min(args.threads, args.crop_runs, args.copies, args.repeat, *args.workers) < 1:
         parser.error("--threads, --crop-runs, --copies, --repeat and --workers must be at least 1")
     torch.set_num_threads(args.threads)
     work = Path(args.out or tempfile.mkdtemp(prefix="vitiscore-bench-"))
     photos = discover_photos([args.folder])
-    source = work / "photos"
-    source.mkdir(parents=True, exist_ok=True)
-    for path in photos:
-        rgb = load_photo(path).rgb
-        if args.megapixels:
-            factor = np.sqrt(args.megapixels * 1e6 / (rgb.shape[0] * rgb.shape[1]))
-            rgb = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-        for copy in range(args.copies):
-            Image.fromarray(rgb).save(source / f"{path.stem}_{copy}.jpg", quality=92)
+    if args.suite:
+        suite(args, photos, work)
+        return
+    source = make_photos(photos, work / "photos", args.megapixels, args.copies * len(photos))
     options = ScoreOptions(uncertainty=args.uncertainty, **({"model": args.model} if args.model else {}))
     score_folder([source], work / "warmup", options, progress=False)  # loads the models once
     size = load_photo(next(source.iterdir())).rgb.shape
@@ -110,6 +112,69 @@ def main() -> None:
         reports[0]["network_ms_per_crop"] = network_ms(segmenter, args.crop_runs)
     (work / "bench.json").write_text(json.dumps(reports, indent=2))
     print(json.dumps(reports, indent=2))
+
+
+def make_photos(photos: list[Path], folder: Path, megapixels: float, n: int) -> Path:
+    """``n`` JPEGs (quality 92) in ``folder``, the ``photos`` in turn, each scaled to about ``megapixels`` (0: as
+    they are)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for k in range(n):
+        rgb = load_photo(photos[k % len(photos)]).rgb
+        if megapixels:
+            factor = np.sqrt(megapixels * 1e6 / (rgb.shape[0] * rgb.shape[1]))
+            rgb = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+        Image.fromarray(rgb).save(folder / f"{photos[k % len(photos)].stem}_{k}.jpg", quality=92)
+    return folder
+
+
+def suite(args, photos: list[Path], work: Path) -> None:
+    """The speed table of the module docstring, printed and written to ``work/suite.json``."""
+    cases = [(2.5, 8), (2.5, 32), (12, 24)]
+    score_folder([make_photos(photos[:1], work / "warm", 0, 1)], work / "warmup", progress=False, workers=1)
+    lines = []
+    for megapixels, n in cases:
+        source = make_photos(photos, work / f"photos-{megapixels}-{n}", megapixels, n)
+        for workers in (1, None, 2):
+            lines.append(_timed(source, work / f"run-{megapixels}-{n}-{workers}", ScoreOptions(), workers))
+            lines[-1].update(megapixels=megapixels, photos=n, asked=workers or "default")
+            print(json.dumps(lines[-1]))
+    twelve = work / "photos-12-24"
+    lines.append(_timed(twelve, work / "run-12-24-uncertainty", ScoreOptions(uncertainty=True), 1))
+    lines[-1].update(megapixels=12, photos=24, asked=1, uncertainty=True)
+    print(json.dumps(lines[-1]))
+
+    def per_photo(mp, n, asked, uncertainty=False):
+        return next(
+            x["seconds_per_photo"]
+            for x in lines
+            if (x["megapixels"], x["photos"], x["asked"], x.get("uncertainty", False)) == (mp, n, asked, uncertainty)
+        )
+
+    ratios = {
+        "default_vs_1_worker_speed_8_photos_2.5MP": round(per_photo(2.5, 8, 1) / per_photo(2.5, 8, "default"), 2),
+        "default_vs_1_worker_speed_32_photos_2.5MP": round(per_photo(2.5, 32, 1) / per_photo(2.5, 32, "default"), 2),
+        "2_workers_vs_1_speed_32_photos_2.5MP": round(per_photo(2.5, 32, 1) / per_photo(2.5, 32, 2), 2),
+        "pipeline_over_decode_12MP": next(
+            x["decode_ratio"] for x in lines if x["megapixels"] == 12 and x["asked"] == 1
+        ),
+        "uncertainty_cost_12MP": round(per_photo(12, 24, 1, True) / per_photo(12, 24, 1), 2),
+    }
+    print(json.dumps(ratios))
+    (work / "suite.json").write_text(json.dumps({"cases": lines, "ratios": ratios}, indent=2))
+
+
+def _timed(source: Path, out: Path, options: ScoreOptions, workers: int | None) -> dict:
+    start = time.perf_counter()
+    result = score_folder([source], out, options, progress=False, workers=workers)
+    seconds = time.perf_counter() - start
+    stages = result.run["seconds_by_stage"]
+    n = len(result.rows)
+    return {
+        "workers_used": result.run["engine"]["workers"],
+        "seconds": round(seconds, 2),
+        "seconds_per_photo": round(seconds / n, 3),
+        "decode_ratio": round(sum(stages.values()) / stages["decode"], 2) if stages.get("decode") else None,
+    }
 
 
 def agreement(reference: Path, other: Path) -> dict:
