@@ -25,7 +25,11 @@ run once with the model and once with the true masks (``--masks``: the pipeline 
 ITA band: photos scored, the improvement error (measured minus true, as a fraction: bias, median and 90th
 percentile of its absolute value), kappa and accuracy of the F-VASI50/75/90 calls (a patient the tool cannot
 evaluate is a non-responder, as trials impute), and the cohort rates with their exact 95 % intervals against the
-truth. Writes ``OUT/benchmark.csv`` (long format) and ``OUT/benchmark.json``.
+truth; with the model also, from the masks, the share of each photo's painted area it marked (per visit, median
+over photos), the share of clear facial skin it marked, and the recall of lesions by size (equivalent diameter in
+mm on the iris scale, pooled over lesions). Writes ``OUT/benchmark.csv`` (long format) and ``OUT/benchmark.json``.
+``--model`` scores with another model, ``--photos-from`` reuses an earlier run's cohort, ``--evaluate-only``
+evaluates the runs already in OUT again.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ import numpy as np
 
 from vitiscore.agreement.stats import cohen_kappa, proportion_ci
 from vitiscore.colour import lab_to_rgb, rgb_to_lab
+from vitiscore.measure.scale import IRIS_DIAMETER_MM
 from vitiscore.measure.skin_tone import ita_band
 from vitiscore.training.appearance import milky_shape
 from vitiscore.training.augment import to_linear, to_srgb8
@@ -363,6 +368,7 @@ def mask_agreement(truth: dict[str, dict], results: list[dict], out_dir: Path, m
     from vitiscore.files.masks import read_mask
 
     by_group: dict[tuple[str, str], dict[str, list]] = {}
+    by_size: dict[str, list] = {}  # "group|size" -> [(pixels marked, pixels) per lesion]
     for row in results:
         if row["status"] != "ok" or not row.get("mask_depigmented"):
             continue
@@ -377,7 +383,17 @@ def mask_agreement(truth: dict[str, dict], results: list[dict], out_dir: Path, m
                 cell["recall"].append(float((marked & lesion).sum() / lesion.sum()))
             if clear.any():
                 cell["clear"].append(float((marked & clear).sum() / clear.sum()))
+        if _number(row.get("iris_diameter_px")):
+            mm_per_px = IRIS_DIAMETER_MM / float(row["iris_diameter_px"])
+            for size, recall in lesion_recalls(lesion, marked, mm_per_px):
+                for group in ("all", band):
+                    by_size.setdefault(f"{group}|{size}", []).append(recall)
     out = []
+    for key, values in by_size.items():
+        group, size = key.split("|")
+        marked_px, pixels = np.sum(values, axis=0)
+        out.append({"group": group, "metric": f"lesion_recall_{size}", "value": float(marked_px / pixels),
+                    "ci_low": math.nan, "ci_high": math.nan, "n": len(values)})  # fmt: skip
     for (group, visit), cell in by_group.items():
         for metric, values, stat in (
             ("painted_recall", cell["recall"], np.median),
@@ -387,6 +403,25 @@ def mask_agreement(truth: dict[str, dict], results: list[dict], out_dir: Path, m
                 name = f"{metric}_{visit}"
                 out.append({"group": group, "metric": name, "value": float(stat(values)), "ci_low": math.nan,
                             "ci_high": math.nan, "n": len(values)})  # fmt: skip
+    return out
+
+
+# Lesion sizes (equivalent diameter, mm) whose recall is reported apart: a 5 mm macule is a few pixels of a face crop.
+LESION_SIZES_MM = ((0, 5, "under_5mm"), (5, 10, "5_to_10mm"), (10, 20, "10_to_20mm"), (20, math.inf, "over_20mm"))
+
+
+def lesion_recalls(lesion: np.ndarray, marked: np.ndarray, mm_per_px: float) -> list[tuple[str, float]]:
+    """(size class, (pixels marked, pixels)) of each connected lesion of ``lesion`` (bool, photo pixels) at
+    ``mm_per_px``; a size class's recall is its lesions' pixels marked over their pixels, pooled."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(lesion.astype(np.uint8))
+    out = []
+    for i in range(1, n):
+        pixels = int(stats[i, cv2.CC_STAT_AREA])
+        diameter = 2 * math.sqrt(pixels / math.pi) * mm_per_px
+        size = next(name for low, high, name in LESION_SIZES_MM if low <= diameter < high)
+        x, y, w, h = stats[i, :4]
+        box = labels[y : y + h, x : x + w] == i
+        out.append((size, (int(marked[y : y + h, x : x + w][box].sum()), pixels)))
     return out
 
 
@@ -425,15 +460,26 @@ def photo_coverage(model_rows: list[dict], mask_rows: list[dict]) -> dict[str, f
 
 
 def run_mode(
-    folder: Path, out_dir: Path, mode: str, workers: int, uncertainty: bool = False, model: str | None = None
+    folder: Path,
+    out_dir: Path,
+    mode: str,
+    workers: int,
+    uncertainty: bool = False,
+    model: str | None = None,
+    rescore: bool = True,
 ) -> tuple[list[dict], list[dict], float]:
     """Score the trial photos in ``folder`` into ``out_dir`` with the model (``model``; None: the default) or the
     true masks (with intervals when ``uncertainty``), then compare the visits; returns (results rows, per-subject
-    rows, seconds)."""
+    rows, seconds). Without ``rescore``, the run already in ``out_dir`` is compared and evaluated again."""
     from vitiscore import compare, score_folder
     from vitiscore.pipeline import ScoreOptions
 
     started = time.time()
+    if not rescore:
+        from vitiscore.files import read_table_csv
+
+        comparison = compare(out_dir / "results.csv", "baseline", ["week24"])
+        return read_table_csv(out_dir / "results.csv")[1], comparison.per_subject, math.nan
     result = score_folder(
         [],
         out_dir,
@@ -477,13 +523,16 @@ def main(argv=None) -> int:
         help="score the photos and truth of an earlier benchmark's OUT (same seed, patients and appearances) "
         "instead of painting them again, e.g. to compare models on one cohort",
     )
+    parser.add_argument(
+        "--evaluate-only", action="store_true", help="evaluate the runs already in OUT again (no scoring)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from vitiscore.training import datasets
 
     photos = (args.photos_from or args.out) / "photos"
-    if args.photos_from:
-        truth = read_truth(args.photos_from / "truth.csv")
+    if args.photos_from or args.evaluate_only:
+        truth = read_truth((args.photos_from or args.out) / "truth.csv")
     else:
         faces = datasets.fasseg_frontal_test_halves(args.data_dir / "faces_fasseg")[1]
         patients = make_cohort(faces, args.patients, args.seed, args.itas)
@@ -505,6 +554,7 @@ def main(argv=None) -> int:
                 args.workers,
                 args.uncertainty,
                 args.model,
+                not args.evaluate_only,
             )
             scored[mode] = results
             metrics = evaluate(truth, results, per_subject)
