@@ -80,3 +80,40 @@ def test_network_input_appends_the_relative_channels_after_the_rgb_ones():
     assert wide.shape == (1, 6, 32, 32) and placed == [(20, 32)]
     np.testing.assert_array_equal(wide[:, :3], plain)
     np.testing.assert_allclose(wide[0, 3:, :20].transpose(1, 2, 0), relative_lab(image), atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def widened_v4(tmp_path_factory):
+    """v4 as a model folder that reads colour relative to the skin, its new channels' weights at zero."""
+    import json
+
+    from vitiscore.segment import load_segmenter
+    from vitiscore.segment.learned import build_network
+    from vitiscore.training.loop import widened_input
+    from vitiscore.training.model_folder import save_model_folder
+
+    v4 = load_segmenter("unet-mobilenetv2-v4")
+    config = json.loads((v4.folder / "config.json").read_text())
+    config = {**config, "architecture": {**config["architecture"], "in_channels": 6}}
+    config["input_channels"] = "rgb+relative-lab"
+    network = build_network(config["architecture"])
+    network.load_state_dict(widened_input(v4.trainable_network().state_dict(), network.state_dict()))
+    folder = tmp_path_factory.mktemp("models") / "v4-relative"
+    save_model_folder(network, config, json.loads((v4.folder / "thresholds.json").read_text()), folder)
+    return v4, load_segmenter(str(folder))
+
+
+def test_a_relative_model_folder_scores_as_its_rgb_start_and_can_be_refined(widened_v4, astronaut):
+    from vitiscore.files.marks import Mark
+    from vitiscore.segment.refine import RefineSettings, refine
+
+    v4, relative = widened_v4
+    assert relative.relative and not v4.relative
+    area = np.zeros(astronaut.shape[:2], bool)
+    area[100:300, 150:350] = True
+    np.testing.assert_allclose(
+        relative.predict(astronaut, area).probability, v4.predict(astronaut, area).probability, atol=1e-3
+    )
+    marks = [Mark(200, 150, 1, 6.0), Mark(250, 260, 0, 6.0)]
+    refined = refine(relative, astronaut, area, marks, RefineSettings(steps=3))
+    assert refined.mask.shape == area.shape and not (refined.mask & ~area).any()

@@ -91,7 +91,7 @@ def refine(
         raise UsageError(
             f"marks refine a learned model; {getattr(segmenter, 'model_id', 'this model')!r} cannot be adapted"
         )
-    network = adapted_network(segmenter, rgb, marks, settings)
+    network = adapted_network(segmenter, rgb, marks, settings, area)
     return segmenter.predict_batch([rgb], [area], network=network)[0]
 
 
@@ -100,15 +100,17 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def adapted_network(segmenter, rgb: np.ndarray, marks: list[Mark], settings: RefineSettings):
+def adapted_network(segmenter, rgb: np.ndarray, marks: list[Mark], settings: RefineSettings, area=None):
     """A copy of ``segmenter``'s network trained ``settings.steps`` steps on ``rgb`` with the loss on ``marks``
-    only, ready for inference (see the module's docstring); None when no mark reaches the network's grid."""
+    only, ready for inference (see the module's docstring); None when no mark reaches the network's grid.
+    ``area`` (the facial area) is where a model that reads colour relative to the skin finds that skin."""
     import torch
 
     from vitiscore.segment.learned import inference_network, network_input
 
     size = segmenter.input_size
-    batch, _ = network_input([rgb], size, segmenter._mean, segmenter._std)
+    relative = getattr(segmenter, "relative", False)
+    batch, _ = network_input([rgb], size, segmenter._mean, segmenter._std, [area], relative)
     scale = size / max(rgb.shape[:2])
     lesion, normal = raster(marks, (size, size), scale=scale, min_radius=1.0)
     if not (lesion.any() or normal.any()):

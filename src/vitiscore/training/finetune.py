@@ -99,6 +99,7 @@ def _config(base: LearnedSegmenter, settings: FinetuneSettings) -> TrainConfig:
         seed=settings.seed,
         skin_head=base.has_skin_head,
         train_encoder=settings.train_encoder,
+        input_channels=base.config.get("input_channels", "rgb"),
         checkpoint_every=max(1, min(100, settings.steps)),
         validate_every=settings.steps + 1,
     )
@@ -129,7 +130,9 @@ def probabilities(network, base: LearnedSegmenter, frames: list[np.ndarray]) -> 
     """Depigmentation probability maps (0-1) of ``frames`` from ``network`` as the scorer runs it."""
     out = []
     for i in range(0, len(frames), 8):
-        maps = run_network(network, frames[i : i + 8], base.input_size, base._mean, base._std, channel=0)
+        maps = run_network(
+            network, frames[i : i + 8], base.input_size, base._mean, base._std, 0, relative=base.relative
+        )
         out += maps
     return out
 
