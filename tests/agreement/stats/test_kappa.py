@@ -25,3 +25,12 @@ def test_kappas_by_hand():
     assert np.isnan(cohen_kappa(["x", "x"], ["x", "x"])["value"])  # one category only: undefined
     with pytest.raises(ValueError, match="categories"):
         cohen_kappa([1, 2], [1, 3], categories=[1, 2])
+
+
+def test_a_kappa_interval_stays_within_minus_one_and_one():
+    from vitiscore.agreement.stats import cohen_kappa
+
+    # Three calls, table [[1, 0], [1, 1]]: po = 2/3, pe = 4/9, kappa = 0.4; the normal interval reaches past 1.
+    result = cohen_kappa([0, 1, 1], [0, 1, 0])
+    assert result["value"] == pytest.approx(0.4)
+    assert result["ci_high"] == 1.0 and -1.0 <= result["ci_low"] < 0.4

@@ -13,7 +13,7 @@ def cohen_kappa(a, b, weights: str | None = None, categories=None, level: float 
     (1969). ``categories`` fixes the order (default: the sorted labels seen); for seven-degree scores the order
     is the full 0/10/25/50/75/90/100, whether or not every degree occurs, so linear and quadratic weights count
     steps of that scale. Written here because scipy has no kappa and vitiscore does not depend on statsmodels,
-    whose ``cohens_kappa`` computes the same statistic and interval.
+    whose ``cohens_kappa`` computes the same statistic and interval (here cut to [-1, 1], where kappa lies).
 
     When both raters use a single category, chance agreement is 1 and kappa is undefined: NaN, documented.
 
@@ -51,4 +51,6 @@ def cohen_kappa(a, b, weights: str | None = None, categories=None, level: float 
     term = (p * (w - np.add.outer(w_row, w_col) * (1 - kappa)) ** 2).sum()
     variance = max(term - (kappa - pe * (1 - kappa)) ** 2, 0.0) / (n * (1 - pe) ** 2)
     half = norm.ppf(1 - (1 - level) / 2) * np.sqrt(variance)
-    return {"value": float(kappa), "ci_low": float(kappa - half), "ci_high": float(kappa + half), "n": int(n)}
+    # Kappa lies in [-1, 1]; the normal approximation's ends beyond it (a few calls) are cut there.
+    low, high = max(-1.0, float(kappa - half)), min(1.0, float(kappa + half))
+    return {"value": float(kappa), "ci_low": low, "ci_high": high, "n": int(n)}
