@@ -186,9 +186,9 @@ def score_image(
         if turns:
             turned_marks = marks_mod.turn(marks, turns, rgb.shape[1], rgb.shape[0]) if marks else marks
             turned = (
-                np.ascontiguousarray(np.rot90(rgb, turns)),
-                np.ascontiguousarray(np.rot90(small, turns)),
-                np.ascontiguousarray(np.rot90(mask, turns)) if mask is not None else None,
+                face_mod.turn(rgb, turns),
+                face_mod.turn(small, turns),
+                face_mod.turn(mask, turns) if mask is not None else None,
             )
             refined = (turned_marks or [], refinement or RefineSettings())
             # The turn is the face detector's guess from a weak detection: a face found that way only on an

@@ -85,3 +85,14 @@ def test_an_upright_face_the_detector_prefers_upside_down_is_not_turned(astronau
 
     assert turns(astronaut) == 0
     assert turns(np.ascontiguousarray(np.rot90(astronaut, 2))) == 2
+
+
+@pytest.mark.parametrize("turns", [0, 1, 2, 3, 5, -1])
+def test_a_turn_is_numpys_quarter_turn_counter_clockwise_for_photos_and_masks(turns):
+    rng = np.random.default_rng(turns % 4)
+    photo = rng.integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    mask = rng.random((5, 7)) > 0.5
+    for image in (photo, mask):
+        turned = landmarks.turn(image, turns)
+        assert turned.dtype == image.dtype and turned.flags["C_CONTIGUOUS"]
+        np.testing.assert_array_equal(turned, np.rot90(image, turns))

@@ -8,6 +8,7 @@ from vitiscore.face.landmarks import (
     detector_input,
     locate,
     require_mediapipe,
+    turn,
     upright_turns,
 )
 
@@ -24,5 +25,6 @@ __all__ = [
     "region",
     "require_mediapipe",
     "to_photo",
+    "turn",
     "upright_turns",
 ]

@@ -235,7 +235,7 @@ def _side_of_midline(shape, points: np.ndarray) -> np.ndarray:
     """Positive on the patient's right side of the nasion-chin line (the image's left in a frontal photo)."""
     nasion, chin = points[ix.NASION, :2], points[ix.CHIN, :2]
     down = chin - nasion
-    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]]
+    ys, xs = np.arange(shape[0])[:, None], np.arange(shape[1])[None, :]  # broadcast: no frame-sized grids
     return down[0] * (ys - nasion[1]) - down[1] * (xs - nasion[0])
 
 

@@ -126,7 +126,24 @@ def detector_input(rgb: np.ndarray) -> np.ndarray:
     scale = min(1.0, _MESH_INPUT_MAX_SIDE / max(height, width))
     if scale == 1.0:
         return np.ascontiguousarray(rgb)
-    return cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    # Bilinear, not area averaging: a sixth of the time at 12 MP (5 against 33 ms), and the mesh moved by at most
+    # 0.4 % of the eye distance on the project's 12 and 18 MP photos (it shrinks its face crop to 192 px itself).
+    return cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_LINEAR)
+
+
+_TURNS = {1: cv2.ROTATE_90_COUNTERCLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_CLOCKWISE}
+
+
+def turn(image: np.ndarray, turns: int) -> np.ndarray:
+    """``image`` ((H, W) or (H, W, C), uint8 or bool) turned by ``turns`` quarter turns counter-clockwise, as
+    ``np.rot90(image, turns)`` turns it, as a new contiguous array: OpenCV's turn is 3x faster than copying the
+    numpy view (22 against 60 ms at 12 MP)."""
+    turns %= 4
+    if not turns:
+        return np.ascontiguousarray(image)
+    if image.dtype == bool:
+        return cv2.rotate(np.ascontiguousarray(image).view(np.uint8), _TURNS[turns]).view(bool)
+    return cv2.rotate(np.ascontiguousarray(image), _TURNS[turns])
 
 
 def _run_mesh(rgb: np.ndarray, max_faces: int, small: np.ndarray | None = None) -> list[np.ndarray]:
@@ -190,7 +207,7 @@ def upright_turns(rgb: np.ndarray, shrunk: np.ndarray | None = None) -> int:
         return 0
     for k in (1, 2, 3):
         # The shrunk photo turned, not the photo: a quarter of the pixels to move, and the detector sees the same.
-        scores[k] = _detection_score(np.ascontiguousarray(np.rot90(small, k)))
+        scores[k] = _detection_score(turn(small, k))
     best = max(scores, key=scores.get)
     if not best or scores[best] < scores[0] + TURN_MARGIN:
         return 0
@@ -210,7 +227,7 @@ def _half_turn_shows_a_more_frontal_face(rgb: np.ndarray, small: np.ndarray) -> 
     """Whether the mesh finds a clearly more frontal face (by :data:`HALF_TURN_MARGIN`) on ``rgb`` turned half a
     circle than as it is. The detector scores a face upside down nearly as high as upright, and an upright face
     carrying white patches often higher; the mesh fitted to an upside-down face is tilted and turned."""
-    turned = _frontality(np.ascontiguousarray(np.rot90(rgb, 2)), np.ascontiguousarray(np.rot90(small, 2)))
+    turned = _frontality(turn(rgb, 2), turn(small, 2))
     return turned + HALF_TURN_MARGIN < _frontality(rgb, small)
 
 

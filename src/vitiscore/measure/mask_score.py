@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from vitiscore.face.facial_area import crop_to_frame, frame_points, to_photo
+from vitiscore.face.facial_area import crop_to_frame, frame_points
 from vitiscore.face.indices import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE
 from vitiscore.measure import area as area_mod
 from vitiscore.measure import fvasi as fvasi_mod
@@ -83,8 +83,13 @@ def frame_of(row: dict) -> tuple[tuple[int, int, int, int], float]:
 def photo_mask(frame: np.ndarray, box, scale: float, labels: np.ndarray) -> np.ndarray:
     """An analysis-frame bool mask placed back into the photo (bilinear, cut at one half) and kept to the facial
     area ``labels`` (photo-sized): how a model's mask, or one redrawn at another threshold, becomes photo-sized."""
-    placed = to_photo(frame.astype(np.uint8) * 255, box, scale, labels.shape, interpolation=cv2.INTER_LINEAR)
-    return (placed >= 128) & (labels > 0)
+    # Placed and cut inside the crop box only: the rest of the photo is outside the facial area (a third of the
+    # time at 12 MP).
+    x0, y0, x1, y1 = box
+    placed = cv2.resize(frame.astype(np.uint8) * 255, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
+    out = np.zeros(labels.shape, bool)
+    out[y0:y1, x0:x1] = (placed >= 128) & (labels[y0:y1, x0:x1] > 0)
+    return out
 
 
 def score_mask(

@@ -19,6 +19,7 @@ import numpy as np
 from vitiscore import files as files_mod
 from vitiscore.errors import UsageError
 from vitiscore.face.facial_area import crop_to_frame, frame_labels
+from vitiscore.face.landmarks import turn
 from vitiscore.files import marks as marks_mod
 from vitiscore.files.marks import Mark
 from vitiscore.measure.mask_score import frame_of
@@ -103,7 +104,7 @@ def analysis_frame(out_dir: Path, row: dict) -> np.ndarray:
     try:
         rgb = files_mod.load_photo(Path(out_dir) / row["path"]).rgb
         turns = _turns(row)
-        rgb = np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
+        rgb = turn(rgb, turns)
         if rgb.shape[:2] == _turned_size(row)[::-1]:
             return crop_to_frame(rgb, box, scale)
     except files_mod.PhotoError:

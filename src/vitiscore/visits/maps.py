@@ -32,6 +32,7 @@ from vitiscore import schema
 from vitiscore.errors import UsageError
 from vitiscore.face import mesh
 from vitiscore.face.facial_area import UNIT_LABELS, UNITS, to_photo
+from vitiscore.face.landmarks import turn
 from vitiscore.files.masks import read_labels, read_mask
 from vitiscore.measure import surface
 from vitiscore.measure.mask_score import frame_of
@@ -226,7 +227,7 @@ def _background(results_dir: Path, row: dict, shape) -> np.ndarray:
     try:
         rgb = files_mod.load_photo(results_dir / row["path"]).rgb
         turns = int(float(row.get("turned_deg") or 0)) // 90
-        return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb  # the frame it was scored in
+        return turn(rgb, turns)  # the frame it was scored in
     except files_mod.PhotoError as exc:
         if not (row.get("crop") and (results_dir / row["crop"]).is_file()):
             raise UsageError(
