@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 
@@ -193,3 +194,19 @@ def test_a_white_patch_below_the_hairline_is_forehead_and_the_hair_above_it_is_n
     forehead, hair_stop = _forehead_skin(lab, zone, points, np.array([0.0, -1.0]))
     assert forehead[30:80, 40:160].all()  # the patch, wall to wall
     assert not forehead[:18].any() and hair_stop > 0.9  # and it still stops at the hair
+
+
+@pytest.mark.parametrize("reach", [1, 3, 6])
+def test_dilating_and_opening_around_a_mask_equal_doing_it_on_the_whole_frame(reach):
+    # Two blobs near the frame's edges, so the window is cut by the frame on two sides.
+    from vitiscore.face import facial_area as fa
+
+    rng = np.random.default_rng(reach)
+    mask = np.zeros((60, 80), bool)
+    mask[2:12, 60:78] = rng.random((10, 18)) > 0.3
+    mask[30:50, 0:20] = rng.random((20, 20)) > 0.5
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    whole = mask.astype(np.uint8)
+    for operation in (lambda w: cv2.dilate(w, disc), lambda w: cv2.morphologyEx(w, cv2.MORPH_OPEN, disc)):
+        np.testing.assert_array_equal(fa._around(mask, reach, operation), operation(whole))
+    assert not fa._around(np.zeros((5, 5), bool), reach, lambda w: cv2.dilate(w, disc)).any()

@@ -95,7 +95,22 @@ def _dilate(mask: np.ndarray, radius: float) -> np.ndarray:
     if r < 1:
         return mask
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+    return _around(mask, r, lambda window: cv2.dilate(window, kernel)).astype(bool)
+
+
+def _around(mask: np.ndarray, reach: int, operation) -> np.ndarray:
+    """``operation`` (a dilation or an opening by a kernel of radius ``reach``, on uint8) applied to the window
+    of ``mask`` that holds its pixels and ``reach`` more on each side: the same result as on the whole mask,
+    since neither reaches further (eyes, lips and brows are a few percent of the frame, and an elliptic kernel
+    costs by the pixel). An empty mask is returned as it is, as uint8."""
+    rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    out = np.zeros(mask.shape, np.uint8)
+    if not len(rows):
+        return out
+    y0, y1 = max(0, rows[0] - reach), min(mask.shape[0], rows[-1] + reach + 1)
+    x0, x1 = max(0, cols[0] - reach), min(mask.shape[1], cols[-1] + reach + 1)
+    out[y0:y1, x0:x1] = operation(np.ascontiguousarray(mask[y0:y1, x0:x1], dtype=np.uint8))
+    return out
 
 
 def _geometry(points: np.ndarray, hairline_max: float):
@@ -322,9 +337,9 @@ def _forehead_skin(
     # (depigmented skin; grey hair is lighter but textured) texture is not hair, or the patch walls the fill off.
     patch = (delta_l > max(6.0, 2.0 * spread[0])) & ~textured
     radius = _opening_radius(face_height)
-    patch = cv2.morphologyEx(patch.astype(np.uint8), cv2.MORPH_OPEN, _disc(radius))
+    patch = _around(patch, radius, lambda window: cv2.morphologyEx(window, cv2.MORPH_OPEN, _disc(radius)))
     reach = _gaussian_reach(FINE_SIGMA) + _gaussian_reach(TEXTURE_SIGMA)
-    textured &= ~cv2.dilate(patch, _disc(reach)).astype(bool)
+    textured &= ~_around(patch, reach, lambda window: cv2.dilate(window, _disc(reach))).astype(bool)
     hair = darker | yellower | textured
     # Hair is a region, not single pixels: where over a third of the neighbourhood (1 % of the face height)
     # looks like hair, it is hair. This keeps pores and freckles out and makes the edge stable between
@@ -337,7 +352,7 @@ def _forehead_skin(
     forehead = np.isin(comp, keep[keep > 0])
     # Skin seen through a parting or between strands makes thin spikes into the hair: an opening about 2 % of
     # the face height wide removes them, then only what still touches the seeds is kept.
-    opened = cv2.morphologyEx(forehead.astype(np.uint8), cv2.MORPH_OPEN, _disc(radius))
+    opened = _around(forehead, radius, lambda window: cv2.morphologyEx(window, cv2.MORPH_OPEN, _disc(radius)))
     n, comp = cv2.connectedComponents(opened, connectivity=4)
     keep = np.unique(comp[seeds & opened.astype(bool)])
     forehead = np.isin(comp, keep[keep > 0])
