@@ -13,7 +13,7 @@ import math
 from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit  # Student's t quantile: scipy.stats would add 0.6 s to every worker's start
 
 # The interval's nominal coverage, and the standard normal quantile of its upper end.
 LEVEL = 0.90
@@ -36,7 +36,7 @@ def member_interval(fractions, centre: float) -> tuple[float, float]:
         raise ValueError("no finite member fraction")
     if values.size == 1:
         return centre, centre
-    half = stats.t.ppf(0.5 + LEVEL / 2, values.size - 1) * values.std(ddof=1) * math.sqrt(1 + 1 / values.size)
+    half = stdtrit(values.size - 1, 0.5 + LEVEL / 2) * values.std(ddof=1) * math.sqrt(1 + 1 / values.size)
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
