@@ -97,6 +97,21 @@ def build_network(architecture: dict):
         raise ModelFileError(f"architecture lacks {err}") from None
 
 
+def scoring_network(architecture: dict):
+    """:func:`build_network` for scoring and adapting a stored model: the U-Net on MobileNetV2 is built in plain
+    torch (:mod:`vitiscore.segment.mobilenet_unet`, the same parameters and output, without smp's imports),
+    any other architecture by smp."""
+    from vitiscore.segment import mobilenet_unet
+
+    if not mobilenet_unet.builds(architecture):
+        return build_network(architecture)
+    return mobilenet_unet.MobileNetUnet(
+        architecture["decoder_channels"],
+        in_channels=int(architecture.get("in_channels", 3)),
+        classes=int(architecture.get("classes", 1)),
+    )
+
+
 @dataclass(frozen=True)
 class ModelFolder:
     """A model folder's parsed files (weights not yet loaded)."""
@@ -304,7 +319,7 @@ class LearnedSegmenter:
         # A second output channel is the probability of skin (segment counts only skin with it).
         self.has_skin_head = int(spec.config["architecture"].get("classes", 1)) == 2
         self._weights = load_file(str(weights))
-        network = build_network(spec.config["architecture"])
+        network = scoring_network(spec.config["architecture"])
         network.load_state_dict(self._weights, strict=True)
         self.device = resolve_device(device)
         self.network = inference_network(network).to(self.device)
@@ -312,7 +327,7 @@ class LearnedSegmenter:
     def trainable_network(self):
         """A fresh copy of the network as stored (batch norms not folded, float32, on the CPU), to adapt to one
         photo or one study without touching the one this segmenter predicts with."""
-        network = build_network(self.config["architecture"])
+        network = scoring_network(self.config["architecture"])
         network.load_state_dict(self._weights, strict=True)
         return network
 
