@@ -126,9 +126,10 @@ def detector_input(rgb: np.ndarray) -> np.ndarray:
     scale = min(1.0, _MESH_INPUT_MAX_SIDE / max(height, width))
     if scale == 1.0:
         return np.ascontiguousarray(rgb)
-    # Bilinear, not area averaging: a sixth of the time at 12 MP (5 against 33 ms), and the mesh moved by at most
-    # 0.4 % of the eye distance on the project's 12 and 18 MP photos (it shrinks its face crop to 192 px itself).
-    return cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_LINEAR)
+    # Area averaging, though bilinear takes 5 ms instead of 33 at 12 MP: any change of the face models' input
+    # moves the facial area and F-VASI on some faces by more than a speed gain may
+    # (docs/experiments/2026-12-07-face-model-shrink.md).
+    return cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
 
 
 _TURNS = {1: cv2.ROTATE_90_COUNTERCLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_CLOCKWISE}
