@@ -14,16 +14,16 @@ def twelve_mp(tmp_path_factory):
 
 
 def test_the_estimate_adds_each_photos_fixed_and_size_costs(twelve_mp, tmp_path):
-    # 0.12 s + 0.02 s x 12 MP = 0.36 s per photo; 2.2 times that with the intervals; a file that is no image: 0.12 s.
-    assert one_worker_seconds([twelve_mp] * 3) == pytest.approx(3 * 0.36)
-    assert one_worker_seconds([twelve_mp], uncertainty=True) == pytest.approx(0.36 * 2.2)
+    # 0.21 s + 0.008 s x 12 MP = 0.306 s per photo; 2.3 times that with the intervals; a file that is no image: 0.21 s.
+    assert one_worker_seconds([twelve_mp] * 3) == pytest.approx(3 * 0.306)
+    assert one_worker_seconds([twelve_mp], uncertainty=True) == pytest.approx(0.306 * 2.3)
     (tmp_path / "broken.jpg").write_bytes(b"not a photo")
-    assert one_worker_seconds([tmp_path / "broken.jpg"]) == pytest.approx(0.12)
+    assert one_worker_seconds([tmp_path / "broken.jpg"]) == pytest.approx(0.21)
 
 
 def test_workers_start_only_when_the_batch_repays_them(twelve_mp):
-    assert default_workers([twelve_mp] * 50, cores=2) == 1  # 18 s for one worker
-    assert default_workers([twelve_mp] * 60, cores=2) == 2  # 21.6 s
-    assert default_workers([twelve_mp] * 30, cores=2, uncertainty=True) == 2  # 23.8 s
+    assert default_workers([twelve_mp] * 32, cores=2) == 1  # 9.8 s for one worker
+    assert default_workers([twelve_mp] * 33, cores=2) == 2  # 10.1 s
+    assert default_workers([twelve_mp] * 15, cores=2, uncertainty=True) == 2  # 10.6 s
     assert default_workers([twelve_mp] * 1000, cores=1) == 1
     assert default_workers([], cores=4) == 1

@@ -1,9 +1,10 @@
 """How many worker processes a batch gets when the user does not say (``--workers`` left out).
 
-A worker is a process that imports torch and MediaPipe and loads the model before its first photo: about 6-7 s on
-a 2-core machine, while two workers together score a photo in about 0.54 of one worker's time
-(``docs/scale.md``). A short batch never wins that back, so it stays in this process; a batch that one worker
-would take longer than :data:`MIN_SECONDS_FOR_WORKERS` over gets one worker per core.
+A worker is a process that imports torch and MediaPipe and loads the model before its first photo: about 3.5-4.5 s
+on a 2-core machine, after which two workers score a photo in about half of one worker's time (``docs/scale.md``).
+Measured there, two workers overtake one at about 7 s of one worker's time (20-30 photos); a batch that one worker
+would take longer than :data:`MIN_SECONDS_FOR_WORKERS` over gets one worker per core, a shorter one stays in this
+process.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from __future__ import annotations
 from vitiscore.files import shown_size
 
 # One worker's time per photo on 2 cores, as a fixed part (face models, network, writing) plus a part that grows
-# with the photo's size (decoding, shrinking, masks at photo size): about 0.17 s at 2.5 MP and 0.36 s at 12 MP.
-SECONDS_PER_PHOTO = 0.12
-SECONDS_PER_MEGAPIXEL = 0.02
+# with the photo's size (decoding, shrinking, masks at photo size): about 0.23 s at 2.5 MP and 0.31 s at 12 MP.
+SECONDS_PER_PHOTO = 0.21
+SECONDS_PER_MEGAPIXEL = 0.008
 # The intervals (score --uncertainty) run the model on three more copies and find the face on four reframings.
-UNCERTAINTY_COST = 2.2
-# Workers start when one worker would take longer than this: three times the start-up cost, so that a batch just
-# over the line is already faster with them.
-MIN_SECONDS_FOR_WORKERS = 20.0
+UNCERTAINTY_COST = 2.3
+# Workers start when one worker would take longer than this: about 1.4 times the measured break-even, so that a
+# batch just over the line is already faster with them (by about 1.15x).
+MIN_SECONDS_FOR_WORKERS = 10.0
 
 
 def one_worker_seconds(paths, uncertainty: bool = False, stop_at: float = float("inf")) -> float:

@@ -78,7 +78,7 @@ def scale_arguments(group) -> None:
         default=None,
         metavar="N",
         help="photos worked on at once, each worker a process that loads the model once (default for score: one "
-        "per core when the batch would take one worker over about 20 s, else 1, in this process; for segment: "
+        "per core when the batch would take one worker over about 10 s, else 1, in this process; for segment: "
         "every core); results do not depend on N",
     )
     group.add_argument(
