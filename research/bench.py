@@ -24,6 +24,11 @@ CPU threads.
 and ``--uncertainty``. It prints one line per case (seconds per photo, wall clock with start-up; the workers
 the default chose; the pipeline/decode ratio) and the ratios the speed targets are stated in.
 
+``--crossover 16 48 96`` times those many photos (at ``--megapixels``, default 2.5) with 1 and with 2 workers,
+each run in a fresh Python process, as from the shell: the one worker loads the model and the two start their
+processes inside the timed run. Where two workers start to pay is what :mod:`vitiscore.batch.workers` is
+calibrated on. Written to ``crossover.json``.
+
 With several ``--devices`` each later device's report gets ``agreement``: its rows against the first device's
 (statuses that differ, the largest differences of F-VASI and of the depigmented fraction, and the pixels whose
 depigmentation differs as a share of the facial area, worst photo and mean); docs/scale.md gives the tolerance.
@@ -34,6 +39,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -85,14 +92,22 @@ def main() -> None:
     parser.add_argument("-o", "--out", default=None, help="output folder (default: a temporary one)")
     parser.add_argument("--uncertainty", action="store_true", help="score with intervals (score --uncertainty)")
     parser.add_argument("--suite", action="store_true", help="the worker and size table (see above); other options off")
+    parser.add_argument("--crossover", type=int, nargs="+", metavar="N", help="photo counts for 1 against 2 workers")
+    parser.add_argument("--cold-run", nargs=3, metavar=("PHOTOS", "OUT", "WORKERS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if min(args.threads, args.crop_runs, args.copies, args.repeat, *args.workers) < 1:
         parser.error("--threads, --crop-runs, --copies, --repeat and --workers must be at least 1")
     torch.set_num_threads(args.threads)
     work = Path(args.out or tempfile.mkdtemp(prefix="vitiscore-bench-"))
     photos = discover_photos([args.folder])
+    if args.cold_run:  # one timed run for --crossover, in the fresh process that --crossover started
+        print(json.dumps(_timed(Path(args.cold_run[0]), Path(args.cold_run[1]), ScoreOptions(), int(args.cold_run[2]))))
+        return
     if args.suite:
         suite(args, photos, work)
+        return
+    if args.crossover:
+        crossover(args, photos, work)
         return
     source = make_photos(photos, work / "photos", args.megapixels, args.copies * len(photos))
     options = ScoreOptions(uncertainty=args.uncertainty, **({"model": args.model} if args.model else {}))
@@ -161,6 +176,23 @@ def suite(args, photos: list[Path], work: Path) -> None:
     }
     print(json.dumps(ratios))
     (work / "suite.json").write_text(json.dumps({"cases": lines, "ratios": ratios}, indent=2))
+
+
+def crossover(args, photos: list[Path], work: Path) -> None:
+    """The ``--crossover`` table of the module docstring, printed and written to ``work/crossover.json``."""
+    megapixels = args.megapixels or 2.5
+    lines = []
+    for n in args.crossover:
+        source = make_photos(photos, work / f"photos-{megapixels}-{n}", megapixels, n)
+        for workers in (1, 2):
+            command = [sys.executable, "-m", "research.bench", args.folder, "--cold-run", str(source)]
+            command += [str(work / f"cold-{megapixels}-{n}-{workers}"), str(workers)]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            lines.append({**json.loads(done.stdout.strip().splitlines()[-1]), "megapixels": megapixels, "photos": n})
+            print(json.dumps(lines[-1]))
+        one, two = lines[-2]["seconds"], lines[-1]["seconds"]
+        print(json.dumps({"photos": n, "2_workers_vs_1_speed": round(one / two, 2)}))
+    (work / "crossover.json").write_text(json.dumps(lines, indent=2))
 
 
 def _timed(source: Path, out: Path, options: ScoreOptions, workers: int | None) -> dict:

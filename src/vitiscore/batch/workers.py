@@ -2,7 +2,7 @@
 
 A worker is a process that imports torch and MediaPipe and loads the model before its first photo: about 3.5-4.5 s
 on a 2-core machine, after which two workers score a photo in about half of one worker's time (``docs/scale.md``).
-Measured there, two workers overtake one at about 7 s of one worker's time (20-30 photos); a batch that one worker
+Measured there, two workers overtake one at about 5-7 s of one worker's time (20-25 photos); a batch that one worker
 would take longer than :data:`MIN_SECONDS_FOR_WORKERS` over gets one worker per core, a shorter one stays in this
 process.
 """
@@ -17,7 +17,7 @@ SECONDS_PER_PHOTO = 0.21
 SECONDS_PER_MEGAPIXEL = 0.008
 # The intervals (score --uncertainty) run the model on three more copies and find the face on four reframings.
 UNCERTAINTY_COST = 2.3
-# Workers start when one worker would take longer than this: about 1.4 times the measured break-even, so that a
+# Workers start when one worker would take longer than this: 1.5-2 times the measured break-even, so that a
 # batch just over the line is already faster with them (by about 1.15x).
 MIN_SECONDS_FOR_WORKERS = 10.0
 
