@@ -127,8 +127,8 @@ def detector_input(rgb: np.ndarray) -> np.ndarray:
     if scale == 1.0:
         return np.ascontiguousarray(rgb)
     # Area averaging, though bilinear takes 5 ms instead of 33 at 12 MP: any change of the face models' input
-    # moves the facial area and F-VASI on some faces by more than a speed gain may
-    # (docs/experiments/2026-12-07-face-model-shrink.md).
+    # moves the facial area and F-VASI on some faces by more than a speed gain may (the face-model shrink
+    # experiment in docs/experiments).
     return cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
 
 
